@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.phones import normalize_phone
+
+
+class Customer(models.Model):
+    """A plant owner: a person or a company, with its contact data."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    memo = models.TextField(_("memo"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        OPERATOR = "operator", _("Operator")
+        OWNER = "owner", _("Plant owner")
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.OWNER)
+    phone = models.CharField(
+        _("mobile phone"),
+        max_length=16,
+        blank=True,
+        help_text=_("Korean (010-1234-5678) or international (+821012345678) format."),
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="ko"
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+        help_text=_("For plant owners: whose plants this user sees."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+
+    @property
+    def sees_all_stations(self) -> bool:
+        return self.is_superuser or self.role in (self.Role.ADMIN, self.Role.OPERATOR)
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or self.role == self.Role.ADMIN
+
+
+class LoginHistory(models.Model):
+    """Every login attempt; a successful one stays open until it ends."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        API = "api", _("API")
+
+    class Failure(models.TextChoices):
+        UNKNOWN_USER = "unknown_user", _("Unknown user")
+        WRONG_PASSWORD = "wrong_password", _("Wrong password")
+        INACTIVE = "inactive", _("Account disabled")
+        LOCKED = "locked", _("Locked out after failures")
+        CONCURRENT = "concurrent", _("Refused: already logged in")
+
+    class EndReason(models.TextChoices):
+        LOGOUT = "logout", _("Logged out")
+        EXPIRED = "expired", _("Expired")
+        REPLACED = "replaced", _("Replaced by a newer login")
+        ADMIN = "admin", _("Ended by an administrator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="logins",
+    )
+    username = models.CharField(_("user id as typed"), max_length=150)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    channel = models.CharField(max_length=3, choices=Channel.choices, default=Channel.WEB)
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    succeeded = models.BooleanField(_("succeeded"), default=True)
+    failure = models.CharField(_("failure"), max_length=20, choices=Failure.choices, blank=True)
+    logged_in_at = models.DateTimeField(_("logged in"), auto_now_add=True, db_index=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("how it ended"), max_length=10, choices=EndReason.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["-logged_in_at"]
+        verbose_name = _("login history")
+        verbose_name_plural = _("login history")
+        indexes = [
+            models.Index(fields=["user", "ended_at"]),
+            models.Index(fields=["username", "logged_in_at"]),
+            models.Index(fields=["address", "logged_in_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.logged_in_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.succeeded and self.ended_at is None

@@ -1,0 +1,332 @@
+"""The plant registry, collectors, key-value settings, and the latest state of each device."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.TextChoices):
+    """The 17 Korean provinces and metropolitan cities."""
+
+    SEOUL = "seoul", _("Seoul")
+    BUSAN = "busan", _("Busan")
+    DAEGU = "daegu", _("Daegu")
+    INCHEON = "incheon", _("Incheon")
+    GWANGJU = "gwangju", _("Gwangju")
+    DAEJEON = "daejeon", _("Daejeon")
+    ULSAN = "ulsan", _("Ulsan")
+    SEJONG = "sejong", _("Sejong")
+    GYEONGGI = "gyeonggi", _("Gyeonggi")
+    GANGWON = "gangwon", _("Gangwon")
+    CHUNGBUK = "chungbuk", _("North Chungcheong")
+    CHUNGNAM = "chungnam", _("South Chungcheong")
+    JEONBUK = "jeonbuk", _("North Jeolla")
+    JEONNAM = "jeonnam", _("South Jeolla")
+    GYEONGBUK = "gyeongbuk", _("North Gyeongsang")
+    GYEONGNAM = "gyeongnam", _("South Gyeongsang")
+    JEJU = "jeju", _("Jeju")
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known time zone; use a name such as Asia/Seoul."),
+            params={"value": value},
+            code="invalid_time_zone",
+        )
+
+
+class PowerStation(models.Model):
+    class Status(models.TextChoices):
+        OPERATING = "operating", _("Operating")
+        NOT_IN_USE = "not_in_use", _("Not in use")
+        UNDER_CONSTRUCTION = "under_construction", _("Under construction")
+        DECOMMISSIONED = "decommissioned", _("Decommissioned")
+
+    # Stations in these states are not watched by detection or zero-fill.
+    UNWATCHED = (Status.NOT_IN_USE, Status.UNDER_CONSTRUCTION)
+
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        help_text=_("The plant number (the old system's mcno)."),
+        error_messages={"unique": _("A plant with this code already exists.")},
+    )
+    name = models.CharField(_("name"), max_length=200)
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stations",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_stations",
+        limit_choices_to={"role__in": ["operator", "admin"]},
+    )
+    region = models.CharField(_("region"), max_length=12, choices=Region.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    capacity_kwp = models.DecimalField(
+        _("capacity (kWp)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPERATING
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Seoul", validators=[validate_time_zone]
+    )
+    comm_loss_minutes = models.PositiveIntegerField(
+        _("communication-loss minutes"), default=60, validators=[MinValueValidator(1)]
+    )
+    stop_minutes = models.PositiveIntegerField(
+        _("stop minutes"), default=20, validators=[MinValueValidator(1)]
+    )
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("power station")
+        verbose_name_plural = _("power stations")
+        indexes = [models.Index(fields=["region", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_watched(self) -> bool:
+        return self.status not in self.UNWATCHED
+
+
+class Collector(models.Model):
+    """An on-site data collector program (site logger, Modbus poller or the simulator)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    stations = models.ManyToManyField(
+        PowerStation, verbose_name=_("stations"), related_name="collectors", blank=True
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    token_prefix = models.CharField(_("token starts with"), max_length=8, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+    remote_address = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
+    software_version = models.CharField(_("software version"), max_length=50, blank=True)
+    uptime_seconds = models.BigIntegerField(_("uptime (s)"), null=True, blank=True)
+    clock_offset_seconds = models.FloatField(
+        _("clock offset (s)"),
+        null=True,
+        blank=True,
+        help_text=_("The site's clock minus the server's, at the last heartbeat."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("collector")
+        verbose_name_plural = _("collectors")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def issue_token(self) -> str:
+        """Store a new token's hash and return the token itself, which is shown only once."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = self.hash_token(token)
+        self.token_prefix = token[:8]
+        self.save(update_fields=["token_hash", "token_prefix"])
+        return token
+
+
+class Inverter(models.Model):
+    station = models.ForeignKey(
+        PowerStation, verbose_name=_("station"), on_delete=models.CASCADE, related_name="inverters"
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    maker = models.CharField(_("maker"), max_length=100, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    serial = models.CharField(_("serial"), max_length=100, blank=True, db_index=True)
+    capacity_kw = models.DecimalField(
+        _("capacity (kW)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
+    )
+    phases = models.PositiveSmallIntegerField(
+        _("phases"), default=3, choices=[(1, _("single phase")), (3, _("three phase"))]
+    )
+    collector = models.ForeignKey(
+        Collector,
+        verbose_name=_("collector"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inverters",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["station", "number"]
+        verbose_name = _("inverter")
+        verbose_name_plural = _("inverters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "number"],
+                name="inverter_number_unique_in_station",
+                violation_error_message=_("This inverter number is already taken in the plant."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code}-{self.number}"
+
+
+class CombinerBox(models.Model):
+    station = models.ForeignKey(
+        PowerStation,
+        verbose_name=_("station"),
+        on_delete=models.CASCADE,
+        related_name="combiner_boxes",
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    channels = models.PositiveSmallIntegerField(
+        _("channels"), default=8, validators=[MinValueValidator(1), MaxValueValidator(64)]
+    )
+
+    class Meta:
+        ordering = ["station", "number"]
+        verbose_name = _("combiner box")
+        verbose_name_plural = _("combiner boxes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "number"],
+                name="combiner_box_number_unique_in_station",
+                violation_error_message=_("This combiner box number is already taken."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code}-CB{self.number}"
+
+
+class Sensor(models.Model):
+    class Kind(models.TextChoices):
+        POA_IRRADIANCE = "poa_irradiance", _("Plane-of-array irradiance (W/m²)")
+        GHI_IRRADIANCE = "ghi_irradiance", _("Horizontal irradiance (W/m²)")
+        MODULE_TEMP = "module_temp", _("Module temperature (°C)")
+        AMBIENT_TEMP = "ambient_temp", _("Ambient temperature (°C)")
+
+    station = models.ForeignKey(
+        PowerStation, verbose_name=_("station"), on_delete=models.CASCADE, related_name="sensors"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        ordering = ["station", "name"]
+        verbose_name = _("sensor")
+        verbose_name_plural = _("sensors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "name"],
+                name="sensor_name_unique_in_station",
+                violation_error_message=_("A sensor with this name already exists in the plant."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} {self.name}"
+
+
+class KeyValue(models.Model):
+    key = models.CharField(_("key"), max_length=100, primary_key=True)
+    value = models.JSONField(_("value"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("key-value setting")
+        verbose_name_plural = _("key-value settings")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class InverterState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    STOPPED = "stopped", _("Stopped")
+    GRID_OUTAGE = "grid_outage", _("Grid outage")
+    COMM_LOST = "comm_lost", _("Communication lost")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class InverterStatus(models.Model):
+    """The latest reading of one inverter and the state it is in, kept current by the ingest."""
+
+    inverter = models.OneToOneField(
+        Inverter, on_delete=models.CASCADE, primary_key=True, related_name="status"
+    )
+    station = models.ForeignKey(PowerStation, on_delete=models.CASCADE, related_name="+")
+    last_ts = models.DateTimeField(_("last reading"), null=True, blank=True)
+    ac_kw = models.FloatField(null=True, blank=True)
+    dc_kw = models.FloatField(null=True, blank=True)
+    day_kwh = models.FloatField(null=True, blank=True)
+    total_kwh = models.FloatField(null=True, blank=True)
+    temp_c = models.FloatField(null=True, blank=True)
+    ac_v_min = models.FloatField(null=True, blank=True)
+    reported_state = models.SmallIntegerField(null=True, blank=True)
+    fault_bits = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=InverterState.choices, default=InverterState.UNKNOWN
+    )
+    state_since = models.DateTimeField(_("in this state since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inverter status")
+        verbose_name_plural = _("inverter statuses")
+
+
+class StationStatus(models.Model):
+    """Per station, the last grid status the site reported."""
+
+    station = models.OneToOneField(
+        PowerStation, on_delete=models.CASCADE, primary_key=True, related_name="live"
+    )
+    grid_ts = models.DateTimeField(_("grid reported at"), null=True, blank=True)
+    grid_outage = models.BooleanField(_("grid outage"), null=True)
+    last_ts = models.DateTimeField(_("last data"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("station status")
+        verbose_name_plural = _("station statuses")

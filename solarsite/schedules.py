@@ -1,0 +1,40 @@
+"""The job table: every scheduled job, in one place.
+
+`generation/jobs.py` writes it into django-q2's schedules (idempotently, on migrate) and
+`manage.py run_job NAME` runs one entry now. Cron times are in settings.TIME_ZONE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: str  # dotted path of a function taking no arguments and returning a summary string
+    cron: str
+    description: str
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        "expire_logins",
+        "accounts.sessions.expire_logins",
+        "*/10 * * * *",
+        "End logins idle for longer than LOGIN_IDLE_MINUTES.",
+    ),
+    Job(
+        "purge_readings",
+        "generation.store.purge_old_readings",
+        "30 3 * * *",
+        "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
+    ),
+)
+
+
+def job_named(name: str) -> Job:
+    for job in JOBS:
+        if job.name == name:
+            return job
+    raise KeyError(name)

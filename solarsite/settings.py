@@ -1,0 +1,254 @@
+"""The one settings module. Everything that differs between sites comes from the environment.
+
+`.env.example` and the README list every variable with its default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off; "
+        "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "accounts",
+    "monitoring",
+    "generation",
+    "events",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.LoginActivityMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "solarsite.urls"
+WSGI_APPLICATION = "solarsite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+# --- Databases -------------------------------------------------------------------------------
+def _database(url: str, *, name: str) -> dict:
+    """A DATABASES entry from a URL, with the options each engine needs here."""
+    config = env.db_url_config(url)
+    engine = config["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # WAL lets readers go on while the ingest writes; IMMEDIATE takes the write lock at
+            # BEGIN so two writers queue on the busy timeout instead of failing on upgrade.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        # File test databases, so a test can start a real server or job process on them.
+        config["TEST"] = {"NAME": str(VAR_DIR / f"test_{name}.sqlite3")}
+    elif engine in ("django.db.backends.mysql",):
+        config["OPTIONS"] = {
+            "charset": "utf8mb4",
+            "init_command": (
+                "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'"
+            ),
+            "isolation_level": "read committed",
+        }
+        config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+        config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+VAR_DIR.mkdir(exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
+DATABASES = {
+    "default": _database(
+        env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'solarsite.sqlite3'}"),
+        name="default",
+    ),
+    "telemetry": _database(
+        env.str("TELEMETRY_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'telemetry.sqlite3'}"),
+        name="telemetry",
+    ),
+}
+LEGACY_DATABASE_URL = env.str("LEGACY_DATABASE_URL", default="")
+if LEGACY_DATABASE_URL:
+    DATABASES["legacy"] = _database(LEGACY_DATABASE_URL, name="legacy")
+    DATABASES["legacy"]["TEST"] = {"MIRROR": None, "NAME": None}
+DATABASE_ROUTERS = ["solarsite.db_routers.TelemetryRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Accounts and sessions --------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+LOGIN_IDLE_MINUTES = env.int("LOGIN_IDLE_MINUTES", default=40)
+CONCURRENT_LOGIN = env.str("CONCURRENT_LOGIN", default="refuse")
+if CONCURRENT_LOGIN not in ("refuse", "replace"):
+    raise ImproperlyConfigured("CONCURRENT_LOGIN must be 'refuse' or 'replace'.")
+LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+SESSION_COOKIE_AGE = LOGIN_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# --- Internationalisation ---------------------------------------------------------------------
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ko")
+LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Seoul")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- E-mail and SMS ---------------------------------------------------------------------------
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="solarsite <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+SOLAPI_API_KEY = env.str("SOLAPI_API_KEY", default="")
+SOLAPI_API_SECRET = env.str("SOLAPI_API_SECRET", default="")
+SOLAPI_SENDER = env.str("SOLAPI_SENDER", default="")
+SOLAPI_BASE_URL = env.str("SOLAPI_BASE_URL", default="https://api.solapi.com")
+WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
+
+# --- Telemetry and monitoring -----------------------------------------------------------------
+INGEST_MAX_ITEMS = env.int("INGEST_MAX_ITEMS", default=5000)
+RAW_RETENTION_DAYS = env.int("RAW_RETENTION_DAYS", default=400)
+COLLECTOR_DOWN_MINUTES = env.int("COLLECTOR_DOWN_MINUTES", default=10)
+ESCALATE_MINUTES = env.int("ESCALATE_MINUTES", default=30)
+
+# --- Jobs (django-q2) -------------------------------------------------------------------------
+Q_CLUSTER = {
+    "name": "solarsite",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": 300,
+    "retry": 600,
+    "max_attempts": 1,
+    "catch_up": False,
+    "save_limit": 1000,
+    "label": "Jobs",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- REST framework ---------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
+    "DEFAULT_VERSION": "v1",
+    "ALLOWED_VERSIONS": ["v1"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "solarsite API",
+    "VERSION": "1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security (production) --------------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is the site owner's decision
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,51 @@
+"""Fixtures shared by the whole suite: a small fleet and one user of each role."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Customer, User
+from monitoring.models import Collector, Inverter, PowerStation, Region
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_station(code: str, *, customer=None, inverters: int = 2, **fields) -> PowerStation:
+    defaults = dict(
+        name=f"Plant {code}",
+        region=Region.JEONNAM,
+        latitude=34.8,
+        longitude=126.4,
+        capacity_kwp=Decimal("100"),
+    )
+    defaults.update(fields)
+    station = PowerStation.objects.create(code=code, customer=customer, **defaults)
+    for number in range(1, inverters + 1):
+        Inverter.objects.create(station=station, number=number, capacity_kw=Decimal("50"))
+    return station
+
+
+def make_user(username: str, role: str, **fields) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, role=role, **fields)
+
+
+@pytest.fixture
+def fleet(db):
+    """Two owners' plants (A and B) and one user of each role."""
+    customer_a = Customer.objects.create(name="Customer A")
+    customer_b = Customer.objects.create(name="Customer B")
+    station_a = make_station("A001", customer=customer_a)
+    station_b = make_station("B001", customer=customer_b)
+    collector = Collector.objects.create(name="collector-a")
+    collector.stations.add(station_a)
+    return {
+        "station_a": station_a,
+        "station_b": station_b,
+        "collector_a": collector,
+        "owner_a": make_user("owner_a", User.Role.OWNER, customer=customer_a),
+        "owner_b": make_user("owner_b", User.Role.OWNER, customer=customer_b),
+        "operator": make_user("operator", User.Role.OPERATOR),
+        "admin": make_user("admin", User.Role.ADMIN, is_staff=True),
+    }
