@@ -5,6 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 MARIADB_URL=${MARIADB_URL:-mysql://root@127.0.0.1:3306/}
+DB_PREFIX=${MARIADB_DB_PREFIX:-solarsite}  # test databases are test_<prefix> and test_<prefix>_telemetry
 ran=()
 
 echo "== ruff"
@@ -18,7 +19,7 @@ ran+=("SQLite")
 
 if $PY scripts/db_answers.py "$MARIADB_URL"; then
   echo "== tests on MariaDB ($MARIADB_URL)"
-  DATABASE_URL="${MARIADB_URL%/}/solarsite" TELEMETRY_DATABASE_URL="${MARIADB_URL%/}/solarsite_telemetry" \
+  DATABASE_URL="${MARIADB_URL%/}/$DB_PREFIX" TELEMETRY_DATABASE_URL="${MARIADB_URL%/}/${DB_PREFIX}_telemetry" \
     $PY -m pytest "$@"
   rc=$?
   [ $rc -eq 0 ] || { echo "== FAILED on MariaDB"; exit $rc; }
