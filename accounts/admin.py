@@ -66,7 +66,6 @@ class LoginHistoryAdmin(admin.ModelAdmin):
     list_filter = ["succeeded", "failure", "end_reason", "channel", "logged_in_at"]
     list_select_related = ["user"]
     search_fields = ["username", "address", "user__first_name", "user__last_name"]
-    date_hierarchy = "logged_in_at"
     actions = ["end_logins"]
     readonly_fields = [field.name for field in LoginHistory._meta.fields]
 
