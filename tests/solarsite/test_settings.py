@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -120,3 +121,13 @@ def test_each_live_connection_runs_in_its_safe_mode(alias):
             sql_mode, charset = cursor.fetchone()
             assert "STRICT_TRANS_TABLES" in sql_mode
             assert charset == "utf8mb4"
+
+
+def test_every_variable_the_settings_read_is_documented():
+    source = (ROOT / "solarsite" / "settings.py").read_text()
+    variables = set(re.findall(r'env\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    assert len(variables) > 20
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert {v for v in variables if f"# {v}=" not in example} == set()
+    assert {v for v in variables if f"`{v}`" not in readme} == set()
