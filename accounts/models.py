@@ -91,6 +91,12 @@ class User(AbstractUser):
             kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
         super().save(*args, **kwargs)
 
+    def get_full_name(self) -> str:
+        """Korean names read family name first, without a space: 이서연."""
+        if any("\uac00" <= char <= "\ud7a3" for char in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
     @property
     def sees_all_stations(self) -> bool:
         return self.is_superuser or self.role in (self.Role.ADMIN, self.Role.OPERATOR)

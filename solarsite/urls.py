@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.views import set_language
 from solarsite.health import healthz
+
+admin.site.site_header = _("solarsite administration")
+admin.site.site_title = _("solarsite administration")
 
 api_v1 = [
     path("", include("monitoring.api_urls")),

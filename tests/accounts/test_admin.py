@@ -134,3 +134,27 @@ def test_login_history_cannot_be_edited_or_made_up(admin_client, fleet):
     login = LoginHistory.objects.create(username="x", succeeded=False, failure="unknown_user")
     page = admin_client.get(f"/admin/accounts/loginhistory/{login.pk}/change/")
     assert page.status_code == 200 and "Unknown user" in page.content.decode()
+
+
+def test_an_administrator_adds_an_owner_who_must_have_a_customer(admin_client, fleet):
+    form = {
+        "username": "newowner",
+        "password1": "a-long-enough-passphrase-7",
+        "password2": "a-long-enough-passphrase-7",
+        "role": "owner",
+        "phone": "010-0000-7777",
+    }
+    refused = admin_client.post("/admin/accounts/user/add/", form)
+    assert refused.status_code == 200
+    assert "A plant owner needs a customer" in refused.content.decode()
+    customer = Customer.objects.get(name="Customer A")
+    added = admin_client.post("/admin/accounts/user/add/", form | {"customer": customer.pk})
+    assert added.status_code == 302
+    owner = User.objects.get(username="newowner")
+    assert owner.phone == "+821000007777" and owner.customer == customer
+    assert not owner.is_staff
+
+
+def test_korean_names_read_family_name_first(db):
+    assert User(first_name="서연", last_name="이").get_full_name() == "이서연"
+    assert User(first_name="Jane", last_name="Doe").get_full_name() == "Jane Doe"

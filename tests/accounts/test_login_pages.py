@@ -181,3 +181,20 @@ def test_the_admin_site_logs_in_through_our_login_page(fleet, username):
     log_in(client, username)
     response = client.get("/admin/", follow=True)
     assert "who may not open that page" in page_text(response)
+
+
+def test_changing_the_password_keeps_the_login_and_follows_its_new_session(fleet):
+    client = browser()
+    log_in(client, "operator")
+    page = client.get("/accounts/password/")
+    assert "Change password" in page_text(page) and "Django administration" not in page_text(page)
+    new_password = "a-new-and-long-passphrase-42"
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+        follow=True,
+    )
+    assert "Your password was changed." in page_text(response)
+    assert client.get("/").status_code == 200
+    login = LoginHistory.objects.get(username="operator")
+    assert login.is_active and login.session_key == client.session.session_key
