@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -14,9 +15,12 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "contact_person", "phone", "email", "station_count"]
     search_fields = ["name", "contact_person", "phone", "email"]
 
-    @admin.display(description=_("plants"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(station_total=Count("stations"))
+
+    @admin.display(description=_("plants"), ordering="station_total")
     def station_count(self, customer: Customer) -> int:
-        return customer.stations.count()
+        return customer.station_total
 
 
 @admin.register(User)
