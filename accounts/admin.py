@@ -54,6 +54,23 @@ class UserAdmin(DjangoUserAdmin):
         return user.get_full_name()
 
 
+class LoginStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("active")), ("ended", _("ended")), ("failed", _("failed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(succeeded=True, ended_at__isnull=True)
+        if self.value() == "ended":
+            return queryset.filter(succeeded=True, ended_at__isnull=False)
+        if self.value() == "failed":
+            return queryset.filter(succeeded=False)
+        return queryset
+
+
 @admin.register(LoginHistory)
 class LoginHistoryAdmin(admin.ModelAdmin):
     list_display = [
@@ -67,7 +84,7 @@ class LoginHistoryAdmin(admin.ModelAdmin):
         "ended_at",
         "end_reason",
     ]
-    list_filter = ["succeeded", "failure", "end_reason", "channel", "logged_in_at"]
+    list_filter = [LoginStateFilter, "failure", "end_reason", "channel", "logged_in_at"]
     list_select_related = ["user"]
     search_fields = ["username", "address", "user__first_name", "user__last_name"]
     actions = ["end_logins"]

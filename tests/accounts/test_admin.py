@@ -158,3 +158,10 @@ def test_an_administrator_adds_an_owner_who_must_have_a_customer(admin_client, f
 def test_korean_names_read_family_name_first(db):
     assert User(first_name="서연", last_name="이").get_full_name() == "이서연"
     assert User(first_name="Jane", last_name="Doe").get_full_name() == "Jane Doe"
+
+
+def test_login_history_lists_the_active_logins_to_end(admin_client, fleet):
+    LoginHistory.objects.create(username="live", user=fleet["operator"])
+    LoginHistory.objects.create(username="gone", succeeded=False, failure="unknown_user")
+    page = admin_client.get("/admin/accounts/loginhistory/", {"state": "active"}).content.decode()
+    assert "live" in page and "gone" not in page
