@@ -232,12 +232,15 @@ def login_touch(
 
 
 def expire_logins(*, now: datetime | None = None, user: User | None = None) -> str:
-    """End every login idle for longer than LOGIN_IDLE_MINUTES. The job table runs this."""
+    """End every login idle for longer than LOGIN_IDLE_MINUTES. The job table runs this, and
+    it also drops Django sessions past their expiry date (what `clearsessions` does)."""
     now = now or timezone.now()
     idle = open_logins().filter(last_seen_at__lt=now - idle_limit())
     if user is not None:
         idle = idle.filter(user=user)
     ended = sum(login_end(login=login, reason=EndReason.EXPIRED, now=now) for login in idle)
+    if user is None:
+        _session_store().clear_expired()
     return f"ended {ended} login(s) idle for more than {settings.LOGIN_IDLE_MINUTES} minutes"
 
 

@@ -175,6 +175,16 @@ def test_expire_logins_ends_only_idle_logins(fleet, settings):
     assert expire_logins(now=now) == "ended 0 login(s) idle for more than 40 minutes"
 
 
+def test_expire_logins_also_drops_expired_sessions(db):
+    from django.contrib.sessions.models import Session
+
+    now = timezone.now()
+    Session.objects.create(session_key="old" * 8, session_data="", expire_date=now - timedelta(1))
+    Session.objects.create(session_key="new" * 8, session_data="", expire_date=now + timedelta(1))
+    expire_logins()
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["new" * 8]
+
+
 def test_expire_logins_is_the_job_in_the_job_table():
     from django.utils.module_loading import import_string
 
