@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 MARIADB_URL ?= mysql://root@127.0.0.1:3306/
 export MARIADB_URL
 
-.PHONY: setup demo test bench lint
+.PHONY: setup demo test bench lint messages
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -24,3 +24,11 @@ lint: setup
 
 bench: setup
 	bash scripts/bench.sh
+
+# Refresh the Korean catalogues after changing user-facing strings: each app with a locale/
+# folder gets its own, everything else (templates, solarsite) goes to the project's locale/.
+messages: setup
+	$(PY) manage.py makemessages -l ko --no-obsolete --ignore=.venv --ignore=var \
+	  --ignore=node_modules --ignore=tests --ignore=bench --ignore=scripts \
+	  --ignore=generation --ignore=events
+	$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import normalize_phone
@@ -28,7 +30,16 @@ class Customer(models.Model):
         return self.name
 
 
+class RoleUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
+    """A person who logs in. The role decides everything else: only administrators reach the
+    admin site, so `is_staff` and `is_superuser` are derived from the role on every save."""
+
     class Role(models.TextChoices):
         ADMIN = "admin", _("Administrator")
         OPERATOR = "operator", _("Operator")
@@ -54,6 +65,8 @@ class User(AbstractUser):
         help_text=_("For plant owners: whose plants this user sees."),
     )
 
+    objects = RoleUserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -61,7 +74,28 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.phone:
-            self.phone = normalize_phone(self.phone)
+            try:
+                self.phone = normalize_phone(self.phone)
+            except ValidationError as exc:
+                raise ValidationError({"phone": exc.messages}) from None
+        if self.role == self.Role.OWNER and self.customer_id is None:
+            raise ValidationError(
+                {"customer": _("A plant owner needs a customer: choose whose plants they see.")}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        administrator = self.role == self.Role.ADMIN
+        self.is_staff = self.is_superuser = administrator
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "role" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        """Korean names read family name first, without a space: 이서연."""
+        if any("\uac00" <= char <= "\ud7a3" for char in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
 
     @property
     def sees_all_stations(self) -> bool:
@@ -94,6 +128,7 @@ class LoginHistory(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -102,11 +137,13 @@ class LoginHistory(models.Model):
     username = models.CharField(_("user id as typed"), max_length=150)
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
-    channel = models.CharField(max_length=3, choices=Channel.choices, default=Channel.WEB)
+    channel = models.CharField(
+        _("channel"), max_length=3, choices=Channel.choices, default=Channel.WEB
+    )
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
     succeeded = models.BooleanField(_("succeeded"), default=True)
     failure = models.CharField(_("failure"), max_length=20, choices=Failure.choices, blank=True)
-    logged_in_at = models.DateTimeField(_("logged in"), auto_now_add=True, db_index=True)
+    logged_in_at = models.DateTimeField(_("logged in"), default=timezone.now, db_index=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     end_reason = models.CharField(

@@ -4,8 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+PORT=${DEMO_PORT:-8000}
 export DEBUG=${DEBUG:-true}
 
+if ! $PY -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$PORT" 2>/dev/null; then
+  echo "== port $PORT is taken: stop what uses it, or run DEMO_PORT=8001 make demo"
+  exit 1
+fi
+
+$PY manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
 $PY manage.py migrate -v0
 $PY manage.py migrate --database telemetry -v0
 $PY manage.py seed_demo --stations "${DEMO_STATIONS:-30}"
@@ -14,7 +21,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait; }
 trap cleanup EXIT INT TERM
 
-echo "== serving http://127.0.0.1:8000 (Ctrl-C stops everything)"
-$PY manage.py runserver 127.0.0.1:8000 &
+echo "== serving http://127.0.0.1:$PORT (Ctrl-C stops everything)"
+$PY manage.py runserver --noreload "127.0.0.1:$PORT" &
 pids+=($!)
 wait -n

@@ -8,6 +8,8 @@ MARIADB_URL=${MARIADB_URL:-mysql://root@127.0.0.1:3306/}
 DB_PREFIX=${MARIADB_DB_PREFIX:-solarsite}  # test databases are test_<prefix> and test_<prefix>_telemetry
 ran=()
 
+$PY manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules || exit 1  # tests read Korean pages
+
 echo "== ruff"
 .venv/bin/ruff check . || exit 1
 

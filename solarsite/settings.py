@@ -58,8 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.LoginActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.LoginActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -157,6 +157,8 @@ CONCURRENT_LOGIN = env.str("CONCURRENT_LOGIN", default="refuse")
 if CONCURRENT_LOGIN not in ("refuse", "replace"):
     raise ImproperlyConfigured("CONCURRENT_LOGIN must be 'refuse' or 'replace'.")
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
+# Higher than per user: several people behind one office address may each mistype.
+LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 SESSION_COOKIE_AGE = LOGIN_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True

@@ -49,3 +49,9 @@ def fleet(db):
         "operator": make_user("operator", User.Role.OPERATOR),
         "admin": make_user("admin", User.Role.ADMIN, is_staff=True),
     }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The production hasher costs ~0.2 s a password by design; the suite hashes hundreds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
