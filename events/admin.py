@@ -155,6 +155,7 @@ class SmsLogAdmin(admin.ModelAdmin):
     list_display = [
         "sent_at",
         "recipient",
+        "text",
         "station",
         "message_type",
         "succeeded",

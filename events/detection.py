@@ -478,34 +478,32 @@ def _generation_apply(fleet: Fleet, result: DetectionResult) -> None:
     """101 generation started / 102 stopped, confirmed like alarms, logged as information."""
     now = fleet.now
     observations = list(generation_observations(fleet))
-    states = {
-        s.inverter_id: s
-        for s in GenerationState.objects.filter(
-            inverter_id__in=[o.inverter_id for o in observations]
-        )
-    }
-    first_seen = [o for o in observations if o.inverter_id not in states]
+    recorded = dict(GenerationState.objects.values_list("inverter_id", "generating"))
     # The first sighting of an inverter sets its state quietly: no event for what was already so.
     GenerationState.objects.bulk_create(
         [
             GenerationState(inverter_id=o.inverter_id, generating=o.holds, since=now)
-            for o in first_seen
-        ]
+            for o in observations
+            if o.inverter_id not in recorded
+        ],
+        batch_size=2000,
     )
     plan = flips_plan(
-        [o for o in observations if o.inverter_id in states],
-        recorded={f"gen:{i}": s.generating for i, s in states.items()},
+        [o for o in observations if o.inverter_id in recorded],
+        recorded={f"gen:{i}": generating for i, generating in recorded.items()},
         pending={p.key: p for p in PendingFlip.objects.filter(key__startswith="gen:")},
         now=now,
         key=lambda o: f"gen:{o.inverter_id}",
     )
     _pending_save(plan)
-    changed = []
-    for obs in plan.flips:
-        state = states[obs.inverter_id]
-        state.generating, state.since = obs.holds, now
-        changed.append(state)
-    GenerationState.objects.bulk_update(changed, ["generating", "since"], batch_size=500)
+    GenerationState.objects.bulk_update(
+        [
+            GenerationState(inverter_id=o.inverter_id, generating=o.holds, since=now)
+            for o in plan.flips
+        ],
+        ["generating", "since"],
+        batch_size=500,
+    )
     result.info = EventLog.objects.bulk_create(
         EventLog(
             event_type_id=(

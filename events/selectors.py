@@ -56,7 +56,7 @@ def notify_list(
     stations: Iterable[PowerStation | int] | None = None,
 ) -> QuerySet[EventLog]:
     """The old "notify" list: events with codes 100-299 in [since, until), newest first."""
-    return _event_log(user, stations, since, until).filter(event_type_id__range=NOTIFY_CODES)
+    return _event_log(user, stations, since, until).filter(event_type__code__range=NOTIFY_CODES)
 
 
 def station_event_log(

@@ -106,9 +106,10 @@ def test_outage_of_the_providers_delays_messages_and_delivers_each_once(world, s
     first = send_notifications(now=world.at(2))
     assert first.sent == 0 and first.retrying == 3
     assert set(Notification.objects.values_list("status", "attempts")) == {("pending", 1)}
-    assert "Could not reach the mail server" in Notification.objects.filter(
-        channel="email"
-    ).first().last_error
+    assert (
+        "Could not reach the mail server"
+        in Notification.objects.filter(channel="email").first().last_error
+    )
 
     send_notifications(now=world.at(2.5))  # not due yet: backoff
     assert Notification.objects.filter(attempts=2).count() == 0
@@ -302,3 +303,22 @@ def test_queueing_twice_never_doubles_a_message(world):
         [Transition.of_alarm(alarm, "raised", at=world.at(1))], now=world.at(1) + timedelta(1)
     )
     assert again == 0 and Notification.objects.count() == before
+
+
+def test_command_completed_goes_by_sms_to_the_registered_phone(world, solapi, smtp):
+    from events.notify import event_record
+
+    smtp.start()
+    entry = event_record(
+        code=401,
+        station=world.station,
+        inverter=world.inverters[0],
+        details={"command": "reset"},
+        now=world.at(0),
+    )
+    assert entry.kind == "info"
+    send_notifications(now=world.at(0))
+    [message] = solapi.received
+    assert message["to"] == "01012345678" and "명령 완료" in message["text"]
+    assert "인버터 1" in message["text"]
+    assert smtp.inbox.messages == []  # 401 goes by SMS only, unless changed in admin
