@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from events.faults import faults_decode, inverter_is_faulted
 from events.models import Alarm, EventLog, EventType, GenerationState, PendingFlip
+from events.notify import detection_notify
 from generation import store
 from monitoring.models import (
     Collector,
@@ -376,8 +377,6 @@ def detect_events(*, now: datetime | None = None) -> DetectionResult:
     Everything after the read is one transaction: a second pass running at the same moment
     hits the unique open_key and is rolled back whole, so no alarm is raised twice.
     """
-    from events.notify import detection_notify  # notify imports the models this module uses
-
     now = now or timezone.now()
     fleet = fleet_read(now=now)
     result = DetectionResult(watched_inverters=len(fleet.inverters))

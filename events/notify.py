@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -26,6 +27,9 @@ from events.models import Alarm, Channel, EventLog, EventType, Notification, Sev
 from events.transports import TRANSPORTS, TransportError
 from monitoring.models import Collector, Inverter, PowerStation
 from monitoring.visibility import stations_visible_to
+
+if TYPE_CHECKING:
+    from events.detection import DetectionResult
 
 # A row claimed longer ago than this belongs to a sender that died mid-batch: it goes back to
 # the queue (a crash between the provider's answer and our UPDATE may then repeat one message;
@@ -341,7 +345,7 @@ def _subject(kind: str) -> str:
 
 
 # --- from detection ---------------------------------------------------------------------------
-def detection_notify(*, result, now: datetime) -> int:
+def detection_notify(*, result: DetectionResult, now: datetime) -> int:
     """Queue what one detection pass found; in a storm, one summary to the administrators."""
     types = {t.code: t for t in EventType.objects.all()}
     transitions = [
@@ -365,7 +369,7 @@ def detection_notify(*, result, now: datetime) -> int:
     return transitions_enqueue(transitions, now=now)
 
 
-def storm_enqueue(*, result, now: datetime) -> int:
+def storm_enqueue(*, result: DetectionResult, now: datetime) -> int:
     rows = []
     by_code: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for alarm in result.raised:
@@ -520,7 +524,9 @@ def send_notifications(*, now: datetime | None = None) -> SendResult:
     return result
 
 
-def _failure_record(row: Notification, exc: TransportError, *, now: datetime, result) -> None:
+def _failure_record(
+    row: Notification, exc: TransportError, *, now: datetime, result: SendResult
+) -> None:
     if exc.permanent or row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
         status, next_attempt = Notification.Status.GAVE_UP, row.next_attempt_at
         result.gave_up += 1

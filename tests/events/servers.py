@@ -21,10 +21,12 @@ SOLAPI_SECRET = "test-secret-not-a-real-one"
 class Inbox:
     def __init__(self) -> None:
         self.messages: list = []
+        self.connections: list = []  # the client address of each message's SMTP connection
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((list(envelope.rcpt_tos), message))
+        self.connections.append(session.peer)
         return "250 OK"
 
     def to(self, address: str) -> list:

@@ -41,7 +41,8 @@ def test_owner_and_manager_get_e_mail_in_their_language(world, smtp):
     smtp.start()
     outage(world)
     result = send_notifications(now=world.at(2))
-    assert result.sent >= 2
+    assert result.sent == 3  # owner: e-mail and SMS (console); manager: e-mail
+    assert len(smtp.inbox.messages) == 2 and len(set(smtp.inbox.connections)) == 1
 
     [to_owner] = smtp.inbox.to("owner-p001@example.com")
     assert to_owner["Subject"] == "[Plant P001] 계통 정전"
