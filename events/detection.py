@@ -184,19 +184,14 @@ def stations_in_outage(fleet: Fleet) -> dict[int, bool | None]:
 
 
 def observations_of(fleet: Fleet) -> Iterator[Observation]:
-    now = fleet.now
     outage = stations_in_outage(fleet)
     down = collectors_down(fleet)
     daylight = {
-        sid: is_daylight(s["latitude"], s["longitude"], now) for sid, s in fleet.stations.items()
+        sid: is_daylight(s["latitude"], s["longitude"], fleet.now)
+        for sid, s in fleet.stations.items()
     }
-    station_collectors: dict[int, set[int]] = defaultdict(set)
-    for collector_id, station_id in fleet.collector_stations:
-        station_collectors[station_id].add(collector_id)
-
     for station_id, holds in outage.items():
         yield Observation(EventType.GRID_OUTAGE, f"st:{station_id}", station_id, holds)
-
     for collector_id, station_id in fleet.collector_stations:
         seen = fleet.collectors[collector_id]["last_seen"]
         yield Observation(
@@ -206,29 +201,38 @@ def observations_of(fleet: Fleet) -> Iterator[Observation]:
             None if seen is None else collector_id in down,
             collector_id=collector_id,
         )
+    yield from _inverter_observations(fleet, outage=outage, down=down, daylight=daylight)
+    yield from _weak_strings(fleet, daylight)
 
+
+def _inverter_observations(
+    fleet: Fleet, *, outage: dict[int, bool | None], down: set[int], daylight: dict[int, bool]
+) -> Iterator[Observation]:
+    """202, 204 and 203 for each inverter that has ever reported."""
+    station_collectors: dict[int, set[int]] = defaultdict(set)
+    for collector_id, station_id in fleet.collector_stations:
+        station_collectors[station_id].add(collector_id)
     for inverter in fleet.inverters:
-        station_id = inverter["station_id"]
-        station = fleet.stations[station_id]
-        inverter_id = inverter["inverter_id"]
-        subject = f"inv:{inverter_id}"
         if inverter["last_ts"] is None:
             continue  # never reported: nothing to say yet
-        stale = _stale(inverter, station, now)
+        station_id, inverter_id = inverter["station_id"], inverter["inverter_id"]
+        station = fleet.stations[station_id]
+        subject = f"inv:{inverter_id}"
+        stale = _stale(inverter, station, fleet.now)
         own = inverter["inverter__collector_id"]
-        collectors = {own} if own else station_collectors.get(station_id, set())
+        collectors = {own} if own else station_collectors[station_id]
         # While its collector is down an inverter raises no 202 of its own (one message, not
         # one per inverter), and an open one is neither cleared nor repeated.
-        folded = bool(collectors & down)
+        folded = stale and bool(collectors & down)
         yield Observation(
             EventType.COMM_ERROR,
             subject,
             station_id,
-            None if folded and stale else stale,
+            None if folded else stale,
             inverter_id=inverter_id,
         )
         if stale:
-            continue
+            continue  # what a silent inverter last said is no news
         faulted = inverter_is_faulted(
             reported_state=inverter["reported_state"], fault_bits=inverter["fault_bits"]
         )
@@ -240,17 +244,14 @@ def observations_of(fleet: Fleet) -> Iterator[Observation]:
             inverter_id=inverter_id,
             details=_fault_details(inverter["fault_bits"]) if faulted else {},
         )
+        judged = daylight[station_id] and outage[station_id] is False
         yield Observation(
             EventType.NOT_GENERATING,
             subject,
             station_id,
-            _not_generating(inverter, station, now)
-            if daylight[station_id] and not outage[station_id]
-            else None,
+            _not_generating(inverter, station, fleet.now) if judged else None,
             inverter_id=inverter_id,
         )
-
-    yield from _weak_strings(fleet, daylight)
 
 
 def _fault_details(bits: int | None) -> dict:
@@ -297,7 +298,7 @@ def generation_observations(fleet: Fleet) -> Iterator[Observation]:
         if inverter["last_ts"] is None or _stale(inverter, station, fleet.now):
             continue
         yield Observation(
-            0,
+            EventType.GENERATION_STARTED,
             f"inv:{inverter['inverter_id']}",
             inverter["station_id"],
             (inverter["ac_kw"] or 0) > 0,

@@ -18,11 +18,13 @@ from datetime import UTC, datetime
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
-from accounts.phones import domestic_phone
+from accounts.phones import domestic_phone, normalize_phone
 
 SMS_MAX_BYTES = 90  # beyond this a Korean carrier message is an LMS
 LMS_MAX_BYTES = 2000
+LMS_TITLE_MAX_BYTES = 40
 SOLAPI_ACCEPTED = "2000"
 
 
@@ -46,6 +48,12 @@ def sms_byte_length(text: str) -> int:
 
 def sms_type(text: str) -> str:
     return "SMS" if sms_byte_length(text) <= SMS_MAX_BYTES else "LMS"
+
+
+def sms_shortened(text: str, max_bytes: int) -> str:
+    while sms_byte_length(text) > max_bytes:
+        text = text[:-1]
+    return text
 
 
 def solapi_authorization(*, api_key: str, api_secret: str, date: str, salt: str) -> str:
@@ -81,9 +89,13 @@ class SolapiSmsBackend:
         kind = sms_type(text)
         if sms_byte_length(text) > LMS_MAX_BYTES:
             raise SmsError(f"The text is longer than {LMS_MAX_BYTES} bytes.", permanent=True)
-        message = {"to": domestic_phone(to), "from": self.sender, "text": text, "type": kind}
+        try:
+            number = domestic_phone(normalize_phone(to))
+        except ValidationError as exc:
+            raise SmsError(f"{to!r} is not a mobile number.", permanent=True) from exc
+        message = {"to": number, "from": self.sender, "text": text, "type": kind}
         if kind == "LMS" and title:
-            message["subject"] = title
+            message["subject"] = sms_shortened(title, LMS_TITLE_MAX_BYTES)
         date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         headers = {
             "Authorization": solapi_authorization(

@@ -82,7 +82,8 @@ def test_a_long_sms_goes_as_lms(world, smtp, solapi):
     send_notifications(now=world.at(2))
     [message] = solapi.received
     assert sms_byte_length(message["text"]) > 90
-    assert message["type"] == "LMS" and message["subject"]
+    assert message["type"] == "LMS"
+    assert message["subject"].startswith("[아주 긴") and sms_byte_length(message["subject"]) <= 40
 
 
 def test_sms_byte_count_is_euc_kr():
