@@ -30,6 +30,20 @@ JOBS: tuple[Job, ...] = (
         "30 3 * * *",
         "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
     ),
+    # --- events (issue 5) ---
+    Job(
+        "detect_events",
+        "events.jobs.detect_events",
+        "* * * * *",
+        "Raise and clear alarms from the fleet's latest state; queue their notifications.",
+    ),
+    Job(
+        "send_notifications",
+        "events.jobs.send_notifications",
+        "* * * * *",
+        "Escalate unacknowledged alarms and send the due outbox by e-mail, SMS and webhook.",
+    ),
+    # --- end events ---
 )
 
 

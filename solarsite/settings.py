@@ -191,12 +191,25 @@ SOLAPI_API_SECRET = env.str("SOLAPI_API_SECRET", default="")
 SOLAPI_SENDER = env.str("SOLAPI_SENDER", default="")
 SOLAPI_BASE_URL = env.str("SOLAPI_BASE_URL", default="https://api.solapi.com")
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
+if SMS_BACKEND not in ("console", "solapi"):
+    raise ImproperlyConfigured("SMS_BACKEND must be 'console' or 'solapi'.")
 
 # --- Telemetry and monitoring -----------------------------------------------------------------
 INGEST_MAX_ITEMS = env.int("INGEST_MAX_ITEMS", default=5000)
 RAW_RETENTION_DAYS = env.int("RAW_RETENTION_DAYS", default=400)
 COLLECTOR_DOWN_MINUTES = env.int("COLLECTOR_DOWN_MINUTES", default=10)
 ESCALATE_MINUTES = env.int("ESCALATE_MINUTES", default=30)
+# --- events (issue 5) ---
+# More than this share of the watched inverters changing state in one pass is a storm
+# (the server lost its network, say): administrators get one summary instead.
+STORM_SHARE = env.float("STORM_SHARE", default=0.3)
+STORM_MIN_SUBJECTS = env.int("STORM_MIN_SUBJECTS", default=20)
+WEAK_STRING_SHARE = env.float("WEAK_STRING_SHARE", default=0.5)
+WEAK_STRING_MINUTES = env.int("WEAK_STRING_MINUTES", default=30)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
+NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=200)
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=10.0)
+# --- end events ---
 
 # --- Jobs (django-q2) -------------------------------------------------------------------------
 Q_CLUSTER = {

@@ -1,0 +1,96 @@
+"""Reads of alarms and events that pages and the API share, always through the visibility rule."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+
+from events.models import Alarm, EventLog, EventType
+from monitoring.models import PowerStation
+from monitoring.visibility import stations_visible_to
+
+NOTIFY_CODES = (100, 299)  # the old "notify" list: generation, grid, communication, stop, fault
+
+
+def _stations(user, stations: Iterable[PowerStation | int] | None) -> QuerySet[PowerStation]:
+    visible = stations_visible_to(user)
+    if stations is not None:
+        ids = [s.pk if isinstance(s, PowerStation) else s for s in stations]
+        visible = visible.filter(id__in=ids)
+    return visible
+
+
+def alarms_for(
+    *,
+    user,
+    stations: Iterable[PowerStation | int] | None = None,
+    acknowledged: bool | None = None,
+    is_open: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Alarm]:
+    """Alarms of the stations the user may see (all of them, or those given), newest first.
+
+    A period selects the alarms that were open at some moment within it.
+    """
+    alarms = Alarm.objects.filter(station__in=_stations(user, stations).values("id"))
+    if acknowledged is not None:
+        alarms = alarms.filter(acknowledged_at__isnull=not acknowledged)
+    if is_open is not None:
+        alarms = alarms.filter(cleared_at__isnull=is_open)
+    if until is not None:
+        alarms = alarms.filter(raised_at__lt=until)
+    if since is not None:
+        alarms = alarms.filter(Q(cleared_at__isnull=True) | Q(cleared_at__gte=since))
+    return alarms.select_related("event_type", "station", "inverter", "acknowledged_by")
+
+
+def notify_list(
+    *,
+    user,
+    since: datetime,
+    until: datetime,
+    stations: Iterable[PowerStation | int] | None = None,
+) -> QuerySet[EventLog]:
+    """The old "notify" list: events with codes 100-299 in [since, until), newest first."""
+    return _event_log(user, stations, since, until).filter(event_type__code__range=NOTIFY_CODES)
+
+
+def station_event_log(
+    *, user, station: PowerStation, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[EventLog]:
+    """Every state change of one station, newest first."""
+    return _event_log(user, [station], since, until)
+
+
+def _event_log(user, stations, since, until) -> QuerySet[EventLog]:
+    entries = EventLog.objects.filter(station__in=_stations(user, stations).values("id"))
+    if since is not None:
+        entries = entries.filter(at__gte=since)
+    if until is not None:
+        entries = entries.filter(at__lt=until)
+    return entries.select_related("event_type", "station", "inverter", "alarm")
+
+
+def error_classification(
+    *, user, stations: Iterable[PowerStation | int] | None = None
+) -> dict[int, dict[str, int]]:
+    """The old "error classification": per station, the open alarms counted per category.
+
+    A category is the event code ("201", "202", ...) and, for inverter faults, each decoded
+    fault ("fault:ground_fault", ...), so one inverter with two faults counts under both.
+    """
+    open_alarms = Alarm.objects.filter(
+        station__in=_stations(user, stations).values("id"), cleared_at__isnull=True
+    )
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for row in open_alarms.values("station_id", "event_type_id").annotate(n=Count("id")):
+        counts[row["station_id"]][str(row["event_type_id"])] += row["n"]
+    faults = open_alarms.filter(event_type_id=EventType.INVERTER_FAULT)
+    for station_id, details in faults.values_list("station_id", "details"):
+        for slug in details.get("faults", []):
+            counts[station_id][f"fault:{slug}"] += 1
+    return {station_id: dict(counter) for station_id, counter in counts.items()}
