@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -55,3 +56,15 @@ def fleet(db):
 def fast_password_hashing(settings):
     """The production hasher costs ~0.2 s a password by design; the suite hashes hundreds."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _seed_rows_after_flush(request):
+    """A transactional test flushes every table when it ends, rows that data migrations wrote
+    included (pytest-django runs those tests last); put the seeded event types back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        from django.apps import apps
+
+        importlib.import_module("events.migrations.0002_event_types").seed(apps, None)
