@@ -32,8 +32,10 @@ from typing import Any
 
 import environ
 import MySQLdb
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
@@ -56,6 +58,10 @@ WAITING_TARGETS = {
     "event_log": "events",
 }
 EXAMPLES_PER_REASON = 3
+RUN_LOCK = "__running__"  # an ImportMark row that exists while a run is going
+RUN_STALE_HOURS = 2
+RUN_LOCK = "__running__"  # an ImportMark row that exists while a run is going
+RUN_STALE_HOURS = 2
 
 Progress = Callable[[str, int, int], None]
 
@@ -165,7 +171,7 @@ def _table_mapping(name: str, spec: Any, problems: list[str]) -> TableMapping:
         values={
             field: {str(k): v for k, v in m.items()}
             for field, m in (spec.get("values") or {}).items()
-        },  # fmt: skip
+        },
         scale=dict(spec.get("scale") or {}),
         defaults=dict(spec.get("defaults") or {}),
         options={k: v for k, v in spec.items() if k == "collector_name"},
@@ -220,16 +226,55 @@ def legacy_import(
         )
     selected = [m for name, m in mapping.tables.items() if not tables or name in tables]
     summaries: list[TableSummary] = []
-    with ExitStack() as stack:
-        if dry_run:
-            stack.enter_context(_rolled_back())
-        for table in selected:
-            summaries.append(
-                _table_import(
-                    source, mapping=mapping, table=table, since=since, progress=progress
-                )  # fmt: skip
+    if not _run_claim():
+        raise LegacyImportError(
+            _(
+                "Another import is still running; wait for it to finish (a run that died is "
+                "forgotten after %(hours)s hours)."
             )
+            % {"hours": RUN_STALE_HOURS}
+        )
+    try:
+        with ExitStack() as stack:
+            if dry_run:
+                stack.enter_context(_rolled_back())
+            for table in selected:
+                summaries.append(
+                    _table_import(
+                        source, mapping=mapping, table=table, since=since, progress=progress
+                    )
+                )
+    finally:
+        ImportMark.objects.filter(table=RUN_LOCK).delete()
     return summaries
+
+
+def legacy_import_job() -> str:
+    """The scheduled run (every 10 minutes): import after the marks, one line for the job log."""
+    if not settings.LEGACY_DATABASE_URL:
+        return "legacy import: LEGACY_DATABASE_URL is not set; nothing to do"
+    source = legacy_connect(settings.LEGACY_DATABASE_URL)
+    try:
+        summaries = legacy_import(source=source, mapping=legacy_mapping_load())
+    finally:
+        source.close()
+    imported = [s for s in summaries if s.status == "imported"]
+    return (
+        f"legacy import: {sum(s.read for s in imported):,} rows read from {len(imported)} "
+        f"tables, {sum(s.inserted for s in imported):,} inserted, "
+        f"{sum(s.updated for s in imported):,} updated, "
+        f"{sum(sum(s.skipped.values()) for s in imported):,} skipped"
+    )
+
+
+def _run_claim() -> bool:
+    """One run at a time: the command and the job both claim the same row (or find it taken)."""
+    stale = timezone.now() - timedelta(hours=RUN_STALE_HOURS)
+    ImportMark.objects.filter(table=RUN_LOCK, updated_at__lt=stale).delete()
+    _lock, created = ImportMark.objects.get_or_create(
+        table=RUN_LOCK, defaults={"value": {"started": timezone.now().isoformat()}}
+    )
+    return created
 
 
 @contextmanager
@@ -244,9 +289,13 @@ def _rolled_back() -> Iterator[None]:
 
 
 def _table_import(
-    source: Any, *, mapping: Mapping, table: TableMapping, since: datetime | None,
+    source: Any,
+    *,
+    mapping: Mapping,
+    table: TableMapping,
+    since: datetime | None,
     progress: Progress | None,
-) -> TableSummary:  # fmt: skip
+) -> TableSummary:
     summary = TableSummary(table=table.name, target=table.target)
     if table.target in WAITING_TARGETS:
         summary.status = "waiting"
@@ -561,8 +610,10 @@ class _InverterImporter(_Importer):
     def row_import(self, row: dict) -> str:
         values = self.fields(row)
         code = str(values.pop("station"))
-        station_id = self.stations.get(code) or PowerStation.objects.filter(
-            code=code).values_list("id", flat=True).first()  # fmt: skip
+        station_id = (
+            self.stations.get(code)
+            or PowerStation.objects.filter(code=code).values_list("id", flat=True).first()
+        )
         if station_id is None:
             raise Skip(_("unknown station"))
         self.stations[code] = station_id
@@ -606,8 +657,9 @@ class _ReadingImporter(_Importer):
                 continue
             key = (reading[self.device_field], reading["ts"])
             if key in readings:
-                self.summary.skip(_("same device and time twice in the old table"),
-                                  self.example(row))  # fmt: skip
+                self.summary.skip(
+                    _("same device and time twice in the old table"), self.example(row)
+                )
             readings[key] = reading
         counts = readings_store(model=self.model, rows=list(readings.values()))
         for outcome, number in counts.items():
@@ -676,8 +728,13 @@ class _CombinerReadingImporter(_ReadingImporter):
             self.summary.notes[_("combiner boxes created")] += 1
             box_id = self.boxes[(station_id, number)] = box.id
         ts = self.timestamp(values)
-        return {"box_id": box_id, "station_id": station_id, "ts": ts, "currents": currents,
-                "voltage": values.get("voltage")}  # fmt: skip
+        return {
+            "box_id": box_id,
+            "station_id": station_id,
+            "ts": ts,
+            "currents": currents,
+            "voltage": values.get("voltage"),
+        }
 
 
 class _SensorReadingImporter(_ReadingImporter):
@@ -708,8 +765,12 @@ class _SensorReadingImporter(_ReadingImporter):
             self.summary.notes[_("sensors created")] += 1
             sensor_id = self.sensors[(station_id, name)] = sensor.id
         ts = self.timestamp(values)
-        return {"sensor_id": sensor_id, "station_id": station_id, "ts": ts,
-                "value": values.get("value")}  # fmt: skip
+        return {
+            "sensor_id": sensor_id,
+            "station_id": station_id,
+            "ts": ts,
+            "value": values.get("value"),
+        }
 
 
 _IMPORTERS: dict[str, type[_Importer]] = {

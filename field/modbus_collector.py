@@ -31,6 +31,7 @@ Config file (TOML, or JSON with the same keys)::
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import tomllib
@@ -45,6 +46,8 @@ from django.utils.translation import gettext as _
 from pymodbus.client import ModbusTcpClient
 
 from field import sunspec
+
+logger = logging.getLogger(__name__)
 
 DEVICE_COMMANDS = ("reset_inverter", "set_power_limit")
 DEFAULT_COMMANDS = {"set_power_limit": {"sunspec": True}}
@@ -129,8 +132,16 @@ def collector_config_parse(data: Any, *, path: Path | str = "config") -> Collect
     )
     commands = _commands(data.get("commands", {}), "commands", problems)
     devices = _devices(data.get("devices"), commands, problems)
-    known = {"server_url", "token", "token_env", "interval_seconds", "timeout_seconds",
-             "max_backoff_seconds", "commands", "devices"}  # fmt: skip
+    known = {
+        "server_url",
+        "token",
+        "token_env",
+        "interval_seconds",
+        "timeout_seconds",
+        "max_backoff_seconds",
+        "commands",
+        "devices",
+    }
     for key in sorted(set(data) - known):
         problems.append(_("%(key)s: unknown setting (check the spelling).") % {"key": key})
     if problems:
@@ -156,9 +167,16 @@ class _Checker:
             return ""
         return value.strip()
 
-    def integer(self, data: dict, key: str, where: str, *, low: int, high: int,
-                default: int | None = None) -> int:  # fmt: skip
+    def integer(
+        self, data: dict, key: str, where: str, *, low: int, high: int, default: int | None = None
+    ) -> int:
         value = data.get(key, default)
+        if value is None:
+            self.problems.append(
+                _("%(where)s: required, a whole number from %(low)s to %(high)s.")
+                % {"where": where, "low": low, "high": high}
+            )
+            return low
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.problems.append(
                 _("%(where)s: must be a whole number from %(low)s to %(high)s; got %(value)r.")
@@ -279,8 +297,9 @@ def _devices(data: Any, commands: dict[str, CommandMapping], problems: list[str]
             inverter=check.integer(entry, "inverter", f"{at}.inverter", low=1, high=32767),
             commands={**_default_commands(), **commands, **own},
         )
-        for key in sorted(set(entry) - {"host", "port", "unit_id", "station", "inverter",
-                                        "commands"}):  # fmt: skip
+        for key in sorted(
+            set(entry) - {"host", "port", "unit_id", "station", "inverter", "commands"}
+        ):
             problems.append(_("%(where)s.%(key)s: unknown setting.") % {"where": at, "key": key})
         inverter_key = (device.station, device.inverter)
         unit_key = (device.host, device.port, device.unit_id)
@@ -292,7 +311,7 @@ def _devices(data: Any, commands: dict[str, CommandMapping], problems: list[str]
                     "station": device.station,
                     "number": device.inverter,
                     "other": seen_inverters[inverter_key],
-                }  # fmt: skip
+                }
             )
         if unit_key in seen_units:
             problems.append(
@@ -303,7 +322,7 @@ def _devices(data: Any, commands: dict[str, CommandMapping], problems: list[str]
                     "port": device.port,
                     "unit": device.unit_id,
                     "other": seen_units[unit_key],
-                }  # fmt: skip
+                }
             )
         seen_inverters.setdefault(inverter_key, at)
         seen_units.setdefault(unit_key, at)
@@ -368,6 +387,10 @@ class ModbusPoller:
             try:
                 reading = self._read(state, now=now)
             except sunspec.SunSpecError as exc:
+                result.failures.append(self._failed(state, exc))
+                continue
+            except Exception as exc:  # a driver bug on one device must not stop the others
+                logger.exception("polling %s failed", state.config.label)
                 result.failures.append(self._failed(state, exc))
                 continue
             result.readings.append(

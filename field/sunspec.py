@@ -318,9 +318,17 @@ def _integer_inverter_decode(regs: list[int], *, phases: int) -> dict[str, Any]:
 
 
 _INTEGER_SCALE_FACTORS = {
-    "A": 4, "V": 11, "W": 13, "Hz": 15, "PF": 21, "WH": 24, "DCA": 26, "DCV": 28, "DCW": 30,
+    "A": 4,
+    "V": 11,
+    "W": 13,
+    "Hz": 15,
+    "PF": 21,
+    "WH": 24,
+    "DCA": 26,
+    "DCV": 28,
+    "DCW": 30,
     "Tmp": 35,
-}  # fmt: skip
+}
 
 
 def _float_inverter_decode(regs: list[int], *, phases: int) -> dict[str, Any]:

@@ -30,6 +30,15 @@ JOBS: tuple[Job, ...] = (
         "30 3 * * *",
         "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
     ),
+    # --- field ---
+    Job(
+        "import_legacy",
+        "field.legacy_import.legacy_import_job",
+        "*/10 * * * *",
+        "Import what changed in the old MySQL database (does nothing without "
+        "LEGACY_DATABASE_URL).",
+    ),
+    # --- end field ---
 )
 
 

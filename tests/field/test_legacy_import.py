@@ -13,10 +13,13 @@ from django.utils import translation
 
 from accounts.models import Customer, User
 from field.legacy_import import (
+    LegacyImportError,
     legacy_connect,
     legacy_import,
+    legacy_import_job,
     legacy_mapping_load,
     legacy_schema_create,
+    readings_store,
 )
 from field.models import ImportMark
 from generation.models import CombinerReading, InverterReading, SensorReading
@@ -310,3 +313,43 @@ def test_command_with_a_bad_since(legacy, settings):
     settings.LEGACY_DATABASE_URL = legacy.url
     with pytest.raises(CommandError, match="--since yesterday"):
         call_command("import_legacy", since="yesterday")
+
+
+def test_readings_store_counts_and_never_doubles():
+    at = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    rows = [
+        {"inverter_id": 7, "station_id": 1, "ts": at, "ac_kw": 10.0, "total_kwh": 5.0},
+        {"inverter_id": 8, "station_id": 1, "ts": at, "ac_kw": 11.0, "total_kwh": 6.0},
+    ]
+    assert readings_store(model=InverterReading, rows=rows) == {
+        "inserted": 2, "updated": 0, "unchanged": 0}  # fmt: skip
+
+    rows[1] = {**rows[1], "ac_kw": 12.5}
+    assert readings_store(model=InverterReading, rows=rows) == {
+        "inserted": 0, "updated": 1, "unchanged": 1}  # fmt: skip
+    assert InverterReading.objects.count() == 2
+    assert InverterReading.objects.get(inverter_id=8, ts=at).ac_kw == 12.5
+
+
+def test_job_without_a_legacy_database_does_nothing(settings):
+    settings.LEGACY_DATABASE_URL = ""
+    assert legacy_import_job() == "legacy import: LEGACY_DATABASE_URL is not set; nothing to do"
+
+
+def test_job_imports_and_says_how_much(legacy, settings):
+    settings.LEGACY_DATABASE_URL = legacy.url
+
+    first = legacy_import_job()
+    second = legacy_import_job()
+
+    assert first == ("legacy import: 22 rows read from 8 tables, 18 inserted, 0 updated, 4 skipped")
+    # The registry is re-read within the overlap; the log only after its mark.
+    assert second == "legacy import: 14 rows read from 8 tables, 0 inserted, 0 updated, 2 skipped"
+    assert InverterReading.objects.count() == 4
+
+
+def test_a_second_run_while_one_is_going_is_refused(legacy):
+    ImportMark.objects.create(table="__running__", value={"started": "now"})
+    with pytest.raises(LegacyImportError, match="still running"):
+        legacy.run(tables=["customer"])
+    assert not Customer.objects.exists()

@@ -27,9 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since",
             metavar="T",
-            help=_("re-read rows from this time (2024-01-31 or 2024-01-31T09:00, old local "
-                   "time unless an offset is given) instead of after the last run"),
-        )  # fmt: skip
+            help=_(
+                "re-read rows from this time (2024-01-31 or 2024-01-31T09:00, old local "
+                "time unless an offset is given) instead of after the last run"
+            ),
+        )
         parser.add_argument(
             "--tables", nargs="+", metavar="TABLE", help=_("only these old tables (mapping names)")
         )
@@ -41,9 +43,11 @@ class Command(BaseCommand):
     def handle(self, *args, since, tables, dry_run, mapping, verbosity, **options):
         if not settings.LEGACY_DATABASE_URL:
             raise CommandError(
-                _("LEGACY_DATABASE_URL is not set; set it to the old database, "
-                  "e.g. mysql://reader:secret@old-host:3306/solar.")
-            )  # fmt: skip
+                _(
+                    "LEGACY_DATABASE_URL is not set; set it to the old database, "
+                    "e.g. mysql://reader:secret@old-host:3306/solar."
+                )
+            )
         try:
             loaded = legacy_mapping_load(mapping)
         except MappingError as exc:
@@ -74,9 +78,9 @@ class Command(BaseCommand):
             parsed = datetime.fromisoformat(value)
         except ValueError as exc:
             raise CommandError(
-                _("--since %(value)s is not a date or time; write 2024-01-31 or "
-                  "2024-01-31T09:00.") % {"value": value}
-            ) from exc  # fmt: skip
+                _("--since %(value)s is not a date or time; write 2024-01-31 or 2024-01-31T09:00.")
+                % {"value": value}
+            ) from exc
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=time_zone)
 
 
