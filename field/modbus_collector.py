@@ -352,18 +352,18 @@ class PollResult:
 @dataclass
 class _DeviceState:
     config: DeviceConfig
-    client: Any = None
     sunspec: sunspec.SunSpecDevice | None = None
     failures: int = 0
     next_try: float = 0.0
 
 
 class ModbusPoller:
-    """Keeps one connection and the discovered SunSpec map per device, and a backoff per device.
+    """Keeps one connection per host and port, and per device its SunSpec map and backoff.
 
-    A device that fails is asked again after interval x 2^(failures-1), at most
-    max_backoff_seconds; its connection is dropped and its map rediscovered, in case the
-    inverter was replaced or the gateway restarted.
+    Devices behind one gateway (same host and port, different unit ids) share a connection:
+    many gateways accept only one or two. A device that fails is asked again after
+    interval x 2^(failures-1), at most max_backoff_seconds; its map is rediscovered then, in
+    case the inverter was replaced, and a connection that timed out is opened afresh.
     """
 
     def __init__(
@@ -377,6 +377,7 @@ class ModbusPoller:
         self.client_factory = client_factory
         self.clock = clock
         self.states = [_DeviceState(config=device) for device in config.devices]
+        self.clients: dict[tuple[str, int], Any] = {}
 
     def poll(self, *, now: datetime | None = None) -> PollResult:
         result = PollResult()
@@ -416,8 +417,9 @@ class ModbusPoller:
             raise sunspec.CommandFailed(str(exc)) from exc
 
     def close(self) -> None:
-        for state in self.states:
-            self._disconnect(state)
+        for client in self.clients.values():
+            client.close()
+        self.clients.clear()
 
     def _read(self, state: _DeviceState, *, now: datetime | None) -> dict:
         client = self._connect(state)
@@ -466,27 +468,31 @@ class ModbusPoller:
         )
 
     def _connect(self, state: _DeviceState) -> Any:
-        if state.client is None:
-            state.client = self.client_factory(
+        key = (state.config.host, state.config.port)
+        client = self.clients.get(key)
+        if client is None:
+            client = self.clients[key] = self.client_factory(
                 state.config.host,
                 port=state.config.port,
                 timeout=self.config.timeout_seconds,
                 retries=0,
             )
-        if not state.client.connect():
+        if not client.connect():
             self._disconnect(state)
             raise sunspec.DeviceUnreachable(
                 _("Cannot connect to %(device)s.") % {"device": state.config.label}
             )
-        return state.client
+        return client
 
     def _disconnect(self, state: _DeviceState) -> None:
-        if state.client is not None:
-            state.client.close()
-            state.client = None
+        client = self.clients.pop((state.config.host, state.config.port), None)
+        if client is not None:
+            client.close()
 
     def _failed(self, state: _DeviceState, exc: Exception) -> DeviceFailure:
-        self._disconnect(state)
+        if not isinstance(exc, sunspec.NotSunSpec):
+            # After a timeout a late answer may still arrive on the socket: start clean.
+            self._disconnect(state)
         state.sunspec = None
         state.failures += 1
         delay = min(

@@ -238,3 +238,29 @@ def test_collect_modbus_with_a_bad_config_exits_with_the_problems(tmp_path):
     path.write_text("server_url = 'x'\n")
     with pytest.raises(CommandError, match="server_url"):
         call_command("collect_modbus", config=str(path), once=True, print=True)
+
+
+def test_devices_behind_one_gateway_share_one_connection(server, tmp_path):
+    opened = []
+
+    def client_factory(host, **options):
+        opened.append((host, options["port"]))
+        return ModbusTcpClient(host, **options)
+
+    config = collector_config_load(
+        write_config(tmp_path, [device(server.port, 1, 1), device(server.port, 2, 2)])
+    )
+    poller = ModbusPoller(config, client_factory=client_factory)
+    first = poller.poll(now=NOW)
+    second = poller.poll(now=NOW)
+    poller.close()
+
+    assert len(first.readings) == len(second.readings) == 2
+    assert opened == [("127.0.0.1", server.port)]
+
+
+def test_collect_modbus_discover_shows_what_each_device_is(server, tmp_path, capsys):
+    path = write_config(tmp_path, [device(server.port, 2, 1)])
+    call_command("collect_modbus", config=path, once=True, print=True, discover=True)
+    err = capsys.readouterr().err
+    assert "B N serial S2" in err and "111@" in err
