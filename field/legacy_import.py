@@ -365,7 +365,8 @@ class _Reader:
         self.order = [table.mark] + [k for k in table.key if k != table.mark]
         self.numeric = table.target in READING_TARGETS
         self.columns = self._columns()
-        self.where: list[str] = []
+        # Keyset paging cannot step past a NULL mark: such rows are never read.
+        self.where: list[str] = [f"{_q(table.mark)} IS NOT NULL"]
         self.params: list[Any] = []
         mark = _mark_load(table.name)
         if since is not None:

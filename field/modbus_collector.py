@@ -399,6 +399,16 @@ class ModbusPoller:
             )
         return result
 
+    def read_now(self, *, station: str, inverter: int, now: datetime | None = None) -> dict:
+        """The "read now" command: one inverter at once, backoff or not; CommandFailed if not."""
+        state = self._state_for(station, inverter)
+        try:
+            reading = self._read(state, now=now)
+        except sunspec.SunSpecError as exc:
+            self._failed(state, exc)
+            raise sunspec.CommandFailed(f"{state.config.label}: {exc}") from exc
+        return {"station": station, "inverter": inverter, **reading}
+
     def command_execute(self, *, station: str, inverter: int, kind: str, params: dict) -> str:
         """Carry out a device command; returns a sentence, raises CommandFailed with the reason."""
         state = self._state_for(station, inverter)

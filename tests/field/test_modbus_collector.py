@@ -264,3 +264,26 @@ def test_collect_modbus_discover_shows_what_each_device_is(server, tmp_path, cap
     call_command("collect_modbus", config=path, once=True, print=True, discover=True)
     err = capsys.readouterr().err
     assert "B N serial S2" in err and "111@" in err
+
+
+def test_read_now_asks_a_device_even_while_it_backs_off(server, tmp_path):
+    clock = Clock()
+    config = collector_config_load(write_config(tmp_path, [device(server.port, 1, 1)]))
+    poller = ModbusPoller(config, clock=clock)
+    poller.states[0].next_try = clock.now + 600  # as if it had failed
+
+    reading = poller.read_now(station="A001", inverter=1, now=NOW)
+    after = poller.poll(now=NOW)
+    poller.close()
+
+    assert (reading["station"], reading["inverter"], reading["ac_kw"]) == ("A001", 1, 15.0)
+    assert len(after.readings) == 1  # a good answer ends the backoff
+
+
+def test_read_now_of_a_silent_device_fails_with_the_reason(tmp_path):
+    with SilentDevice() as silent:
+        config = collector_config_load(write_config(tmp_path, [device(silent.port, 1, 1)]))
+        poller = ModbusPoller(config)
+        with pytest.raises(sunspec.CommandFailed, match="A001-1"):
+            poller.read_now(station="A001", inverter=1)
+        poller.close()
