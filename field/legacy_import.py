@@ -307,6 +307,8 @@ def _table_import(
     total = reader.count()
     start_mark = _mark_load(table.name)
     importer = _IMPORTERS[table.target](mapping=mapping, table=table, summary=summary)
+    if progress:
+        progress(table.name, 0, total)
     for chunk in reader.chunks():
         # Registry rows and the mark commit together; readings commit in readings_store.
         with transaction.atomic(using="default"):
@@ -317,8 +319,6 @@ def _table_import(
                 _mark_store(table.name, summary.mark)
         if progress:
             progress(table.name, summary.read, total)
-    if progress and total == 0:
-        progress(table.name, 0, 0)
     return summary
 
 

@@ -100,6 +100,8 @@ class _ProgressBar:
         share = done / total if total else 1.0
         tenth = int(share * 10)
         finished = done >= total
+        if done == 0 and not finished:
+            return  # the start of a table: only its clock starts
         if not self.tty and self.shown.get(table) == tenth and not finished:
             return
         self.shown[table] = tenth
