@@ -101,6 +101,11 @@ def main() -> None:
             f"(inserted {summary.inserted:,}, unchanged {summary.unchanged:,}, "
             f"skipped {sum(summary.skipped.values()):,})"
         )
+    rows, seconds = plain_insert_reference()
+    print(
+        f"{'reference: plain executemany INSERT':<38} {rows:>9,} rows in {seconds:6.1f} s = "
+        f"{rows / seconds:>8,.0f} rows/s (the same rows into an empty copy of the table)"
+    )
     rate = first[0].read / first[1]
     verdict = "met" if rate >= TARGET else "MISSED"
     print(f"target: {TARGET:,} rows/s for the first import -> {verdict}")
@@ -109,6 +114,30 @@ def main() -> None:
     if not args.keep:
         databases_drop(admin, names.values())
     admin.close()
+
+
+def plain_insert_reference() -> tuple[int, float]:
+    """What the database takes without Django: the imported rows, re-inserted by executemany."""
+    from django.db import connections
+
+    from generation.models import InverterReading
+
+    table = InverterReading._meta.db_table
+    columns = [f.column for f in InverterReading._meta.concrete_fields]
+    with connections["telemetry"].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table}")
+        rows = cursor.fetchall()
+        cursor.execute(f"CREATE TABLE bench_copy LIKE {table}")
+        sql = (
+            f"INSERT INTO bench_copy ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})"
+        )
+        started = time.perf_counter()
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy")
+    return len(rows), seconds
 
 
 def timed_import(legacy_import, source, mapping, *, since):
