@@ -34,7 +34,7 @@ import environ
 import MySQLdb
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models, transaction
+from django.db import DatabaseError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -497,9 +497,13 @@ class _Importer:
     def chunk_import(self, rows: list[dict]) -> None:
         for row in rows:
             try:
-                self.summary.count(self.row_import(row))
+                # A savepoint per row: a row the database refuses leaves the chunk usable.
+                with transaction.atomic(using="default"):
+                    self.summary.count(self.row_import(row))
             except Skip as skip:
                 self.summary.skip(skip.reason, skip.example or self.example(row))
+            except DatabaseError as exc:
+                self.summary.skip(_("refused by the database"), f"{self.example(row)}: {exc}")
 
     def row_import(self, row: dict) -> str:
         raise NotImplementedError
