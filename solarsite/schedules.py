@@ -44,6 +44,15 @@ JOBS: tuple[Job, ...] = (
         "Escalate unacknowledged alarms and send the due outbox by e-mail, SMS and webhook.",
     ),
     # --- end events ---
+    # --- field ---
+    Job(
+        "import_legacy",
+        "field.legacy_import.legacy_import_job",
+        "*/10 * * * *",
+        "Import what changed in the old MySQL database (does nothing without "
+        "LEGACY_DATABASE_URL).",
+    ),
+    # --- end field ---
 )
 
 

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "monitoring",
     "generation",
     "events",
+    # --- field ---
+    "field",
+    # --- end field ---
 ]
 
 MIDDLEWARE = [

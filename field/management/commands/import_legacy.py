@@ -1,0 +1,148 @@
+"""Import customers, users, plants, inverters and logs from the old MySQL database."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from field.legacy_import import (
+    LegacyImportError,
+    MappingError,
+    TableSummary,
+    legacy_connect,
+    legacy_import,
+    legacy_mapping_load,
+)
+
+
+class Command(BaseCommand):
+    help = _("Import from the old MySQL database at LEGACY_DATABASE_URL, after the last run.")
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--since",
+            metavar="T",
+            help=_(
+                "re-read rows from this time (2024-01-31 or 2024-01-31T09:00, old local "
+                "time unless an offset is given) instead of after the last run"
+            ),
+        )
+        parser.add_argument(
+            "--tables", nargs="+", metavar="TABLE", help=_("only these old tables (mapping names)")
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("count what would change, change nothing")
+        )
+        parser.add_argument("--mapping", metavar="FILE", help=_("another mapping file"))
+
+    def handle(self, *args, since, tables, dry_run, mapping, verbosity, **options):
+        if not settings.LEGACY_DATABASE_URL:
+            raise CommandError(
+                _(
+                    "LEGACY_DATABASE_URL is not set; set it to the old database, "
+                    "e.g. mysql://reader:secret@old-host:3306/solar."
+                )
+            )
+        try:
+            loaded = legacy_mapping_load(mapping)
+        except MappingError as exc:
+            raise CommandError(str(exc)) from exc
+        since_at = self._since(since, loaded.time_zone) if since else None
+        progress = _ProgressBar(sys.stderr) if verbosity > 0 else None
+        try:
+            source = legacy_connect(settings.LEGACY_DATABASE_URL)
+        except LegacyImportError as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            summaries = legacy_import(
+                source=source,
+                mapping=loaded,
+                tables=tables,
+                since=since_at,
+                dry_run=dry_run,
+                progress=progress,
+            )
+        except LegacyImportError as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            source.close()
+        self.stdout.write(summary_text(summaries, dry_run=dry_run))
+
+    def _since(self, value: str, time_zone) -> datetime:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise CommandError(
+                _("--since %(value)s is not a date or time; write 2024-01-31 or 2024-01-31T09:00.")
+                % {"value": value}
+            ) from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=time_zone)
+
+
+class _ProgressBar:
+    """One line per table on stderr, redrawn in place on a terminal, every 10 % otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started: dict[str, float] = {}
+        self.shown: dict[str, int] = {}
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        started = self.started.setdefault(table, time.monotonic())
+        share = done / total if total else 1.0
+        tenth = int(share * 10)
+        finished = done >= total
+        if done == 0 and not finished:
+            return  # the start of a table: only its clock starts
+        if not self.tty and self.shown.get(table) == tenth and not finished:
+            return
+        self.shown[table] = tenth
+        rate = done / max(time.monotonic() - started, 1e-6)
+        filled = int(share * self.WIDTH)
+        line = (
+            f"{table:<20} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+            f"{done:>10,}/{total:<10,} {rate:>9,.0f} rows/s"
+        )
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if finished else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def summary_text(summaries: list[TableSummary], *, dry_run: bool) -> str:
+    lines = [_("Dry run: nothing was changed.") if dry_run else _("Import finished.")]
+    header = (_("table"), _("read"), _("inserted"), _("updated"), _("unchanged"), _("skipped"))
+    lines.append("{:<20} {:>10} {:>10} {:>10} {:>10} {:>10}".format(*header))
+    for s in summaries:
+        if s.status == "imported":
+            lines.append(
+                f"{s.table:<20} {s.read:>10} {s.inserted:>10} {s.updated:>10} "
+                f"{s.unchanged:>10} {sum(s.skipped.values()):>10}"
+            )
+        elif s.status == "missing":
+            lines.append(f"{s.table:<20} " + _("not in the old database; nothing to import"))
+        else:
+            lines.append(
+                f"{s.table:<20} "
+                + _("not imported yet: its model (%(target)s) comes with a later release")
+                % {"target": s.target}
+            )
+    for s in summaries:
+        for reason, count in s.skipped.most_common():
+            examples = "; ".join(s.examples.get(reason, []))
+            lines.append(
+                _("%(table)s: skipped %(count)s, %(reason)s (e.g. %(examples)s)")
+                % {"table": s.table, "count": count, "reason": reason, "examples": examples}
+            )
+        for note, count in s.notes.most_common():
+            lines.append(f"{s.table}: {note}: {count}")
+    return "\n".join(lines)

@@ -1,0 +1,526 @@
+"""The Modbus collector's parts: its config file, polling devices with backoff, running commands.
+
+The agent loop (post batches to the ingest API, heartbeat, fetch and report commands) calls
+`ModbusPoller.poll()` once per interval and `ModbusPoller.command_execute()` per command; both
+return plain data and never raise for one device's trouble, so one dead inverter never stops
+the others.
+
+Config file (TOML, or JSON with the same keys)::
+
+    server_url = "https://solar.example.com"
+    token_env = "SOLARSITE_COLLECTOR_TOKEN"   # or token = "..." (keep the file private)
+    interval_seconds = 60
+    timeout_seconds = 3
+    max_backoff_seconds = 600
+
+    [commands.reset_inverter]        # vendor specific: a coil or a register to write
+    coil = 100                       # or: register = 40300, value = [1]
+
+    [commands.set_power_limit]       # default: SunSpec model 123 WMaxLimPct
+    sunspec = true                   # or: register = 40350, scale = 10
+
+    [[devices]]
+    host = "192.0.2.10"
+    port = 502
+    unit_id = 1
+    station = "A001"
+    inverter = 1
+    # [devices.commands.reset_inverter] overrides the mapping above for this device only
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext as _
+from pymodbus.client import ModbusTcpClient
+
+from field import sunspec
+
+logger = logging.getLogger(__name__)
+
+DEVICE_COMMANDS = ("reset_inverter", "set_power_limit")
+DEFAULT_COMMANDS = {"set_power_limit": {"sunspec": True}}
+
+
+class ConfigError(Exception):
+    """The config file is unusable; `problems` lists every bad field, one sentence each."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            _("%(path)s has %(count)s problem(s):\n  %(list)s")
+            % {"path": path, "count": len(problems), "list": "\n  ".join(problems)}
+        )
+
+
+@dataclass(frozen=True)
+class CommandMapping:
+    kind: str  # "sunspec" (model 123), "coil" or "register"
+    address: int | None = None
+    values: tuple[int, ...] = (1,)
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    host: str
+    port: int
+    unit_id: int
+    station: str
+    inverter: int
+    commands: dict[str, CommandMapping] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.station}-{self.inverter} ({self.host}:{self.port} unit {self.unit_id})"
+
+
+@dataclass(frozen=True)
+class CollectorConfig:
+    server_url: str
+    token: str
+    interval_seconds: float
+    timeout_seconds: float
+    max_backoff_seconds: float
+    devices: tuple[DeviceConfig, ...]
+
+
+# --- Loading the config file -------------------------------------------------------------------
+def collector_config_load(path: Path | str) -> CollectorConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, [_("cannot read the file: %(error)s") % {"error": exc}]) from exc
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(
+            path,
+            [
+                _("not valid %(format)s: %(error)s")
+                % {"format": "JSON" if path.suffix.lower() == ".json" else "TOML", "error": exc}
+            ],
+        ) from exc
+    return collector_config_parse(data, path=path)
+
+
+def collector_config_parse(data: Any, *, path: Path | str = "config") -> CollectorConfig:
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ConfigError(path, [_("the top level must be a table of settings.")])
+    check = _Checker(problems)
+    server_url = check.string(data, "server_url", "server_url")
+    if server_url and urlsplit(server_url).scheme not in ("http", "https"):
+        problems.append(_("server_url: must start with http:// or https://."))
+    token = _token(data, problems)
+    interval = check.number(data, "interval_seconds", "interval_seconds", default=60, low=1)
+    timeout = check.number(data, "timeout_seconds", "timeout_seconds", default=3, low=0.1)
+    max_backoff = check.number(
+        data, "max_backoff_seconds", "max_backoff_seconds", default=600, low=1
+    )
+    commands = _commands(data.get("commands", {}), "commands", problems)
+    devices = _devices(data.get("devices"), commands, problems)
+    known = {
+        "server_url",
+        "token",
+        "token_env",
+        "interval_seconds",
+        "timeout_seconds",
+        "max_backoff_seconds",
+        "commands",
+        "devices",
+    }
+    for key in sorted(set(data) - known):
+        problems.append(_("%(key)s: unknown setting (check the spelling).") % {"key": key})
+    if problems:
+        raise ConfigError(path, problems)
+    return CollectorConfig(
+        server_url=server_url.rstrip("/"),
+        token=token,
+        interval_seconds=interval,
+        timeout_seconds=timeout,
+        max_backoff_seconds=max_backoff,
+        devices=tuple(devices),
+    )
+
+
+class _Checker:
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+
+    def string(self, data: dict, key: str, where: str) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.problems.append(_("%(where)s: required, a non-empty text.") % {"where": where})
+            return ""
+        return value.strip()
+
+    def integer(
+        self, data: dict, key: str, where: str, *, low: int, high: int, default: int | None = None
+    ) -> int:
+        value = data.get(key, default)
+        if value is None:
+            self.problems.append(
+                _("%(where)s: required, a whole number from %(low)s to %(high)s.")
+                % {"where": where, "low": low, "high": high}
+            )
+            return low
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problems.append(
+                _("%(where)s: must be a whole number from %(low)s to %(high)s; got %(value)r.")
+                % {"where": where, "low": low, "high": high, "value": value}
+            )
+            return low
+        return value
+
+    def number(self, data: dict, key: str, where: str, *, default: float, low: float) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
+            self.problems.append(
+                _("%(where)s: must be a number of at least %(low)s; got %(value)r.")
+                % {"where": where, "low": low, "value": value}
+            )
+            return float(default)
+        return float(value)
+
+
+def _token(data: dict, problems: list[str]) -> str:
+    if isinstance(data.get("token"), str) and data["token"].strip():
+        return data["token"].strip()
+    name = data.get("token_env")
+    if not isinstance(name, str) or not name:
+        problems.append(
+            _(
+                "token: set token_env to the name of an environment variable holding the "
+                "collector token (or token to the token itself)."
+            )
+        )
+        return ""
+    token = os.environ.get(name, "").strip()
+    if not token:
+        problems.append(
+            _("token_env: the environment variable %(name)s is not set or empty.") % {"name": name}
+        )
+    return token
+
+
+def _commands(data: Any, where: str, problems: list[str]) -> dict[str, CommandMapping]:
+    if not isinstance(data, dict):
+        problems.append(_("%(where)s: must be a table of command mappings.") % {"where": where})
+        return {}
+    mappings: dict[str, CommandMapping] = {}
+    for kind, spec in data.items():
+        at = f"{where}.{kind}"
+        if kind not in DEVICE_COMMANDS:
+            problems.append(
+                _("%(where)s: unknown command; the ones mapped to registers are: %(known)s.")
+                % {"where": at, "known": ", ".join(DEVICE_COMMANDS)}
+            )
+            continue
+        mapping = _command_mapping(kind, spec, at, problems)
+        if mapping is not None:
+            mappings[kind] = mapping
+    return mappings
+
+
+def _command_mapping(kind: str, spec: Any, at: str, problems: list[str]) -> CommandMapping | None:
+    check = _Checker(problems)
+    if not isinstance(spec, dict):
+        problems.append(_("%(where)s: must be a table.") % {"where": at})
+        return None
+    targets = [key for key in ("sunspec", "coil", "register") if key in spec]
+    if len(targets) != 1:
+        problems.append(
+            _("%(where)s: give exactly one of sunspec = true, coil = N or register = N.")
+            % {"where": at}
+        )
+        return None
+    target = targets[0]
+    if target == "sunspec":
+        if kind != "set_power_limit" or spec["sunspec"] is not True:
+            problems.append(
+                _("%(where)s: sunspec = true is only for set_power_limit (model 123).")
+                % {"where": at}
+            )
+            return None
+        return CommandMapping(kind="sunspec")
+    address = check.integer(spec, target, f"{at}.{target}", low=0, high=0xFFFF)
+    if kind == "set_power_limit":
+        if target != "register":
+            problems.append(_("%(where)s: a power limit is written to a register.") % {"where": at})
+        scale = check.number(spec, "scale", f"{at}.scale", default=1, low=0.0001)
+        return CommandMapping(kind=target, address=address, scale=scale)
+    raw = spec.get("value", 1)
+    values = raw if isinstance(raw, list) else [raw]
+    if not values or any(
+        isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFF for v in values
+    ):
+        problems.append(
+            _("%(where)s.value: must be a register value 0-65535 or a list of them.")
+            % {"where": at}
+        )
+        return None
+    return CommandMapping(kind=target, address=address, values=tuple(values))
+
+
+def _devices(data: Any, commands: dict[str, CommandMapping], problems: list[str]) -> list:
+    if not isinstance(data, list) or not data:
+        problems.append(_("devices: required, a list of at least one device."))
+        return []
+    check = _Checker(problems)
+    devices: list[DeviceConfig] = []
+    seen_inverters: dict[tuple[str, int], str] = {}
+    seen_units: dict[tuple[str, int, int], str] = {}
+    for index, entry in enumerate(data):
+        at = f"devices[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(_("%(where)s: must be a table.") % {"where": at})
+            continue
+        own = _commands(entry.get("commands", {}), f"{at}.commands", problems)
+        device = DeviceConfig(
+            host=check.string(entry, "host", f"{at}.host"),
+            port=check.integer(entry, "port", f"{at}.port", low=1, high=65535, default=502),
+            unit_id=check.integer(entry, "unit_id", f"{at}.unit_id", low=0, high=255, default=1),
+            station=check.string(entry, "station", f"{at}.station"),
+            inverter=check.integer(entry, "inverter", f"{at}.inverter", low=1, high=32767),
+            commands={**_default_commands(), **commands, **own},
+        )
+        for key in sorted(
+            set(entry) - {"host", "port", "unit_id", "station", "inverter", "commands"}
+        ):
+            problems.append(_("%(where)s.%(key)s: unknown setting.") % {"where": at, "key": key})
+        inverter_key = (device.station, device.inverter)
+        unit_key = (device.host, device.port, device.unit_id)
+        if inverter_key in seen_inverters:
+            problems.append(
+                _("%(where)s: inverter %(station)s-%(number)s is already polled by %(other)s.")
+                % {
+                    "where": at,
+                    "station": device.station,
+                    "number": device.inverter,
+                    "other": seen_inverters[inverter_key],
+                }
+            )
+        if unit_key in seen_units:
+            problems.append(
+                _("%(where)s: %(host)s:%(port)s unit %(unit)s is already listed as %(other)s.")
+                % {
+                    "where": at,
+                    "host": device.host,
+                    "port": device.port,
+                    "unit": device.unit_id,
+                    "other": seen_units[unit_key],
+                }
+            )
+        seen_inverters.setdefault(inverter_key, at)
+        seen_units.setdefault(unit_key, at)
+        devices.append(device)
+    return devices
+
+
+def _default_commands() -> dict[str, CommandMapping]:
+    return {kind: CommandMapping(kind="sunspec") for kind in DEFAULT_COMMANDS}
+
+
+# --- Polling -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeviceFailure:
+    device: DeviceConfig
+    error: str
+    retry_in_seconds: float
+
+
+@dataclass
+class PollResult:
+    readings: list[dict] = field(default_factory=list)  # ingest items, ready to post
+    failures: list[DeviceFailure] = field(default_factory=list)
+    waiting: list[DeviceConfig] = field(default_factory=list)  # in backoff, not asked this time
+
+
+@dataclass
+class _DeviceState:
+    config: DeviceConfig
+    sunspec: sunspec.SunSpecDevice | None = None
+    failures: int = 0
+    next_try: float = 0.0
+
+
+class ModbusPoller:
+    """Keeps one connection per host and port, and per device its SunSpec map and backoff.
+
+    Devices behind one gateway (same host and port, different unit ids) share a connection:
+    many gateways accept only one or two. A device that fails is asked again after
+    interval x 2^(failures-1), at most max_backoff_seconds; its map is rediscovered then, in
+    case the inverter was replaced, and a connection that timed out is opened afresh.
+    """
+
+    def __init__(
+        self,
+        config: CollectorConfig,
+        *,
+        client_factory: Callable[..., Any] = ModbusTcpClient,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.config = config
+        self.client_factory = client_factory
+        self.clock = clock
+        self.states = [_DeviceState(config=device) for device in config.devices]
+        self.clients: dict[tuple[str, int], Any] = {}
+
+    def poll(self, *, now: datetime | None = None) -> PollResult:
+        result = PollResult()
+        for state in self.states:
+            if self.clock() < state.next_try:
+                result.waiting.append(state.config)
+                continue
+            try:
+                reading = self._read(state, now=now)
+            except sunspec.SunSpecError as exc:
+                result.failures.append(self._failed(state, exc))
+                continue
+            except Exception as exc:  # a driver bug on one device must not stop the others
+                logger.exception("polling %s failed", state.config.label)
+                result.failures.append(self._failed(state, exc))
+                continue
+            result.readings.append(
+                {"station": state.config.station, "inverter": state.config.inverter, **reading}
+            )
+        return result
+
+    def read_now(self, *, station: str, inverter: int, now: datetime | None = None) -> dict:
+        """The "read now" command: one inverter at once, backoff or not; CommandFailed if not."""
+        state = self._state_for(station, inverter)
+        try:
+            reading = self._read(state, now=now)
+        except sunspec.SunSpecError as exc:
+            self._failed(state, exc)
+            raise sunspec.CommandFailed(f"{state.config.label}: {exc}") from exc
+        return {"station": station, "inverter": inverter, **reading}
+
+    def command_execute(self, *, station: str, inverter: int, kind: str, params: dict) -> str:
+        """Carry out a device command; returns a sentence, raises CommandFailed with the reason."""
+        state = self._state_for(station, inverter)
+        mapping = state.config.commands.get(kind)
+        if mapping is None:
+            raise sunspec.CommandFailed(
+                _("Command %(kind)s is not mapped to a register for %(device)s in the config.")
+                % {"kind": kind, "device": state.config.label}
+            )
+        try:
+            return self._command_run(state, kind=kind, mapping=mapping, params=params)
+        except sunspec.DeviceUnreachable as exc:
+            self._failed(state, exc)
+            raise sunspec.CommandFailed(str(exc)) from exc
+        except sunspec.NotSunSpec as exc:
+            raise sunspec.CommandFailed(str(exc)) from exc
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        self.clients.clear()
+
+    def _read(self, state: _DeviceState, *, now: datetime | None) -> dict:
+        client = self._connect(state)
+        if state.sunspec is None:
+            state.sunspec = sunspec.sunspec_discover(client, unit_id=state.config.unit_id)
+        reading = sunspec.inverter_read(
+            client, unit_id=state.config.unit_id, device=state.sunspec, now=now
+        )
+        state.failures = 0
+        state.next_try = 0.0
+        return reading
+
+    def _command_run(
+        self, state: _DeviceState, *, kind: str, mapping: CommandMapping, params: dict
+    ) -> str:
+        client = self._connect(state)
+        unit_id = state.config.unit_id
+        if kind == "set_power_limit":
+            percent = _percent(params)
+            if mapping.kind == "sunspec":
+                if state.sunspec is None:
+                    state.sunspec = sunspec.sunspec_discover(client, unit_id=unit_id)
+                return sunspec.power_limit_set(
+                    client, unit_id=unit_id, percent=percent, device=state.sunspec
+                )
+            raw = round(percent * mapping.scale)
+            sunspec.registers_write(client, address=mapping.address, values=[raw], unit_id=unit_id)
+            return _("Active-power limit set to %(percent)s %%.") % {"percent": percent}
+        if mapping.kind == "coil":
+            sunspec.coil_write(
+                client, address=mapping.address, value=bool(mapping.values[0]), unit_id=unit_id
+            )
+        else:
+            sunspec.registers_write(
+                client, address=mapping.address, values=list(mapping.values), unit_id=unit_id
+            )
+        return _("%(device)s: reset sent.") % {"device": state.config.label}
+
+    def _state_for(self, station: str, inverter: int) -> _DeviceState:
+        for state in self.states:
+            if state.config.station == station and state.config.inverter == inverter:
+                return state
+        raise sunspec.CommandFailed(
+            _("Inverter %(station)s-%(number)s is not in this collector's config.")
+            % {"station": station, "number": inverter}
+        )
+
+    def _connect(self, state: _DeviceState) -> Any:
+        key = (state.config.host, state.config.port)
+        client = self.clients.get(key)
+        if client is None:
+            client = self.clients[key] = self.client_factory(
+                state.config.host,
+                port=state.config.port,
+                timeout=self.config.timeout_seconds,
+                retries=0,
+            )
+        if not client.connect():
+            self._disconnect(state)
+            raise sunspec.DeviceUnreachable(
+                _("Cannot connect to %(device)s.") % {"device": state.config.label}
+            )
+        return client
+
+    def _disconnect(self, state: _DeviceState) -> None:
+        client = self.clients.pop((state.config.host, state.config.port), None)
+        if client is not None:
+            client.close()
+
+    def _failed(self, state: _DeviceState, exc: Exception) -> DeviceFailure:
+        if not isinstance(exc, sunspec.NotSunSpec):
+            # After a timeout a late answer may still arrive on the socket: start clean.
+            self._disconnect(state)
+        state.sunspec = None
+        state.failures += 1
+        delay = min(
+            self.config.interval_seconds * 2 ** (state.failures - 1),
+            self.config.max_backoff_seconds,
+        )
+        state.next_try = self.clock() + delay
+        return DeviceFailure(
+            device=state.config,
+            error=f"{state.config.label}: {exc}",
+            retry_in_seconds=delay,
+        )
+
+
+def _percent(params: dict) -> float:
+    value = (params or {}).get("percent")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise sunspec.CommandFailed(
+            _('set_power_limit needs a number parameter "percent" (0-100).')
+        )
+    return float(value)

@@ -1,0 +1,355 @@
+"""Import from the old MySQL schema: a real MariaDB database built from field/legacy_schema.sql."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import MySQLdb
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import translation
+
+from accounts.models import Customer, User
+from field.legacy_import import (
+    LegacyImportError,
+    legacy_connect,
+    legacy_import,
+    legacy_import_job,
+    legacy_mapping_load,
+    legacy_schema_create,
+    readings_store,
+)
+from field.models import ImportMark
+from generation.models import CombinerReading, InverterReading, SensorReading
+from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Region, Sensor
+
+pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def legacy():
+    """An old-schema database on the same MariaDB server as the test databases."""
+    if connection.vendor != "mysql":
+        pytest.skip("the old schema is MySQL: run with DATABASE_URL=mysql://... to test the import")
+    params = connection.settings_dict
+    name = params["NAME"].removeprefix("test_") + "_legacy"
+    server = dict(host=params["HOST"] or "127.0.0.1", port=int(params["PORT"] or 3306),
+                  user=params["USER"], password=params["PASSWORD"] or "")  # fmt: skip
+    admin = MySQLdb.connect(**server, charset="utf8mb4", autocommit=True)
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    db = MySQLdb.connect(**server, database=name, charset="utf8mb4", autocommit=True)
+    legacy_schema_create(db)
+    fill(db)
+    url = f"mysql://{server['user']}:{server['password']}@{server['host']}:{server['port']}/{name}"
+    yield Legacy(db, url)
+    db.close()
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.close()
+
+
+class Legacy:
+    def __init__(self, db, url):
+        self.db = db
+        self.url = url
+
+    def sql(self, statement: str, params=()) -> None:
+        with self.db.cursor() as cursor:
+            cursor.execute(statement, params)
+
+    def run(self, **options):
+        source = legacy_connect(self.url)
+        try:
+            summaries = legacy_import(source=source, mapping=legacy_mapping_load(), **options)
+        finally:
+            source.close()
+        return {s.table: s for s in summaries}
+
+
+def log_row(mcno, invno, at, ackw, totkw):
+    return (mcno, invno, ackw + 0.5, ackw, 600.1, 21.5, 380.1, 380.2, 379.9, 18.6, 18.7, 18.5,
+            60.0, 0.99, 41.2, ackw * 2, totkw, 1, 0, at)  # fmt: skip
+
+
+LOG_INSERT = (
+    "INSERT INTO inverterlog (mcno, invno, dckw, ackw, dcv, dca, acv_r, acv_s, acv_t, aca_r, "
+    "aca_s, aca_t, hz, pf, temp, daykw, totkw, isRun, errCode, dateAt) VALUES "
+    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def fill(db) -> None:
+    with db.cursor() as c:
+        c.executemany(
+            "INSERT INTO customer (cno, cname, ceo, tel) VALUES (%s, %s, %s, %s)",
+            [(1, "해남태양광", "Kim", "061-000-0000"), (2, "Gyeonggi Solar", None, None)],
+        )
+        c.executemany(
+            "INSERT INTO users (uid, upw, uname, authority, phone, email, cno) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                ("admin1", "*old-hash*", "관리자", 0, None, "admin@example.com", None),
+                ("op1", "*old-hash*", "운영자", 1, "010-1234-5678", None, None),
+                ("owner1", "*old-hash*", "김주인", 2, "010 9876 5432", None, 1),
+                ("owner2", "*old-hash*", "박주인", 2, "02-123-4567", None, 2),
+            ],
+        )
+        c.executemany(
+            "INSERT INTO powerstation (mcno, psname, cno, manager, area, addr, lat, lng, capacity,"
+            " status, installDate) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                ("P001", "해남 1호기", 1, "op1", "전남", "Haenam", 34.57, 126.6, 99.5, 0,
+                 "2019-04-01"),
+                ("P002", "Yongin", 2, "owner1", "경기", None, 37.24, 127.18, 50, 2, None),
+                ("P003", "Mystery", 2, None, "화성", None, 37.2, 126.8, 10, 0, None),
+            ],
+        )  # fmt: skip
+        c.executemany(
+            "INSERT INTO inverter (mcno, invno, maker, model, serial, capacity, phase) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                ("P001", 1, "Hanwha", "HSI-50K", "SN-1", 50, 3),
+                ("P001", 2, "Hanwha", "HSI-50K", "SN-2", 50, None),
+                ("P002", 1, "Dasstech", "DSP-50K", "SN-3", 50, 3),
+                ("P003", 1, "X", "Y", "SN-4", 10, 3),
+            ],
+        )
+        c.executemany(
+            LOG_INSERT,
+            [
+                log_row("P001", 1, "2026-11-20 12:00:00", 40.0, 1000.0),
+                log_row("P001", 2, "2026-11-20 12:00:00", 41.0, 2000.0),
+                log_row("P002", 1, "2026-11-20 12:00:00", 30.0, 3000.0),
+                log_row("P001", 1, "2026-11-20 12:05:00", 42.0, 1003.5),
+                log_row("P001", 1, "2026-11-20 12:05:00", 42.0, 1003.5),  # sent twice
+                log_row("P009", 1, "2026-11-20 12:00:00", 1.0, 1.0),  # no such plant
+            ],
+        )
+        c.execute("INSERT INTO remoteip (mcno, ip) VALUES ('P001', '203.0.113.7')")
+        c.execute(
+            "INSERT INTO connboxlog (mcno, cbno, voltage, ch1, ch2, ch3, ch4, dateAt) "
+            "VALUES ('P001', 1, 640.2, 8.1, 8.0, 7.9, 8.2, '2026-11-20 12:00:00')"
+        )
+        c.execute(
+            "INSERT INTO temperature (mcno, sname, stype, value, dateAt) "
+            "VALUES ('P001', 'module-1', 'module', 38.5, '2026-11-20 12:00:00')"
+        )
+
+
+def test_first_import_brings_over_the_registry(legacy):
+    result = legacy.run()
+
+    assert sorted(Customer.objects.values_list("name", flat=True)) == [
+        "Gyeonggi Solar",
+        "해남태양광",
+    ]
+    users = {u.username: u for u in User.objects.all()}
+    assert users["admin1"].role == "admin" and users["op1"].role == "operator"
+    assert users["op1"].phone == "+821012345678"
+    assert users["owner1"].customer.name == "해남태양광"
+    assert users["owner2"].phone == ""  # a landline is no SMS target
+    assert not users["owner1"].has_usable_password()
+    p001 = PowerStation.objects.get(code="P001")
+    assert (p001.name, p001.region, p001.capacity_kwp) == ("해남 1호기", Region.JEONNAM,
+                                                           Decimal("99.50"))  # fmt: skip
+    assert p001.customer.name == "해남태양광" and p001.manager.username == "op1"
+    assert p001.installed_on.isoformat() == "2019-04-01"
+    p002 = PowerStation.objects.get(code="P002")
+    assert p002.status == "under_construction" and p002.manager is None  # owner1 is no operator
+    assert not PowerStation.objects.filter(code="P003").exists()
+    assert result["powerstation"].skipped == {"invalid region": 1}
+    assert sorted(Inverter.objects.values_list("station__code", "number", "phases")) == [
+        ("P001", 1, 3),
+        ("P001", 2, 3),  # the mapping's default for a missing phase count
+        ("P002", 1, 3),
+    ]
+    assert result["inverter"].skipped == {"unknown station": 1}
+    assert result["users"].notes["phone not a mobile number; left blank"] == 1
+    collector = Collector.objects.get(name="legacy-P001")
+    assert collector.remote_address == "203.0.113.7"
+    assert list(collector.stations.values_list("code", flat=True)) == ["P001"]
+
+
+def test_first_import_brings_over_the_logs_in_utc(legacy):
+    result = legacy.run()
+
+    log = result["inverterlog"]
+    assert (log.read, log.inserted, log.updated, log.unchanged) == (6, 4, 0, 0)
+    assert log.skipped == {"unknown inverter": 1, "same device and time twice in the old table": 1}
+    inverter = Inverter.objects.get(station__code="P001", number=1)
+    reading = InverterReading.objects.get(
+        inverter_id=inverter.id,
+        ts=datetime(2026, 11, 20, 3, 0, tzinfo=UTC),  # 12:00 in Seoul
+    )
+    assert (reading.ac_kw, reading.dc_kw, reading.total_kwh, reading.day_kwh) == (
+        40.0, 40.5, 1000.0, 80.0)  # fmt: skip
+    assert (reading.ac_v1, reading.ac_a3, reading.pf, reading.fault_bits) == (380.1, 18.5, 0.99, 0)
+    assert reading.station_id == inverter.station_id
+    box = CombinerBox.objects.get(station__code="P001", number=1)
+    assert box.channels == 4
+    assert CombinerReading.objects.get(box_id=box.id).currents == [8.1, 8.0, 7.9, 8.2]
+    sensor = Sensor.objects.get(station__code="P001", name="module-1")
+    assert sensor.kind == Sensor.Kind.MODULE_TEMP
+    assert SensorReading.objects.get(sensor_id=sensor.id).value == 38.5
+    assert result["daygeneration"].status == "waiting"
+    assert result["eventlog"].status == "waiting"
+
+
+def test_importing_again_changes_nothing(legacy):
+    legacy.run()
+    counts = (Customer.objects.count(), User.objects.count(), PowerStation.objects.count(),
+              Inverter.objects.count(), InverterReading.objects.count())  # fmt: skip
+
+    again = legacy.run()
+
+    assert counts == (Customer.objects.count(), User.objects.count(),
+                      PowerStation.objects.count(), Inverter.objects.count(),
+                      InverterReading.objects.count())  # fmt: skip
+    for table in ("customer", "users", "powerstation", "inverter"):
+        assert again[table].inserted == again[table].updated == 0, table
+    assert again["inverterlog"].read == 0  # after the high-water mark
+
+
+def test_since_rereads_and_counts_the_same_rows_as_unchanged(legacy):
+    legacy.run()
+
+    again = legacy.run(tables=["inverterlog"], since=datetime(2026, 11, 20, 3, 0, tzinfo=UTC))
+
+    log = again["inverterlog"]
+    assert (log.read, log.inserted, log.updated, log.unchanged) == (6, 0, 0, 4)
+    assert InverterReading.objects.count() == 4
+
+
+def test_changed_and_new_rows_are_imported_incrementally(legacy):
+    legacy.run()
+    legacy.sql("UPDATE powerstation SET psname = 'Haenam One' WHERE mcno = 'P001'")
+    legacy.sql("UPDATE users SET phone = '010-5555-6666' WHERE uid = 'owner2'")
+    with legacy.db.cursor() as cursor:
+        cursor.execute(LOG_INSERT, log_row("P001", 2, "2026-11-20 12:05:00", 43.0, 2003.6))
+
+    result = legacy.run()
+
+    assert result["powerstation"].updated == 1
+    assert PowerStation.objects.get(code="P001").name == "Haenam One"
+    assert User.objects.get(username="owner2").phone == "+821055556666"
+    log = result["inverterlog"]
+    assert (log.read, log.inserted) == (1, 1)
+    assert InverterReading.objects.count() == 5
+
+
+def test_a_corrected_log_row_is_updated_when_reread(legacy):
+    legacy.run()
+    legacy.sql("UPDATE inverterlog SET ackw = 39.5 WHERE mcno = 'P001' AND invno = 1 "
+               "AND dateAt = '2026-11-20 12:00:00'")  # fmt: skip
+
+    result = legacy.run(tables=["inverterlog"], since=datetime(2026, 11, 20, 0, 0, tzinfo=UTC))
+
+    assert result["inverterlog"].updated == 1
+    inverter = Inverter.objects.get(station__code="P001", number=1)
+    assert (
+        InverterReading.objects.get(
+            inverter_id=inverter.id, ts=datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+        ).ac_kw
+        == 39.5
+    )
+
+
+def test_dry_run_counts_but_changes_nothing(legacy):
+    result = legacy.run(dry_run=True)
+
+    assert result["inverterlog"].inserted == 4
+    assert result["powerstation"].inserted == 2
+    assert not PowerStation.objects.exists()
+    assert not InverterReading.objects.exists()
+    assert not ImportMark.objects.exists()
+
+
+def test_a_table_missing_from_the_old_database_is_reported(legacy):
+    legacy.sql("DROP TABLE connboxlog")
+
+    result = legacy.run(tables=["connboxlog", "customer"])
+
+    assert result["connboxlog"].status == "missing"
+    assert result["customer"].inserted == 2
+
+
+def test_command_prints_a_summary_with_the_reasons(legacy, settings, capsys):
+    settings.LEGACY_DATABASE_URL = legacy.url
+
+    call_command("import_legacy")
+
+    out, err = capsys.readouterr()
+    assert "inverterlog" in err  # the progress bar
+    lines = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:] if line.strip()}
+    assert lines["inverterlog"][:5] == ["6", "4", "0", "0", "2"]
+    assert "inverterlog: skipped 1, unknown inverter (e.g. idx=6)" in out
+    assert "powerstation: skipped 1, invalid region" in out
+    assert "daygeneration" in out and "not imported yet" in out
+
+
+def test_command_refuses_an_unknown_table(legacy, settings):
+    settings.LEGACY_DATABASE_URL = legacy.url
+    with pytest.raises(CommandError, match="Mapped tables: customer, users"):
+        call_command("import_legacy", tables=["customers"])
+
+
+def test_command_without_a_legacy_database_says_what_to_set(settings):
+    settings.LEGACY_DATABASE_URL = ""
+    with pytest.raises(CommandError, match="LEGACY_DATABASE_URL is not set"):
+        call_command("import_legacy")
+
+
+def test_command_with_a_bad_since(legacy, settings):
+    settings.LEGACY_DATABASE_URL = legacy.url
+    with pytest.raises(CommandError, match="--since yesterday"):
+        call_command("import_legacy", since="yesterday")
+
+
+def test_readings_store_counts_and_never_doubles():
+    at = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    rows = [
+        {"inverter_id": 7, "station_id": 1, "ts": at, "ac_kw": 10.0, "total_kwh": 5.0},
+        {"inverter_id": 8, "station_id": 1, "ts": at, "ac_kw": 11.0, "total_kwh": 6.0},
+    ]
+    assert readings_store(model=InverterReading, rows=rows) == {
+        "inserted": 2, "updated": 0, "unchanged": 0}  # fmt: skip
+
+    rows[1] = {**rows[1], "ac_kw": 12.5}
+    assert readings_store(model=InverterReading, rows=rows) == {
+        "inserted": 0, "updated": 1, "unchanged": 1}  # fmt: skip
+    assert InverterReading.objects.count() == 2
+    assert InverterReading.objects.get(inverter_id=8, ts=at).ac_kw == 12.5
+
+
+def test_job_without_a_legacy_database_does_nothing(settings):
+    settings.LEGACY_DATABASE_URL = ""
+    assert legacy_import_job() == "legacy import: LEGACY_DATABASE_URL is not set; nothing to do"
+
+
+def test_job_imports_and_says_how_much(legacy, settings):
+    settings.LEGACY_DATABASE_URL = legacy.url
+
+    first = legacy_import_job()
+    second = legacy_import_job()
+
+    assert first == ("legacy import: 22 rows read from 8 tables, 18 inserted, 0 updated, 4 skipped")
+    # The registry is re-read within the overlap; the log only after its mark.
+    assert second == "legacy import: 14 rows read from 8 tables, 0 inserted, 0 updated, 2 skipped"
+    assert InverterReading.objects.count() == 4
+
+
+def test_a_second_run_while_one_is_going_is_refused(legacy):
+    ImportMark.objects.create(table="__running__", value={"started": "now"})
+    with pytest.raises(LegacyImportError, match="still running"):
+        legacy.run(tables=["customer"])
+    assert not Customer.objects.exists()
