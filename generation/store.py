@@ -6,13 +6,12 @@ Views, jobs and other apps call these functions and never the reading models, so
 Writes are upserts keyed by (device, ts): a reading sent twice is stored once, and a reading sent
 again with other values replaces the stored one (the site corrected itself). `readings_upsert`
 tells the caller which items were new, unchanged or changed, with a bounded number of queries
-whatever the batch size: one SELECT of the stored rows and one `executemany` per table.
+whatever the batch size: one SELECT of the stored rows and one multi-row upsert per table.
 
 Why not `bulk_create(update_conflicts=True)`: it works with the composite primary keys on both
 SQLite and MariaDB, but Django 5.2 caps SQLite statements at 999 parameters, so a 1,000-reading
 batch of 21 columns becomes 22 INSERTs, and building model instances costs more than the
-database. `executemany` is one call on both drivers: sqlite3 runs it in C, and mysqlclient
-rewrites it into multi-row INSERTs.
+database. See solarsite/upsert.py.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from django.utils import timezone
 
 from generation.models import CombinerReading, GridReport, InverterReading, SensorReading
 from solarsite.db_routers import database_for
+from solarsite.upsert import upsert_many, upsert_sql
 
 DATABASE = database_for("generation")
 
@@ -151,39 +151,17 @@ def _stored_values(table: Table, rows: Sequence[Row]) -> dict[tuple, tuple]:
 
 def _write(table: Table, rows: Iterable[Row]) -> None:
     connection = connections[DATABASE]
-    ops = connection.ops
+    adapt = connection.ops.adapt_datetimefield_value
     json_positions = [i for i, name in enumerate(table.values) if name in table.json_columns]
     params = []
     for row in rows:
         values = list(row.values)
         for i in json_positions:
             values[i] = json.dumps(values[i])
-        params.append((row.device_id, ops.adapt_datetimefield_value(row.ts), *values))
-    with connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", None)
-        if hasattr(raw, "max_stmt_length"):
-            # mysqlclient splits executemany into statements of at most this many bytes
-            # (64 KiB by default); one statement per batch keeps the round trips bounded.
-            raw.max_stmt_length = 8 * 1024 * 1024
-        cursor.executemany(_upsert_sql(table, connection), params)
-
-
-def _upsert_sql(table: Table, connection) -> str:
-    quote = connection.ops.quote_name
-    name = quote(table.model._meta.db_table)
-    columns = ", ".join(quote(c) for c in table.columns)
-    placeholders = ", ".join(["%s"] * len(table.columns))
-    insert = f"INSERT INTO {name} ({columns}) VALUES ({placeholders})"
-    if connection.vendor == "mysql":
-        if connection.mysql_is_mariadb:
-            updates = ", ".join(f"{quote(c)} = VALUE({quote(c)})" for c in table.values)
-        else:
-            insert += " AS new"
-            updates = ", ".join(f"{quote(c)} = new.{quote(c)}" for c in table.values)
-        return f"{insert} ON DUPLICATE KEY UPDATE {updates}"
-    key = ", ".join(quote(c) for c in table.key)
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in table.values)
-    return f"{insert} ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        params.append((row.device_id, adapt(row.ts), *values))
+    sql = upsert_sql(connection, table=table.model._meta.db_table, key=table.key,
+                     values=table.values)  # fmt: skip
+    upsert_many(connection, sql, params)
 
 
 # --- Reads ------------------------------------------------------------------------------------

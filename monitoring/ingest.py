@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +54,15 @@ FIXED_BOUNDS = {
     "voltage": (0, 1500),
     "currents": (-100, 100),
 }
+NUMBER, PHASES, INTEGER = "number", "phases", "integer"
+NO_PHASES = (None, None, None)
+# The inverter item's fields in the order of store.INVERTER's value columns (after station_id).
+INVERTER_FIELDS = [
+    ("ac_kw", NUMBER), ("dc_kw", NUMBER), ("dc_v", NUMBER), ("dc_a", NUMBER),
+    ("ac_v", PHASES), ("ac_a", PHASES), ("freq_hz", NUMBER), ("pf", NUMBER),
+    ("temp_c", NUMBER), ("day_kwh", NUMBER), ("total_kwh", NUMBER),
+    ("state", INTEGER), ("fault_bits", INTEGER),
+]  # fmt: skip
 SENSOR_BOUNDS = {
     Sensor.Kind.POA_IRRADIANCE: (-20, 2000),
     Sensor.Kind.GHI_IRRADIANCE: (-20, 2000),
@@ -139,14 +148,15 @@ def reading_ingest(
                 )
     try:
         stored = store.readings_upsert(rows=rows)
-        latest_state_update(
-            inverters=[_inverter_snapshot(row) for row in _newest(rows.get("inverter", []))],
-            grid=[
-                GridSnapshot(row.device_id, row.ts, row.values[0])
-                for row in _newest(rows.get("grid", []))
-            ],
-        )
-        collector_seen(collector=collector, remote_address=remote_address, now=now)
+        with transaction.atomic(using="default"):
+            latest_state_update(
+                inverters=[_inverter_snapshot(row) for row in _newest(rows.get("inverter", []))],
+                grid=[
+                    GridSnapshot(row.device_id, row.ts, row.values[0])
+                    for row in _newest(rows.get("grid", []))
+                ],
+            )
+            collector_seen(collector=collector, remote_address=remote_address, now=now)
     except DatabaseError as error:
         raise StorageUnavailable(str(error)) from error
     result.accepted = stored.counts[store.NEW]
@@ -295,12 +305,15 @@ class ItemChecker:
         self.latest = now + MAX_FUTURE
         self.earliest = store.retention_cutoff(now=now)
         self._stamps: dict[object, datetime] = {}
+        self._inverter_fields: dict[int, list] = {}
 
     def check(self, section: str, item: object) -> store.Row:
         if not isinstance(item, dict):
             raise ItemProblem("", "not_an_object", _("Each item must be a JSON object."))
         station = self._station(item)
         ts = self._ts(item)
+        if section == "readings":
+            return self._inverter(item, station, ts)
         return getattr(self, f"_{SECTIONS[section]}")(item, station, ts)
 
     def _inverter(self, item: dict, station: PowerStation, ts: datetime) -> store.Row:
@@ -325,26 +338,37 @@ class ItemChecker:
                 _("Inverter %(number)s of plant %(code)s is not served by this collector.")
                 % {"code": station.code, "number": number},
             )
-        capacity = float(inverter.capacity_kw)
-        ac_v = _phases(item, "ac_v", inverter.phases)
-        ac_a = _phases(item, "ac_a", inverter.phases)
-        values = (
-            station.pk,
-            _number(item, "ac_kw", -0.05 * capacity, 1.5 * capacity),
-            _number(item, "dc_kw", -0.05 * capacity, 2 * capacity),
-            _number(item, "dc_v", *FIXED_BOUNDS["dc_v"]),
-            _number(item, "dc_a", *FIXED_BOUNDS["dc_a"]),
-            *ac_v,
-            *ac_a,
-            _number(item, "freq_hz", *FIXED_BOUNDS["freq_hz"]),
-            _number(item, "pf", *FIXED_BOUNDS["pf"]),
-            _number(item, "temp_c", *FIXED_BOUNDS["temp_c"]),
-            _number(item, "day_kwh", 0, 24 * capacity),
-            _number(item, "total_kwh", *FIXED_BOUNDS["total_kwh"]),
-            _integer(item, "state", *FIXED_BOUNDS["state"]),
-            _integer(item, "fault_bits", *FIXED_BOUNDS["fault_bits"]),
-        )
-        return store.Row(inverter.pk, ts, values)
+        values = [station.pk]
+        for name, kind, low, high in self._fields_of(inverter):
+            value = item.get(name)
+            if value is None:
+                values.extend(NO_PHASES if kind == PHASES else (None,))
+            elif kind == NUMBER and (type(value) is float or type(value) is int) and (
+                low <= value <= high
+            ):
+                values.append(float(value))  # the common case, without a call
+            elif kind == NUMBER:
+                values.append(_value(value, name, low, high))
+            elif kind == PHASES:
+                values.extend(_phases(value, name, low, high, phases=inverter.phases))
+            else:
+                values.append(_integer(item, name, low, high))
+        return store.Row(inverter.pk, ts, tuple(values))
+
+    def _fields_of(self, inverter: Inverter) -> list[tuple[str, str, float, float]]:
+        """The inverter's fields in store.INVERTER order with their bounds, once per batch."""
+        fields = self._inverter_fields.get(inverter.pk)
+        if fields is None:
+            capacity = float(inverter.capacity_kw)
+            bounds = dict(
+                FIXED_BOUNDS,
+                ac_kw=(-0.05 * capacity, 1.5 * capacity),
+                dc_kw=(-0.05 * capacity, 2 * capacity),
+                day_kwh=(0, 24 * capacity),
+            )
+            fields = [(name, kind, *bounds[name]) for name, kind in INVERTER_FIELDS]
+            self._inverter_fields[inverter.pk] = fields
+        return fields
 
     def _combiner(self, item: dict, station: PowerStation, ts: datetime) -> store.Row:
         self._served(station)
@@ -485,6 +509,9 @@ def _number(item: dict, name: str, low: float, high: float) -> float | None:
 
 
 def _value(value: object, name: str, low: float, high: float) -> float:
+    # The common case first, cheaply: `type() is` leaves out bool, NaN fails the comparison.
+    if (type(value) is float or type(value) is int) and low <= value <= high:
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ItemProblem(name, "wrong_type", _("%(field)s must be a number.") % {"field": name})
     if not math.isfinite(value):
@@ -523,11 +550,10 @@ def _integer(
     return value
 
 
-def _phases(item: dict, name: str, phases: int) -> tuple[float | None, float | None, float | None]:
+def _phases(
+    value: object, name: str, low: float, high: float, *, phases: int
+) -> tuple[float | None, float | None, float | None]:
     """Per-phase values: a list of one value per phase (a single number for one phase)."""
-    value = item.get(name)
-    if value is None:
-        return (None, None, None)
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list):
@@ -541,8 +567,11 @@ def _phases(item: dict, name: str, phases: int) -> tuple[float | None, float | N
             _("%(field)s has %(count)d values; the inverter has %(phases)d phases.")
             % {"field": name, "count": len(value), "phases": phases},
         )
-    low, high = FIXED_BOUNDS[name]
-    checked = [_value(v, f"{name}[{i}]", low, high) for i, v in enumerate(value)]
+    checked = [
+        float(v) if (type(v) is float or type(v) is int) and low <= v <= high
+        else _value(v, f"{name}[{i}]", low, high)
+        for i, v in enumerate(value)
+    ]  # fmt: skip
     return tuple(checked + [None] * (3 - len(checked)))
 
 

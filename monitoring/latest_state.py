@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from monitoring.models import InverterState, InverterStatus, StationStatus
+from solarsite.upsert import upsert_many, upsert_sql
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ INVERTER_FIELDS = [
     "reported_state", "fault_bits", "state", "state_since",
 ]  # fmt: skip
 
+DATETIME_POSITIONS = [INVERTER_FIELDS.index("last_ts"), INVERTER_FIELDS.index("state_since")]
+
 
 def inverter_state_from(reading: InverterSnapshot, *, grid_outage: bool | None) -> str:
     """The state a reading puts an inverter in (comm_lost is detection's, never set here)."""
@@ -61,16 +64,17 @@ def latest_state_update(
 ) -> None:
     """Move station and inverter statuses forward to the batch's newest readings.
 
-    1. Make sure a status row exists for every station and inverter (INSERT, ignoring ones
-       that exist), so step 2 has rows to lock even on the first reading.
-    2. Lock the rows in primary-key order (two batches for the same plant then queue instead
-       of deadlocking; SQLite's IMMEDIATE transactions serialise writers anyway).
+    1. Lock the status rows in primary-key order (two batches for the same plant then queue
+       instead of deadlocking; SQLite's IMMEDIATE transactions serialise writers anyway).
+    2. Create the rows that do not exist yet (ignoring a concurrent creation) and lock them.
     3. Apply only what is newer than what the row holds: a late reading never overwrites a
        newer latest state, and a re-sent batch is a no-op.
     """
     if not inverters and not grid:
         return
-    with transaction.atomic(using="default"):
+    # No savepoint when the caller already holds a transaction (the ingest does, to record the
+    # heartbeat in the same commit): a savepoint is two more round trips per batch.
+    with transaction.atomic(using="default", savepoint=False):
         outages = _stations_update(inverters=inverters, grid=grid)
         if inverters:
             _inverters_update(inverters, outages=outages)
@@ -85,12 +89,9 @@ def _stations_update(
             newest_data[snapshot.station_id] = snapshot.ts
     reports = {report.station_id: report for report in grid}
     ids = sorted(newest_data)
-    StationStatus.objects.bulk_create(
-        [StationStatus(station_id=i) for i in ids], ignore_conflicts=True
-    )
     changed = []
     outages = {}
-    for status in StationStatus.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+    for status in _locked(StationStatus, ids, lambda i: StationStatus(station_id=i)):
         dirty = False
         report = reports.get(status.station_id)
         if report and (status.grid_ts is None or report.ts >= status.grid_ts):
@@ -112,12 +113,12 @@ def _inverters_update(
 ) -> None:
     readings = {reading.inverter_id: reading for reading in inverters}
     ids = sorted(readings)
-    InverterStatus.objects.bulk_create(
-        [InverterStatus(inverter_id=i, station_id=readings[i].station_id) for i in ids],
-        ignore_conflicts=True,
-    )
     changed = []
-    for status in InverterStatus.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+
+    def stub(inverter_id: int) -> InverterStatus:
+        return InverterStatus(inverter_id=inverter_id, station_id=readings[inverter_id].station_id)
+
+    for status in _locked(InverterStatus, ids, stub):
         reading = readings[status.inverter_id]
         # `>=`: a correction of the newest reading updates the values too.
         if status.last_ts is not None and reading.ts < status.last_ts:
@@ -132,4 +133,33 @@ def _inverters_update(
         status.ac_v_min = min(reading.ac_v) if reading.ac_v else None
         status.reported_state, status.fault_bits = reading.reported_state, reading.fault_bits
         changed.append(status)
-    InverterStatus.objects.bulk_update(changed, INVERTER_FIELDS)
+    _write_inverters(changed)
+
+
+def _locked(model, ids: list[int], stub) -> list:
+    """The status rows of `ids`, locked in primary-key order; missing ones are created first
+    (ignoring a concurrent creation) so there is a row to lock even on a first reading."""
+    rows = list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    missing = sorted(set(ids) - {row.pk for row in rows})
+    if missing:
+        model.objects.bulk_create([stub(i) for i in missing], ignore_conflicts=True)
+        rows += model.objects.select_for_update().filter(pk__in=missing).order_by("pk")
+    return rows
+
+
+def _write_inverters(statuses: list[InverterStatus]) -> None:
+    """One multi-row upsert of rows that exist (locked above): bulk_update's CASE WHEN per
+    field costs more than the rows, and an executemany UPDATE is a round trip per row."""
+    if not statuses:
+        return
+    connection = connections["default"]
+    adapt = connection.ops.adapt_datetimefield_value
+    params = []
+    for status in statuses:
+        values = [getattr(status, name) for name in INVERTER_FIELDS]
+        for i in DATETIME_POSITIONS:
+            values[i] = adapt(values[i])
+        params.append((status.inverter_id, status.station_id, *values))
+    sql = upsert_sql(connection, table=InverterStatus._meta.db_table,
+                     key=["inverter_id"], values=["station_id", *INVERTER_FIELDS])  # fmt: skip
+    upsert_many(connection, sql, params)
