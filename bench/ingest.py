@@ -139,7 +139,7 @@ def make_readings(total: int) -> list[dict]:
             ac = 40 + (number * 7 + minute) % 50
             out.append({
                 "station": "BENCH", "inverter": number, "ts": ts, "ac_kw": ac, "dc_kw": ac * 1.03,
-                "day_kwh": minute / 60 * ac, "total_kwh": 100000 + minute * ac / 60,
+                "day_kwh": minute % 1440 / 60 * ac / 4, "total_kwh": 100000 + minute * ac / 60,
                 "dc_v": 600.1, "dc_a": ac * 1.03 / 0.6, "ac_v": [380.1, 380.2, 379.9],
                 "ac_a": [ac / 0.66, ac / 0.66, ac / 0.66], "freq_hz": 60.0, "pf": 0.99,
                 "temp_c": 41.2, "state": 4, "fault_bits": 0,
@@ -192,8 +192,11 @@ def api_run(bodies: list[bytes], token: str, env: dict, total: int) -> float:
                         body = queue.pop()
                     response = client.post(url + "/api/v1/ingest", content=body)
                     response.raise_for_status()
+                    answer = response.json()
+                    if answer["rejected"]:
+                        print("rejected:", answer["errors"][0], file=sys.stderr)
                     with lock:
-                        accepted[0] += response.json()["accepted"]
+                        accepted[0] += answer["accepted"]
 
         threads = [threading.Thread(target=sender) for _ in range(CLIENTS)]
         began = time.perf_counter()

@@ -178,8 +178,10 @@ class HeartbeatView(CollectorAPIView):
         if clock is not None:
             try:
                 site_clock = parse_timestamp(clock)
-            except ItemProblem as problem:
-                return field_error("clock", problem.message.replace("ts", "clock", 1))
+            except ItemProblem:
+                return field_error(
+                    "clock", _("clock must be an ISO 8601 time with an offset, or epoch seconds.")
+                )
         now = timezone.now()
         try:
             collector_heartbeat(

@@ -206,4 +206,4 @@ class CollectorClient:
         stats.rejected += answer.get("rejected", 0)
         for error in answer.get("errors", []):
             log.warning("item rejected: %s", error)
-        stats.errors.extend(answer.get("errors", [])[:100])
+        stats.errors = (stats.errors + answer.get("errors", []))[-100:]  # the latest, for a log

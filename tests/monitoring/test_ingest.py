@@ -52,6 +52,7 @@ def reading(ts: str | None = None, *, station: str = "A001", inverter: int = 1, 
 def post(client, token: str | None, body, **extra):
     data = body if isinstance(body, str | bytes) else json.dumps(body)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    extra.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
     return client.post(URL, data, content_type="application/json", **headers, **extra)
 
 
@@ -249,6 +250,14 @@ def test_a_batch_over_the_limit_is_413(client, site, settings):
     assert (response.status_code, response.json()["code"]) == (413, "batch_too_large")
     assert "at most 3" in response.json()["detail"]
     assert stored_readings(site["inverter_1"]) == []
+
+
+def test_sentences_are_korean_unless_the_collector_asks_otherwise(client, site):
+    body = {"readings": [reading(station="Z999")]}
+    korean = post(client, site["token"], body, HTTP_ACCEPT_LANGUAGE="ko").json()
+    assert korean["errors"][0]["message"] == "발전소 Z999 이(가) 없습니다."
+    english = post(client, site["token"], body).json()
+    assert english["errors"][0]["message"] == "There is no plant Z999."
 
 
 def test_tokens(client, site):

@@ -74,6 +74,7 @@ class Command(BaseCommand):
         logging.getLogger("monitoring.collector_client").setLevel(
             logging.INFO if options["verbosity"] > 1 else logging.WARNING
         )
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         now = timezone.now()
         start = parse_time(options["start"], now) if options["start"] else now
         if start > now:
