@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.parsers import JSONParser
@@ -33,6 +33,15 @@ from monitoring.models import Collector
 # A generous 1 KB per item: a body bigger than this cannot be a valid batch.
 BYTES_PER_ITEM = 1000
 RETRY_AFTER_SECONDS = 30
+INGEST_EXAMPLE = {
+    "readings": [{"station": "D001", "inverter": 1, "ts": "2026-11-26T10:00:00+09:00",
+                  "ac_kw": 12.3, "dc_kw": 12.9, "day_kwh": 40.1, "total_kwh": 123456.7}],
+    "combiner_boxes": [{"station": "D001", "box": 1, "ts": "2026-11-26T10:00:00+09:00",
+                        "voltage": 640.2, "currents": [8.1, 8.0, 7.9]}],
+    "sensors": [{"station": "D001", "sensor": "poa", "ts": "2026-11-26T10:00:00+09:00",
+                 "value": 812.0}],
+    "grid": [{"station": "D001", "ts": "2026-11-26T10:00:00+09:00", "outage": False}],
+}  # fmt: skip
 
 
 class CollectorTokenAuthentication(BaseAuthentication):
@@ -132,6 +141,14 @@ class IngestView(CollectorAPIView):
         responses={200: OpenApiTypes.OBJECT},
         summary="Store a batch of readings from a collector",
         description="See the README's Telemetry section for the body and the error codes.",
+        examples=[
+            OpenApiExample("batch", request_only=True, value=INGEST_EXAMPLE),
+            OpenApiExample(
+                "answer",
+                response_only=True,
+                value={"accepted": 1, "duplicate": 0, "updated": 0, "rejected": 0, "errors": []},
+            ),
+        ],
     )
     def post(self, request, version=None):
         limit = settings.INGEST_MAX_ITEMS * BYTES_PER_ITEM

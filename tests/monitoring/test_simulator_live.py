@@ -60,7 +60,7 @@ class Server:
         env = dict(os.environ, DATABASE_URL=database_url("default"),
                    TELEMETRY_DATABASE_URL=database_url("telemetry"), DEBUG="true")  # fmt: skip
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
              f"127.0.0.1:{self.port}", "solarsite.wsgi"],
             cwd=settings.BASE_DIR, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -166,3 +166,38 @@ def test_the_command_backfills_then_runs_live_over_http(server, fleet, token, tm
     added = InverterReading.objects.filter(ts__gt=newest)
     assert store.inverter_reading_count() == count + added.count()
     assert 2 <= added.count() <= 2 * 5  # about 35 minutes of gap, every 10 minutes
+
+
+def test_a_refused_token_keeps_the_readings_until_the_token_is_fixed(server, fleet, token):
+    moment = (timezone.now() - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    wrong = CollectorClient(url=server.url, token="not-the-token", backoff_base=0)
+    wrong.add("readings", [{"station": "A001", "inverter": 1, "ts": moment.isoformat(),
+                            "ac_kw": 5.0}])  # fmt: skip
+    assert wrong.flush() is False
+    assert wrong.pending == 1 and wrong.stats.failures == 1
+    fixed = CollectorClient(url=server.url, token=token, buffer=wrong.buffer, backoff_base=0)
+    assert fixed.flush() is True
+    assert (fixed.stats.accepted, fixed.pending) == (1, 0)
+
+
+def test_the_same_batch_posted_concurrently_is_stored_once(server, fleet, token):
+    import threading
+
+    start = (timezone.now() - timedelta(hours=1)).replace(second=0, microsecond=0)
+    items = [{"station": "A001", "inverter": n, "ts": (start + timedelta(minutes=m)).isoformat(),
+              "ac_kw": 3.0 + m} for m in range(50) for n in (1, 2)]  # fmt: skip
+    answers = []
+
+    def post():
+        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+            answers.append(client.post(server.url + "/api/v1/ingest", json={"readings": items}))
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert sum(a.json()["accepted"] + a.json()["duplicate"] for a in answers) == 3 * 100
+    assert store.inverter_reading_count() == 100
+    assert InverterStatus.objects.filter(last_ts=start + timedelta(minutes=49)).count() == 2
