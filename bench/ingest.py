@@ -64,17 +64,17 @@ def database_urls(kind: str, workdir: Path) -> tuple[str, str]:
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'default.sqlite3'}", f"sqlite:///{workdir / 'tel.sqlite3'}"
     if kind == "mariadb":
+        import environ
         import MySQLdb
 
         base = os.environ.get("MARIADB_URL", "mysql://root@127.0.0.1:3306/").rstrip("/")
-        conn = MySQLdb.connect(host="127.0.0.1", user="root", port=3306) if base.endswith(
-            "127.0.0.1:3306") else None  # fmt: skip
-        if conn is None:
-            import environ
-
-            cfg = environ.Env.db_url_config(base + "/x")
-            conn = MySQLdb.connect(host=cfg["HOST"], user=cfg["USER"], passwd=cfg["PASSWORD"],
-                                   port=int(cfg["PORT"] or 3306))  # fmt: skip
+        cfg = environ.Env.db_url_config(base + "/mysql")
+        conn = MySQLdb.connect(
+            host=cfg["HOST"] or "127.0.0.1",
+            user=cfg["USER"],
+            passwd=cfg["PASSWORD"] or "",
+            port=int(cfg["PORT"] or 3306),
+        )
         with conn.cursor() as cursor:
             for name in ("ss_bench", "ss_bench_tel"):
                 cursor.execute(f"DROP DATABASE IF EXISTS {name}")
