@@ -495,6 +495,10 @@ def parse_timestamp(raw: object) -> datetime:
         return ts.astimezone(UTC)
     if not math.isfinite(raw):
         raise ItemProblem("ts", "not_finite", _("ts must be a finite number."))
+    if abs(raw) > 1e11:  # later than the year 5138: milliseconds sent as seconds
+        raise ItemProblem(
+            "ts", "invalid_timestamp", _("ts looks like milliseconds; send epoch seconds.")
+        )
     try:
         return datetime.fromtimestamp(raw, UTC)
     except (OverflowError, OSError, ValueError):

@@ -178,6 +178,7 @@ BAD_ITEMS = [
     ("readings", {"station": "A001", "inverter": 1}, "ts", "missing_field"),
     ("readings", reading("2026-11-26T10:00:00"), "ts", "naive_timestamp"),
     ("readings", reading("yesterday"), "ts", "invalid_timestamp"),
+    ("readings", reading(1795654800000), "ts", "invalid_timestamp"),
     ("readings", reading(FUTURE), "ts", "future_timestamp"),
     ("readings", reading(ANCIENT), "ts", "too_old"),
     ("readings", reading(ac_kw=75.1), "ac_kw", "out_of_range"),  # 1.5 x 50 kW
