@@ -1,14 +1,278 @@
-"""Every read and write of raw readings goes through this module (see DESIGN.md).
+"""Every read and write of raw readings: the one door to the telemetry database's time series.
 
-The telemetry helper (issue 3) owns the write side and the range reads; other helpers append
-read functions in blocks of their own at the end.
+Views, jobs and other apps call these functions and never the reading models, so another store
+(MongoDB) can later sit behind the same names.
+
+Writes are upserts keyed by (device, ts): a reading sent twice is stored once, and a reading sent
+again with other values replaces the stored one (the site corrected itself). `readings_upsert`
+tells the caller which items were new, unchanged or changed, with a bounded number of queries
+whatever the batch size: one SELECT of the stored rows and one multi-row upsert per table.
+
+Why not `bulk_create(update_conflicts=True)`: it works with the composite primary keys on both
+SQLite and MariaDB, but Django 5.2 caps SQLite statements at 999 parameters, so a 1,000-reading
+batch of 21 columns becomes 22 INSERTs, and building model instances costs more than the
+database. See solarsite/upsert.py.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from generation.models import CombinerReading
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from generation.models import CombinerReading, GridReport, InverterReading, SensorReading
+from solarsite.db_routers import database_for
+from solarsite.upsert import upsert_many, upsert_sql
+
+DATABASE = database_for("generation")
+
+
+@dataclass(frozen=True)
+class Table:
+    """How one reading model is written: its key columns and value columns, in order."""
+
+    model: type
+    key: tuple[str, str]
+    values: tuple[str, ...]
+    json_columns: frozenset[str] = frozenset()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.key, *self.values)
+
+
+INVERTER = Table(
+    InverterReading,
+    ("inverter_id", "ts"),
+    (
+        "station_id", "ac_kw", "dc_kw", "dc_v", "dc_a", "ac_v1", "ac_v2", "ac_v3",
+        "ac_a1", "ac_a2", "ac_a3", "freq_hz", "pf", "temp_c", "day_kwh", "total_kwh",
+        "state", "fault_bits",
+    ),
+)  # fmt: skip
+COMBINER = Table(
+    CombinerReading,
+    ("box_id", "ts"),
+    ("station_id", "voltage", "currents"),
+    json_columns=frozenset(["currents"]),
+)
+SENSOR = Table(SensorReading, ("sensor_id", "ts"), ("station_id", "value"))
+GRID = Table(GridReport, ("station_id", "ts"), ("outage",))
+TABLES = {"inverter": INVERTER, "combiner": COMBINER, "sensor": SENSOR, "grid": GRID}
+
+NEW, DUPLICATE, UPDATED = "accepted", "duplicate", "updated"
+
+
+@dataclass
+class Row:
+    """One reading to store: its key (device id, aware ts) and its value columns in order."""
+
+    device_id: int
+    ts: datetime
+    values: tuple
+
+    @property
+    def key(self) -> tuple[int, datetime]:
+        return (self.device_id, self.ts)
+
+
+@dataclass
+class UpsertResult:
+    counts: dict[str, int] = field(default_factory=lambda: {NEW: 0, DUPLICATE: 0, UPDATED: 0})
+    # Per table, the outcome of each row in the order given.
+    outcomes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
+    """Store rows of each table ("inverter", "combiner", "sensor", "grid"), all or nothing.
+
+    Within a batch the rows are taken in order: the first of a key is new (or a duplicate /
+    update of the stored row), a repeat with the same values is a duplicate, a repeat with other
+    values is an update and the last one wins. A database error rolls back every table and is
+    raised to the caller.
+    """
+    result = UpsertResult()
+    with transaction.atomic(using=DATABASE):
+        for name, table_rows in rows.items():
+            if not table_rows:
+                continue
+            table = TABLES[name]
+            stored = _stored_values(table, table_rows)
+            outcomes, to_write = _classify(table_rows, stored)
+            result.outcomes[name] = outcomes
+            for outcome in outcomes:
+                result.counts[outcome] += 1
+            if to_write:
+                _write(table, to_write)
+    return result
+
+
+def _classify(
+    rows: Sequence[Row], stored: dict[tuple, tuple]
+) -> tuple[list[str], list[Row]]:
+    current = dict(stored)
+    final: dict[tuple, Row] = {}
+    outcomes = []
+    for row in rows:
+        key = row.key
+        if key not in current:
+            outcomes.append(NEW)
+        elif current[key] == row.values:
+            outcomes.append(DUPLICATE)
+            continue
+        else:
+            outcomes.append(UPDATED)
+        current[key] = row.values
+        final[key] = row
+    to_write = [row for key, row in final.items() if stored.get(key) != row.values]
+    return outcomes, to_write
+
+
+def _stored_values(table: Table, rows: Sequence[Row]) -> dict[tuple, tuple]:
+    """The stored values of the rows' keys, in one query (a superset, filtered here)."""
+    device_ids = {row.device_id for row in rows}
+    stamps = {row.ts for row in rows}
+    device_column, _ = table.key
+    found = table.model.objects.using(DATABASE).filter(
+        **{f"{device_column}__in": device_ids, "ts__in": stamps}
+    ).values_list(*table.columns)
+    wanted = {row.key for row in rows}
+    stored = {}
+    for device_id, ts, *values in found:
+        if (device_id, ts) in wanted:
+            stored[(device_id, ts)] = tuple(values)
+    return stored
+
+
+def _write(table: Table, rows: Iterable[Row]) -> None:
+    connection = connections[DATABASE]
+    adapt = connection.ops.adapt_datetimefield_value
+    json_positions = [i for i, name in enumerate(table.values) if name in table.json_columns]
+    params = []
+    for row in rows:
+        values = list(row.values)
+        for i in json_positions:
+            values[i] = json.dumps(values[i])
+        params.append((row.device_id, adapt(row.ts), *values))
+    sql = upsert_sql(connection, table=table.model._meta.db_table, key=table.key,
+                     values=table.values)  # fmt: skip
+    upsert_many(connection, sql, params)
+
+
+# --- Reads ------------------------------------------------------------------------------------
+def inverter_readings(
+    *, inverter_id: int, start: datetime, end: datetime
+) -> list[InverterReading]:
+    """One inverter's readings with start <= ts < end, oldest first (one PK range scan)."""
+    return list(
+        InverterReading.objects.using(DATABASE)
+        .filter(inverter_id=inverter_id, ts__gte=start, ts__lt=end)
+        .order_by("ts")
+    )
+
+
+def station_inverter_readings(
+    *, station_id: int, start: datetime, end: datetime
+) -> list[InverterReading]:
+    """Every inverter reading of a station with start <= ts < end, by ts then inverter."""
+    return list(
+        InverterReading.objects.using(DATABASE)
+        .filter(station_id=station_id, ts__gte=start, ts__lt=end)
+        .order_by("ts", "inverter_id")
+    )
+
+
+def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[CombinerReading]:
+    return list(
+        CombinerReading.objects.using(DATABASE)
+        .filter(box_id=box_id, ts__gte=start, ts__lt=end)
+        .order_by("ts")
+    )
+
+
+def sensor_readings(*, sensor_id: int, start: datetime, end: datetime) -> list[SensorReading]:
+    return list(
+        SensorReading.objects.using(DATABASE)
+        .filter(sensor_id=sensor_id, ts__gte=start, ts__lt=end)
+        .order_by("ts")
+    )
+
+
+def grid_reports(*, station_id: int, start: datetime, end: datetime) -> list[GridReport]:
+    return list(
+        GridReport.objects.using(DATABASE)
+        .filter(station_id=station_id, ts__gte=start, ts__lt=end)
+        .order_by("ts")
+    )
+
+
+def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, InverterReading]:
+    """The newest stored reading of each inverter that has one (one query per inverter, each
+    a single index probe from the end of its PK range)."""
+    latest = {}
+    for inverter_id in inverter_ids:
+        reading = (
+            InverterReading.objects.using(DATABASE)
+            .filter(inverter_id=inverter_id)
+            .order_by("-ts")
+            .first()
+        )
+        if reading is not None:
+            latest[inverter_id] = reading
+    return latest
+
+
+def inverter_reading_count(*, inverter_ids: Iterable[int] | None = None) -> int:
+    readings = InverterReading.objects.using(DATABASE)
+    if inverter_ids is not None:
+        readings = readings.filter(inverter_id__in=list(inverter_ids))
+    return readings.count()
+
+
+# --- Retention --------------------------------------------------------------------------------
+PURGE_CHUNK = 5000
+
+
+def retention_cutoff(*, now: datetime | None = None) -> datetime:
+    """Readings older than this are outside the retention window (RAW_RETENTION_DAYS)."""
+    return (now or timezone.now()) - timedelta(days=settings.RAW_RETENTION_DAYS)
+
+
+def purge_old_readings(*, now: datetime | None = None, chunk: int = PURGE_CHUNK) -> str:
+    """Delete raw readings older than the retention window, station by station in chunks of
+    about `chunk` rows, each chunk its own short transaction so the ingest never waits long."""
+    cutoff = retention_cutoff(now=now)
+    deleted = {name: _purge_table(table, cutoff=cutoff, chunk=chunk) for name, table in
+               TABLES.items()}  # fmt: skip
+    total = sum(deleted.values())
+    parts = ", ".join(f"{count} {name}" for name, count in deleted.items())
+    return f"purged {total} readings older than {cutoff:%Y-%m-%d %H:%M} UTC ({parts})"
+
+
+def _purge_table(table: Table, *, cutoff: datetime, chunk: int) -> int:
+    """Uses the (station_id, ts) index: per station, find the ts of the chunk-th oldest old row
+    and delete up to it, so each DELETE is one bounded index range."""
+    readings = table.model.objects.using(DATABASE)
+    station_ids = list(
+        readings.filter(ts__lt=cutoff).values_list("station_id", flat=True).distinct()
+    )
+    deleted = 0
+    for station_id in station_ids:
+        while True:
+            old = readings.filter(station_id=station_id, ts__lt=cutoff)
+            boundary = old.order_by("ts").values_list("ts", flat=True)[chunk - 1 : chunk].first()
+            if boundary is not None:
+                old = old.filter(ts__lte=boundary)
+            count, _ = old.delete()
+            deleted += count
+            if boundary is None:
+                break
+    return deleted
 
 
 # --- events (issue 5): reads for detection ----------------------------------------------------

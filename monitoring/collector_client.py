@@ -1,0 +1,209 @@
+"""The sending half of a collector: buffer readings, post them in batches, retry, heartbeat.
+
+Shared by every collector program we run (the simulator now, the Modbus poller later). It
+talks to the server only through the public HTTP API, so it works the same on a site.
+
+- Readings go into a buffer first (SQLite: in memory, or a file that survives a restart) and
+  leave it only when the server has answered 200 for them, so a server or network outage
+  loses nothing: they are sent when the server is back.
+- A 5xx, a timeout or a refused connection backs off exponentially (with jitter) and keeps
+  the batch; 401/403 too (an operator must fix the token, the readings wait). 413 halves the
+  batch. A 400 means the batch itself is malformed: it is dropped and logged, as re-sending
+  can never succeed. Items the server rejected one by one are logged, never re-sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+INGEST_PATH = "/api/v1/ingest"
+HEARTBEAT_PATH = "/api/v1/collectors/heartbeat"
+SECTIONS = ("readings", "combiner_boxes", "sensors", "grid")
+
+
+class ReadingBuffer:
+    """A FIFO of items waiting to be sent, in SQLite (":memory:" or a file path)."""
+
+    def __init__(self, path: str = ":memory:"):
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS pending "
+            "(id INTEGER PRIMARY KEY AUTOINCREMENT, section TEXT NOT NULL, item TEXT NOT NULL)"
+        )
+
+    def put(self, section: str, items: list[dict]) -> None:
+        if section not in SECTIONS:
+            raise ValueError(f"unknown section {section!r}")
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO pending (section, item) VALUES (?, ?)",
+                [(section, json.dumps(item)) for item in items],
+            )
+
+    def peek(self, limit: int) -> list[tuple[int, str, dict]]:
+        rows = self.db.execute(
+            "SELECT id, section, item FROM pending ORDER BY id LIMIT ?", (limit,)
+        ).fetchall()
+        return [(row_id, section, json.loads(item)) for row_id, section, item in rows]
+
+    def ack(self, last_id: int) -> None:
+        """Forget everything up to and including `last_id` (it reached the server)."""
+        with self.db:
+            self.db.execute("DELETE FROM pending WHERE id <= ?", (last_id,))
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT count(*) FROM pending").fetchone()[0]
+
+
+@dataclass
+class SendStats:
+    sent: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    updated: int = 0
+    rejected: int = 0
+    dropped: int = 0
+    failures: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+class CollectorClient:
+    def __init__(
+        self,
+        *,
+        url: str,
+        token: str,
+        buffer: ReadingBuffer | None = None,
+        batch_size: int = 500,
+        timeout: float = 10.0,
+        software_version: str = "",
+        backoff_base: float = 1.0,
+        backoff_max: float = 120.0,
+        heartbeat_every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.url = url.rstrip("/")
+        self.buffer = buffer or ReadingBuffer()
+        self.batch_size = batch_size
+        self.software_version = software_version
+        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        self.heartbeat_every = heartbeat_every
+        self.clock = clock
+        self.started = clock()
+        self.stats = SendStats()
+        self._failures_in_a_row = 0
+        self._retry_at = 0.0
+        self._last_heartbeat: float | None = None
+        self.http = httpx.Client(
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
+        )
+
+    def add(self, section: str, items: list[dict]) -> None:
+        if items:
+            self.buffer.put(section, items)
+
+    @property
+    def pending(self) -> int:
+        return len(self.buffer)
+
+    @property
+    def waiting(self) -> bool:
+        """True while backing off after a failure."""
+        return self.clock() < self._retry_at
+
+    def flush(self, *, force: bool = False) -> bool:
+        """Send what is buffered, batch by batch. False if something is still waiting."""
+        if self.waiting and not force:
+            return False
+        size = self.batch_size
+        while True:
+            rows = self.buffer.peek(size)
+            if not rows:
+                return True
+            outcome = self._post_batch(rows)
+            if outcome == "sent":
+                size = self.batch_size
+                continue
+            if outcome == "smaller" and size > 1:
+                size = max(1, size // 2)
+                continue
+            return False
+
+    def heartbeat(self, *, force: bool = False) -> bool:
+        now = self.clock()
+        due = self._last_heartbeat is None or now - self._last_heartbeat >= self.heartbeat_every
+        if not (due or force):
+            return True
+        body = {
+            "software_version": self.software_version,
+            "uptime_seconds": int(now - self.started),
+            "clock": datetime.now(UTC).isoformat(),
+        }
+        try:
+            response = self.http.post(self.url + HEARTBEAT_PATH, json=body)
+        except httpx.HTTPError as error:
+            log.info("heartbeat to %s failed: %s", self.url, error)
+            return False
+        self._last_heartbeat = now
+        return response.status_code == 200
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _post_batch(self, rows: list[tuple[int, str, dict]]) -> str:
+        body: dict[str, list] = {}
+        for _, section, item in rows:
+            body.setdefault(section, []).append(item)
+        try:
+            response = self.http.post(self.url + INGEST_PATH, json=body)
+        except httpx.HTTPError as error:
+            return self._failed(f"cannot reach {self.url}: {error}")
+        if response.status_code == 200:
+            self._record(response.json(), sent=len(rows))
+            self.buffer.ack(rows[-1][0])
+            self._failures_in_a_row = 0
+            self._retry_at = 0.0
+            return "sent"
+        if response.status_code == 413 and len(rows) > 1:
+            return "smaller"
+        if response.status_code in (400, 413):
+            log.error("server refused a batch of %d items: %s", len(rows), response.text[:500])
+            self.stats.dropped += len(rows)
+            self.buffer.ack(rows[-1][0])
+            return "sent"
+        return self._failed(f"server answered {response.status_code}: {response.text[:200]}")
+
+    def _failed(self, reason: str) -> str:
+        self._failures_in_a_row += 1
+        self.stats.failures += 1
+        delay = min(self.backoff_max, self.backoff_base * 2 ** (self._failures_in_a_row - 1))
+        delay *= random.uniform(0.5, 1.0)  # jitter: collectors back after an outage spread out
+        self._retry_at = self.clock() + delay
+        log.warning("%s; %d readings kept, retry in %.0f s", reason, self.pending, delay)
+        return "failed"
+
+    def _record(self, answer: dict, *, sent: int) -> None:
+        stats = self.stats
+        stats.sent += sent
+        stats.accepted += answer.get("accepted", 0)
+        stats.duplicate += answer.get("duplicate", 0)
+        stats.updated += answer.get("updated", 0)
+        stats.rejected += answer.get("rejected", 0)
+        for error in answer.get("errors", []):
+            log.warning("item rejected: %s", error)
+        stats.errors = (stats.errors + answer.get("errors", []))[-100:]  # the latest, for a log
