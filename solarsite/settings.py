@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "monitoring",
     "generation",
     "events",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,15 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- Generation rollups (generation/rollups.py) -----------------------------------------------
+# The interval a collector sends readings at: an hour expects 3600 / this many readings.
+READING_INTERVAL_SECONDS = env.int("READING_INTERVAL_SECONDS", default=60)
+# Readings further apart than this are a gap: the energy between them is spread (estimated)
+# over the hours it spans instead of being piled into one.
+ROLLUP_MAX_GAP_MINUTES = env.int("ROLLUP_MAX_GAP_MINUTES", default=15)
+# A plant whose specific yield is below this share of its region's median that day is flagged.
+UNDERPERFORMING_SHARE = env.float("UNDERPERFORMING_SHARE", default=0.7)
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
