@@ -204,9 +204,11 @@ def _inverter_hours(meter: Meter, rows: list, baseline, window: _Window, max_gap
         return midnights[key]
 
     prev, trusted = baseline, None
+    hours, first, last = window.hours, window.starts[0], len(window.hours) - 1
+    kwh_per_second = meter.capacity_kw / 3600 * JUMP_FACTOR
     for row in rows:
         t, ac_kw = row[1], row[2]
-        slot = window.hours[window.index(t)]
+        slot = hours[min(last, (t - first) // 3600)]  # inline window.index: the hot loop
         slot.readings += 1
         if ac_kw is not None:
             if ac_kw > 0:
@@ -232,7 +234,7 @@ def _inverter_hours(meter: Meter, rows: list, baseline, window: _Window, max_gap
         elif energy < 0:
             slot.counter_reset = True
             trusted = prev
-        elif energy > _allowed_kwh(meter, t - since):
+        elif energy > kwh_per_second * (t - since) + JUMP_SLACK_KWH:
             slot.excluded_kwh += energy
             trusted = prev
         elif t - since > max_gap:

@@ -94,7 +94,7 @@ def counter_rows_before(
 def station_power_buckets(
     *, station_ids: Iterable[int], start: datetime, end: datetime, bucket_seconds: int = 60
 ) -> list[tuple[int, int, float]]:
-    """(station_id, bucket start epoch, sum of ac_kw over the station's inverters)."""
+    """(station_id, bucket start epoch, summed ac_kw of its inverters) where power was > 0."""
     ids = list(station_ids)
     if not ids:
         return []
@@ -103,18 +103,18 @@ def station_power_buckets(
     vendor = connection.vendor
     marks, params = _in_list(ids)
     epoch = _epoch_sql(vendor, "ts")
-    # Each inverter counts once per bucket (its mean), so a bucket with two readings of one
-    # inverter does not double it.
-    bucket = f"({epoch} / {int(bucket_seconds)}) * {int(bucket_seconds)}"
-    if vendor == "mysql":
-        bucket = f"({epoch} DIV {int(bucket_seconds)}) * {int(bucket_seconds)}"
+    step = int(bucket_seconds)
+    bucket = (
+        f"({epoch} DIV {step}) * {step}" if vendor == "mysql" else f"({epoch} / {step}) * {step}"
+    )
+    # Buckets with no power are left out (nothing to sum). An inverter that reported twice
+    # in a bucket would count twice in SUM: scaling by inverters/readings takes its mean.
     sql = (
-        f"SELECT station_id, bucket, SUM(kw) FROM ("
-        f"  SELECT station_id, inverter_id, {bucket} AS bucket, AVG(ac_kw) AS kw"
-        f"  FROM {InverterReading._meta.db_table}"
-        f"  WHERE station_id IN ({marks}) AND ts >= %s AND ts < %s AND ac_kw IS NOT NULL"
-        f"  GROUP BY station_id, inverter_id, bucket"
-        f") b GROUP BY station_id, bucket ORDER BY station_id, bucket"
+        f"SELECT station_id, {bucket} AS bucket,"
+        f"  SUM(ac_kw) * COUNT(DISTINCT inverter_id) / COUNT(*)"
+        f" FROM {InverterReading._meta.db_table}"
+        f" WHERE station_id IN ({marks}) AND ts >= %s AND ts < %s AND ac_kw > 0"
+        f" GROUP BY station_id, bucket ORDER BY station_id, bucket"
     )
     with connection.cursor() as cursor:
         cursor.execute(

@@ -17,4 +17,6 @@ trap cleanup EXIT INT TERM
 echo "== serving http://127.0.0.1:8000 (Ctrl-C stops everything)"
 $PY manage.py runserver 127.0.0.1:8000 &
 pids+=($!)
+$PY manage.py qcluster &  # the scheduled jobs (solarsite/schedules.py), synced on migrate
+pids+=($!)
 wait -n

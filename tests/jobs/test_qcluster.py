@@ -36,14 +36,15 @@ def database_url(alias: str) -> str:
     return f"mysql://{config['USER']}{password}@{config['HOST']}{port}/{config['NAME']}"
 
 
-def wait_for(condition, *, timeout: float, process: subprocess.Popen):
+def wait_for(condition, *, timeout: float, process: subprocess.Popen, log: Path):
+    """Poll until condition() returns something; the cluster's log explains a failure."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if (value := condition()) is not None:
             return value
-        assert process.poll() is None, "the cluster exited early"
+        assert process.poll() is None, f"the cluster exited early:\n{log.read_text()}"
         time.sleep(0.2)
-    raise AssertionError(f"nothing happened within {timeout} s")
+    raise AssertionError(f"nothing happened within {timeout} s:\n{log.read_text()}")
 
 
 def test_qcluster_runs_a_due_schedule_once(fleet, tmp_path):
@@ -56,7 +57,8 @@ def test_qcluster_runs_a_due_schedule_once(fleet, tmp_path):
         "TELEMETRY_DATABASE_URL": database_url("telemetry"),
         "Q_WORKERS": "1",
     }
-    log = (tmp_path / "qcluster.log").open("w")
+    log_path = tmp_path / "qcluster.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=settings.BASE_DIR,
@@ -70,9 +72,13 @@ def test_qcluster_runs_a_due_schedule_once(fleet, tmp_path):
             lambda: JobRun.objects.filter(name="rollup_hourly").exclude(status="running").first(),
             timeout=90,
             process=process,
+            log=log_path,
         )
         task = wait_for(
-            lambda: Success.objects.filter(func=RUNNER).first(), timeout=30, process=process
+            lambda: Success.objects.filter(func=RUNNER).first(),
+            timeout=30,
+            process=process,
+            log=log_path,
         )
     finally:
         process.send_signal(signal.SIGTERM)  # the cluster stops its own workers
@@ -83,7 +89,7 @@ def test_qcluster_runs_a_due_schedule_once(fleet, tmp_path):
             raise
         finally:
             log.close()
-    assert run.status == JobRun.Status.OK, (tmp_path / "qcluster.log").read_text()
+    assert run.status == JobRun.Status.OK, log_path.read_text()
     assert run.trigger == JobRun.Trigger.SCHEDULE
     assert run.summary.startswith("hour ")
     assert task.args == ("rollup_hourly",) and task.result == run.summary
