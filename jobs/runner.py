@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextvars
 import logging
 import traceback
+from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -39,8 +41,9 @@ def job_record(job: Job, *, trigger: str) -> str:
 
 
 def _run_recorded(job: Job, trigger: str) -> str:
-    steps_reset()
+    runs_abandoned_close(name=job.name)
     run = JobRun.objects.create(name=job.name, trigger=trigger, started_at=timezone.now())
+    steps_reset(on_enter=lambda step: JobRun.objects.filter(pk=run.pk).update(step=step))
     logger.info("job %s started (%s)", job.name, trigger)
     try:
         with job_step("loading the job function"):
@@ -56,8 +59,29 @@ def _run_recorded(job: Job, trigger: str) -> str:
         logger.error("job %s failed at step '%s': %s", job.name, run.step, run.error)
         raise JobFailed(run) from exc
     run.status = JobRun.Status.OK
+    run.step = ""
     run.summary = summary
     run.finished_at = timezone.now()
     run.save()
     logger.info("job %s done in %.1f s: %s", job.name, run.seconds, summary)
     return summary
+
+
+def runs_abandoned_close(*, name: str) -> int:
+    """Mark runs of this job that never ended within the cluster's timeout as failed.
+
+    django-q2 kills a task that runs past Q_CLUSTER["timeout"]; its JobRun would stay
+    "running" for ever. The step it was in is already stored, so the record still says where.
+    """
+    now = timezone.now()
+    limit = now - timedelta(seconds=settings.Q_CLUSTER.get("timeout", 300))
+    closed = JobRun.objects.filter(
+        name=name, status=JobRun.Status.RUNNING, started_at__lt=limit
+    ).update(
+        status=JobRun.Status.FAILED,
+        finished_at=now,
+        error="No end was recorded within the cluster timeout: the run was killed or crashed.",
+    )
+    if closed:
+        logger.error("job %s: %s earlier run(s) never ended; marked failed", name, closed)
+    return closed

@@ -15,3 +15,14 @@ def fails_while_reading() -> str:
 def succeeds() -> str:
     with job_step("only step"):
         return "did 3 things"
+
+
+SEEN: list[str] = []
+
+
+def reports_its_step() -> str:
+    from jobs.models import JobRun
+
+    with job_step("counting"):
+        SEEN.append(JobRun.objects.get(name="probe").step)
+    return "probed"

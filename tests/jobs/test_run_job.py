@@ -107,3 +107,37 @@ def test_sync_is_idempotent_updates_in_place_and_removes_only_its_own_stale_rows
 def test_sync_schedules_command_reports_nothing_to_do(capsys):
     call_command("sync_schedules")
     assert f"0 created, 0 updated, 0 deleted, {len(JOBS)} unchanged" in capsys.readouterr().out
+
+
+def test_a_run_that_never_ended_is_closed_as_failed_with_its_last_step():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    killed = JobRun.objects.create(
+        name="rollup_daily",
+        trigger=JobRun.Trigger.SCHEDULE,
+        started_at=timezone.now() - timedelta(hours=1),
+        step="hourly and daily rows",
+    )
+    recent = JobRun.objects.create(
+        name="rollup_daily", trigger=JobRun.Trigger.MANUAL, started_at=timezone.now()
+    )
+    call_command("run_job", "rollup_daily")
+    killed.refresh_from_db()
+    recent.refresh_from_db()
+    assert killed.status == JobRun.Status.FAILED
+    assert killed.step == "hourly and daily rows"
+    assert "killed or crashed" in killed.error
+    assert recent.status == JobRun.Status.RUNNING  # may still be running: left alone
+
+
+def test_the_step_is_stored_while_the_job_runs():
+    seen = []
+    job = Job("probe", "tests.jobs.failing.reports_its_step", "* * * * *", "probe")
+    import tests.jobs.failing as failing
+
+    failing.SEEN = seen
+    job_record(job, trigger=JobRun.Trigger.MANUAL)
+    assert seen == ["counting"]
+    assert JobRun.objects.get(name="probe").step == ""  # cleared once it succeeded
