@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 
 from generation import plant_time, store
@@ -72,8 +73,6 @@ def station_days_recompute(
     *, station_days: Iterable[tuple[int, date]], now: datetime | None = None
 ) -> int:
     """Recompute the station daily rows of these (station id, local date) pairs."""
-    from django.conf import settings
-
     now = now or timezone.now()
     max_gap = settings.ROLLUP_MAX_GAP_MINUTES * 60
     wanted: dict[date, set[int]] = defaultdict(set)

@@ -3,7 +3,8 @@
 Per day, stored: the average and median of per-inverter kWh and of per-plant specific yield,
 over the fleet and over each region. Zero-filled rows are left out: a plant that sent nothing
 has an unknown yield, not a zero one. A plant whose specific yield falls below
-UNDERPERFORMING_SHARE of its region's median that day is flagged as under-performing.
+UNDERPERFORMING_SHARE of its region's median that day is flagged as under-performing; where
+the region has fewer than MIN_REGION_PLANTS reporting plants, the fleet's median is used.
 Over any other period the same figures are computed on request from the daily rows.
 """
 
@@ -78,11 +79,20 @@ def statistics_compute(*, day: date, now: datetime | None = None) -> dict[str, F
     return result
 
 
+# A region with fewer reporting plants than this is no benchmark: its plants are held
+# against the fleet's median instead (a lone plant would otherwise be its own median).
+MIN_REGION_PLANTS = 3
+
+
 def _underperforming_flag(*, day: date, station_rows, result: dict[str, Figures]) -> None:
     share = settings.UNDERPERFORMING_SHARE
     flagged = set()
     for row in station_rows:
-        median = result[row.region].yield_median
+        region = result[row.region]
+        benchmark = (
+            region if region.stations >= MIN_REGION_PLANTS else result[GenerationStatistics.FLEET]
+        )
+        median = benchmark.yield_median
         if median and row.specific_yield < share * median:
             flagged.add(row.station_id)
     rows = StationDailyGeneration.objects.filter(date=day)

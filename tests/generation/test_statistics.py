@@ -84,3 +84,20 @@ def test_statistics_over_a_period(small_fleet):
         3, pytest.approx(266.666667), 300,
     )  # fmt: skip
     assert (figures.stations, figures.yield_avg, figures.yield_median) == (2, 4.0, 4.0)
+
+
+def test_a_region_of_three_or_more_plants_is_its_own_benchmark(db):
+    # Jeonnam: 1.0, 1.1, 1.2 kWh/kWp (median 1.1); Seoul: 5, 5, 5. Fleet median 3.1.
+    plants = []
+    for code, region, kwh in (
+        ("J1", "jeonnam", 100), ("J2", "jeonnam", 110), ("J3", "jeonnam", 120),
+        ("G1", "seoul", 500), ("G2", "seoul", 500), ("G3", "seoul", 500),
+    ):  # fmt: skip
+        station = make_station(code, inverters=1, region=region)
+        daily(station, [kwh])
+        plants.append(station)
+    kpis.station_days_recompute(station_days=[(s.id, DAY) for s in plants])
+    statistics_compute(day=DAY)
+    # 1.0 is above 70 % of Jeonnam's 1.1 (0.77), though far below 70 % of the fleet's 3.1.
+    assert not StationDailyGeneration.objects.filter(underperforming=True).exists()
+    assert GenerationStatistics.objects.get(date=DAY, scope="fleet").yield_median == 3.1
