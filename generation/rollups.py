@@ -601,12 +601,19 @@ def dirty_recompute(*, now: datetime | None = None, limit: int = 20000) -> dict[
         for key in ("readings", "hours", "days"):
             totals[key] += result[key]
         station_days |= {(meters[i].station_id, day) for i in inverter_ids}
+    dirty_marks_clear(marks)
+    totals["station_days"] = station_days
+    return totals
+
+
+def dirty_marks_clear(marks: list[DirtyHour]) -> int:
+    """Delete these marks unless they were marked again since they were read (guarded)."""
+    deleted = 0
     for offset in range(0, len(marks), 500):
         guard = Q()
         for mark in marks[offset : offset + 500]:
             guard |= Q(
                 inverter_id=mark.inverter_id, hour_start=mark.hour_start, marked_at=mark.marked_at
             )
-        DirtyHour.objects.filter(guard).delete()
-    totals["station_days"] = station_days
-    return totals
+        deleted += DirtyHour.objects.filter(guard).delete()[0]
+    return deleted

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generation import rollups
-from generation.models import DailyGeneration, DirtyHour, HourlyGeneration
+from generation.models import DailyGeneration, DirtyHour, HourlyGeneration, InverterReading
 from tests.conftest import make_station
 from tests.generation.conftest import minutes, put_readings
 
@@ -168,13 +168,7 @@ def test_berlin_days_have_23_and_25_hours(db):
         daily = DailyGeneration.objects.get(inverter_id=inverter.id, date=day)
         assert daily.kwh == pytest.approx(count)
         assert daily.expected == hours * 60
-        InverterReading_delete(inverter)
-
-
-def InverterReading_delete(inverter):  # noqa: N802
-    from generation.models import InverterReading
-
-    InverterReading.objects.filter(inverter_id=inverter.id).delete()
+        InverterReading.objects.filter(inverter_id=inverter.id).delete()
 
 
 def test_berlin_autumn_day_has_hour_two_twice(db):
@@ -242,19 +236,11 @@ def test_a_mark_renewed_during_recompute_survives_it(plant):
     station, inverter = plant
     hour = seoul(2026, 6, 1, 10, 5)
     rollups.mark_dirty([(inverter.id, hour)], now=seoul(2026, 6, 2, 8))
-    seen = list(DirtyHour.objects.all())
-    rollups.mark_dirty([(inverter.id, hour)], now=seoul(2026, 6, 2, 8, 1))  # marked again
-    # The recompute deletes with a guard on the marked_at it read.
-    from django.db.models import Q
-
-    DirtyHour.objects.filter(
-        Q(
-            inverter_id=seen[0].inverter_id,
-            hour_start=seen[0].hour_start,
-            marked_at=seen[0].marked_at,
-        )
-    ).delete()
-    assert DirtyHour.objects.count() == 1
+    seen = list(DirtyHour.objects.all())  # what a recompute read before computing
+    rollups.mark_dirty([(inverter.id, hour)], now=seoul(2026, 6, 2, 8, 1))  # more data came
+    assert rollups.dirty_marks_clear(seen) == 0
+    assert DirtyHour.objects.get().marked_at == seoul(2026, 6, 2, 8, 1)
+    assert rollups.dirty_marks_clear(list(DirtyHour.objects.all())) == 1
 
 
 def test_hourly_sum_disagreeing_with_day_counter_is_flagged(plant):
@@ -293,3 +279,16 @@ def test_zero_fill_for_watched_plants_that_sent_nothing(db):
     assert DailyGeneration.objects.get(station_id=talking.id).zero_filled is False
     # Filling again adds nothing.
     assert rollups.zero_fill(stations=[silent], day_of={silent.id: day}) == 0
+
+
+def test_purged_readings_do_not_erase_what_was_rolled_up(plant):
+    from generation.models import InverterReading
+
+    station, inverter = plant
+    put_readings(
+        inverter, [(t, i * 0.5, 30.0) for i, t in enumerate(minutes(seoul(2026, 6, 1, 10), 60))]
+    )
+    redo_day(station, date(2026, 6, 1))
+    InverterReading.objects.all().delete()  # the retention purge, a year later
+    assert redo_day(station, date(2026, 6, 1)) == {"readings": 0, "hours": 0, "days": 0}
+    assert DailyGeneration.objects.get(inverter_id=inverter.id).kwh == pytest.approx(29.5)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_q.models import Schedule
@@ -141,3 +145,21 @@ def test_the_step_is_stored_while_the_job_runs():
     job_record(job, trigger=JobRun.Trigger.MANUAL)
     assert seen == ["counting"]
     assert JobRun.objects.get(name="probe").step == ""  # cleared once it succeeded
+
+
+@pytest.mark.parametrize("redis_url, broker", [("", "ORM"), ("redis://127.0.0.1:6379/3", "Redis")])
+def test_broker_is_the_orm_unless_redis_url_is_set(redis_url, broker):
+    code = (
+        "import django; django.setup(); from django_q.brokers import get_broker; "
+        "print(type(get_broker()).__name__)"
+    )
+    env = {**os.environ, "REDIS_URL": redis_url}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "solarsite.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == broker
