@@ -130,6 +130,7 @@ class _Window:
 
     def __post_init__(self) -> None:
         self.hours = [_Hour() for _ in self.starts]
+        self.spilled: set[int] = set()
 
     def index(self, t: int) -> int:
         """Index of the hour holding t (t inside the window)."""
@@ -155,6 +156,8 @@ class _Window:
         total_weight = sum(weight for _, _, weight in pieces)
         total_seconds = sum(seconds for _, seconds, _ in pieces)
         for hour, seconds, weight in pieces:
+            if hour < self.starts[0] and weight > 0 and energy > 0:
+                self.spilled.add(hour)  # an earlier hour's share changed: recompute it later
             if not self.starts[0] <= hour < self.end:
                 continue
             share = weight / total_weight if total_weight > 0 else seconds / total_seconds
@@ -190,8 +193,11 @@ def _allowed_kwh(meter: Meter, seconds: int) -> float:
     return meter.capacity_kw * seconds / 3600 * JUMP_FACTOR + JUMP_SLACK_KWH
 
 
-def _inverter_hours(meter: Meter, rows: list, baseline, window: _Window, max_gap: int) -> None:
-    """Fill window.hours from one inverter's readings (sorted by time) and its baseline."""
+def _inverter_hours(
+    meter: Meter, rows: list, baseline, lookahead, window: _Window, max_gap: int
+) -> None:
+    """Fill window.hours from one inverter's readings (sorted by time), the reading before
+    the window (baseline) and the one after it (lookahead, which only closes a gap)."""
     tz = meter.tz
     midnights: dict[int, int] = {}
 
@@ -242,6 +248,22 @@ def _inverter_hours(meter: Meter, rows: list, baseline, window: _Window, max_gap
         else:
             slot.kwh += energy
         prev = row
+    if lookahead is not None and prev is not None:
+        # A gap running past the window's end: the window's hours get their share of it.
+        energy, since = _pair_energy(prev, lookahead, meter, midnight_of)
+        if trusted is not None:
+            energy_t, since_t = _pair_energy(trusted, lookahead, meter, midnight_of)
+            if energy_t is not None and 0 <= energy_t <= _allowed_kwh(
+                meter, lookahead[1] - since_t
+            ):
+                energy, since = energy_t, since_t
+        t = lookahead[1]
+        if (
+            energy is not None
+            and 0 <= energy <= _allowed_kwh(meter, t - since)
+            and t - since > max_gap
+        ):
+            window.spread(energy, since, t, meter)
 
 
 def hours_recompute(
@@ -266,15 +288,27 @@ def hours_recompute(
         baselines = store.counter_rows_before(
             inverter_ids=chunk, before=start, not_before=start - BASELINE_LOOKBACK
         )
+        lookaheads = store.counter_rows_after(
+            inverter_ids=chunk, after=end, not_after=min(now, end + BASELINE_LOOKBACK)
+        )
+        grouped = dict(_grouped(store.counter_rows(inverter_ids=chunk, start=start, end=end)))
         computed: list[HourlyGeneration] = []
-        for inverter_id, rows in _grouped(
-            store.counter_rows(inverter_ids=chunk, start=start, end=end)
-        ):
+        spilled: set[tuple[int, datetime]] = set()
+        for inverter_id in chunk:
+            rows = grouped.get(inverter_id, [])
+            baseline, lookahead = baselines.get(inverter_id), lookaheads.get(inverter_id)
+            if not rows and (baseline is None or lookahead is None):
+                continue  # nothing in or across the window: keep what is stored
             read += len(rows)
             meter = meters[inverter_id]
             window = _Window(epoch_starts, int(end.timestamp()))
-            _inverter_hours(meter, rows, baselines.get(inverter_id), window, max_gap)
+            _inverter_hours(meter, rows, baseline, lookahead, window, max_gap)
+            if not rows and not any(h.estimated for h in window.hours):
+                continue  # a silent night across the window: no energy to place
             computed.extend(_hour_rows(meter, starts, window, per_hour, now))
+            spilled |= {(inverter_id, datetime.fromtimestamp(h, UTC)) for h in window.spilled}
+        if spilled:
+            _dirty_upsert(spilled, now=now)
         changed = _changed_rows(computed, HourlyGeneration, start=start, end=end)
         _upsert(changed, HourlyGeneration, ["inverter_id", "hour_start"])
         written += len(changed)
@@ -568,13 +602,17 @@ def mark_dirty(readings: Iterable[tuple[int, datetime]], *, now: datetime | None
             hours.add((int(inverter_id), hour))
     if not hours:
         return 0
+    _dirty_upsert(hours, now=now)
+    return len(hours)
+
+
+def _dirty_upsert(hours: set[tuple[int, datetime]], *, now: datetime) -> None:
     rows_upsert(
         DirtyHour,
         [DirtyHour(inverter_id=i, hour_start=h, marked_at=now) for i, h in sorted(hours)],
         unique_fields=["inverter_id", "hour_start"],
         update_fields=["marked_at"],
     )
-    return len(hours)
 
 
 def dirty_recompute(*, now: datetime | None = None, limit: int = 20000) -> dict[str, int]:

@@ -64,6 +64,17 @@ def counter_rows_before(
     *, inverter_ids: Iterable[int], before: datetime, not_before: datetime
 ) -> dict[int, CounterRow]:
     """Per inverter, its last reading in [not_before, before): the baseline of a window."""
+    return _edge_rows(inverter_ids, start=not_before, end=before, pick="MAX")
+
+
+def counter_rows_after(
+    *, inverter_ids: Iterable[int], after: datetime, not_after: datetime
+) -> dict[int, CounterRow]:
+    """Per inverter, its first reading in [after, not_after): what closes a window's gap."""
+    return _edge_rows(inverter_ids, start=after, end=not_after, pick="MIN")
+
+
+def _edge_rows(inverter_ids, *, start: datetime, end: datetime, pick: str) -> dict:
     ids = list(inverter_ids)
     if not ids:
         return {}
@@ -75,19 +86,13 @@ def counter_rows_before(
     sql = (
         f"SELECT r.inverter_id, {_epoch_sql(vendor, 'r.ts')}, r.ac_kw, r.day_kwh, r.total_kwh "
         f"FROM {table} r JOIN ("
-        f"  SELECT inverter_id, MAX(ts) AS last_ts FROM {table}"
+        f"  SELECT inverter_id, {pick}(ts) AS edge_ts FROM {table}"
         f"  WHERE inverter_id IN ({marks}) AND ts >= %s AND ts < %s GROUP BY inverter_id"
-        f") m ON m.inverter_id = r.inverter_id AND m.last_ts = r.ts"
+        f") m ON m.inverter_id = r.inverter_id AND m.edge_ts = r.ts"
     )
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                *params,
-                connection.ops.adapt_datetimefield_value(not_before),
-                connection.ops.adapt_datetimefield_value(before),
-            ],
-        )
+        cursor.execute(sql, [*params, adapt(start), adapt(end)])
         return {row[0]: tuple(row) for row in cursor.fetchall()}
 
 

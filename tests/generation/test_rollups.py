@@ -292,3 +292,47 @@ def test_purged_readings_do_not_erase_what_was_rolled_up(plant):
     InverterReading.objects.all().delete()  # the retention purge, a year later
     assert redo_day(station, date(2026, 6, 1)) == {"readings": 0, "hours": 0, "days": 0}
     assert DailyGeneration.objects.get(inverter_id=inverter.id).kwh == pytest.approx(29.5)
+
+
+def test_a_gap_across_midnight_is_shared_by_both_days_and_nothing_is_lost(plant):
+    station, inverter = plant
+    # Data until 14:59 on June 1 (counter 100), then nothing until 09:00 on June 2 (150).
+    rows = [(t, 100.0, 30.0) for t in minutes(seoul(2026, 6, 1, 14), 60)]
+    rows += [(seoul(2026, 6, 2, 9, 0), 150.0, 30.0)]
+    put_readings(inverter, rows)
+    redo_day(station, date(2026, 6, 1))
+    redo_day(station, date(2026, 6, 2))
+    first = DailyGeneration.objects.get(inverter_id=inverter.id, date=date(2026, 6, 1))
+    second = DailyGeneration.objects.get(inverter_id=inverter.id, date=date(2026, 6, 2))
+    # The 50 kWh are split by sunlight: June 1's afternoon and June 2's morning, none at night.
+    assert first.kwh + second.kwh == pytest.approx(50.0)
+    assert first.kwh > 0 and second.kwh > 0 and first.estimated and second.estimated
+    night = HourlyGeneration.objects.filter(
+        inverter_id=inverter.id,
+        hour_start__gte=seoul(2026, 6, 1, 21),
+        hour_start__lt=seoul(2026, 6, 2, 4),
+    )
+    assert sum(h.kwh for h in night) == 0
+
+
+def test_hourly_window_marks_earlier_hours_of_a_gap_for_recompute(plant):
+    station, inverter = plant
+    # Last reading 10:30, next 12:10: the hourly run for hour 12 spreads part of the energy
+    # into hours 10 and 11, which it does not write itself, so it marks them dirty.
+    put_readings(
+        inverter,
+        [(seoul(2026, 6, 1, 10, 30), 100.0, 30.0), (seoul(2026, 6, 1, 12, 10), 150.0, 30.0)],
+    )
+    meters = rollups.meters_for(station_ids=[station.id])
+    rollups.hours_recompute(
+        meters=meters,
+        start=seoul(2026, 6, 1, 12),
+        end=seoul(2026, 6, 1, 13),
+        now=seoul(2026, 6, 1, 13, 2),
+    )
+    marked = sorted(m.hour_start for m in DirtyHour.objects.all())
+    assert marked == [seoul(2026, 6, 1, 10).astimezone(UTC), seoul(2026, 6, 1, 11).astimezone(UTC)]
+    rollups.dirty_recompute(now=seoul(2026, 6, 1, 13, 5))
+    hours = {h.local_hour: h.kwh for h in HourlyGeneration.objects.filter(inverter_id=inverter.id)}
+    assert hours[10] + hours[11] + hours[12] == pytest.approx(50.0)
+    assert 0 < hours[12] < hours[11]  # 10 minutes of hour 12 against all of hour 11
