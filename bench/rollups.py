@@ -35,7 +35,12 @@ from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from generation import kpis, rollups, selectors  # noqa: E402
-from generation.models import InverterReading, StationDailyGeneration  # noqa: E402
+from generation.models import (  # noqa: E402
+    DailyGeneration,
+    HourlyGeneration,
+    InverterReading,
+    StationDailyGeneration,
+)
 from generation.statistics import statistics_compute  # noqa: E402
 from monitoring.models import Inverter, PowerStation, Region  # noqa: E402
 
@@ -162,6 +167,11 @@ def main() -> None:
     inverters = len(stations) * args.inverters_per_station
     print(f"fleet: {len(stations):,} plants, {inverters:,} inverters, {count:,} readings on {DAY}")
 
+    # The first run starts from no rollup rows for the day, as on the night the day ends.
+    ids = [s.id for s in stations]
+    HourlyGeneration.objects.filter(station_id__in=ids, local_date=DAY).delete()
+    DailyGeneration.objects.filter(station_id__in=ids, date=DAY).delete()
+    StationDailyGeneration.objects.filter(station_id__in=ids, date=DAY).delete()
     for label in ("first rollup", "recompute, nothing changed"):
         result = daily_job(stations)
         total = result["timings"]["total"]
