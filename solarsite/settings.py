@@ -221,6 +221,12 @@ READING_INTERVAL_SECONDS = env.int("READING_INTERVAL_SECONDS", default=60)
 ROLLUP_MAX_GAP_MINUTES = env.int("ROLLUP_MAX_GAP_MINUTES", default=15)
 # A plant whose specific yield is below this share of its region's median that day is flagged.
 UNDERPERFORMING_SHARE = env.float("UNDERPERFORMING_SHARE", default=0.7)
+if READING_INTERVAL_SECONDS < 1 or ROLLUP_MAX_GAP_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "READING_INTERVAL_SECONDS and ROLLUP_MAX_GAP_MINUTES must be whole numbers of 1 or more."
+    )
+if not 0 < UNDERPERFORMING_SHARE <= 1:
+    raise ImproperlyConfigured("UNDERPERFORMING_SHARE must be a share between 0 and 1, e.g. 0.7.")
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

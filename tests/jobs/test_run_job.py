@@ -163,3 +163,21 @@ def test_broker_is_the_orm_unless_redis_url_is_set(redis_url, broker):
         check=True,
     ).stdout
     assert out.strip() == broker
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("UNDERPERFORMING_SHARE", "70", "UNDERPERFORMING_SHARE must be a share between 0 and 1"),
+        ("READING_INTERVAL_SECONDS", "0", "must be whole numbers of 1 or more"),
+    ],
+)
+def test_bad_rollup_settings_stop_the_start_with_a_sentence(variable, value, message):
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, variable: value, "DJANGO_SETTINGS_MODULE": "solarsite.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and message in result.stderr
