@@ -336,3 +336,37 @@ def test_hourly_window_marks_earlier_hours_of_a_gap_for_recompute(plant):
     hours = {h.local_hour: h.kwh for h in HourlyGeneration.objects.filter(inverter_id=inverter.id)}
     assert hours[10] + hours[11] + hours[12] == pytest.approx(50.0)
     assert 0 < hours[12] < hours[11]  # 10 minutes of hour 12 against all of hour 11
+
+
+def test_without_a_day_counter_the_lifetime_counter_checks_the_day(plant):
+    station, inverter = plant
+    for day in (1, 2):
+        start = seoul(2026, 6, day, 10)
+        base = 100.0 if day == 1 else 160.0
+        put_readings(inverter, [(t, base + i, 30.0) for i, t in enumerate(minutes(start, 60, 2))])
+        redo_day(station, date(2026, 6, day))
+    first, second = DailyGeneration.objects.filter(inverter_id=inverter.id).order_by("date")
+    assert first.counter_kwh is None  # no day counter, no earlier day to subtract
+    assert (first.kwh, first.total_kwh_end) == (59.0, 159.0)
+    # June 2 by the counter: 219 at its end minus 159 at the end of June 1.
+    assert second.counter_kwh == pytest.approx(60.0)
+    # By the hours: 59 kWh of readings plus June 2's share of the 1 kWh that crossed the night
+    # (11:58 to 10:00, spread by sunlight); 1 kWh off at most, within 2 % of 60: agreeing.
+    assert 59.0 < second.kwh < 60.0 and second.estimated
+    assert second.counter_agrees is True
+    # June 1's share of that night was marked; once recomputed, no energy is lost or doubled.
+    rollups.dirty_recompute(now=seoul(2026, 6, 3, 8))
+    first.refresh_from_db()
+    assert first.kwh + second.kwh == pytest.approx(219.0 - 100.0)
+
+
+def test_data_arriving_for_a_zero_filled_day_replaces_the_fill(plant):
+    station, inverter = plant
+    rollups.zero_fill(stations=[station], day_of={station.id: date(2026, 6, 1)})
+    assert DailyGeneration.objects.get(inverter_id=inverter.id).zero_filled
+    put_readings(
+        inverter, [(t, i * 0.5, 30.0) for i, t in enumerate(minutes(seoul(2026, 6, 1, 10), 10))]
+    )
+    redo_day(station, date(2026, 6, 1))
+    day = DailyGeneration.objects.get(inverter_id=inverter.id)
+    assert not day.zero_filled and day.kwh == pytest.approx(4.5)
