@@ -4,7 +4,9 @@
       1. check the batch's shape (BatchError -> 400/413 for the whole batch);
       2. check each item against the registry and physical bounds; a bad item is listed with
          a machine code and a sentence, and the good items go on;
-      3. upsert the good items in the telemetry database, all or nothing (generation.store);
+      3. upsert the good items in the telemetry database, all or nothing (generation.store),
+         and in the same transaction mark the past hours that late items touch for the
+         rollups to recompute;
       4. after that commit, move the latest state forward in the default database;
       5. count the batch as a heartbeat of the collector.
 
@@ -26,7 +28,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from generation import store
+from generation import rollups, store
 from monitoring.latest_state import GridSnapshot, InverterSnapshot, latest_state_update
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Sensor
 
@@ -147,7 +149,9 @@ def reading_ingest(
                     ItemError(section, index, problem.field, problem.code, problem.message)
                 )
     try:
-        stored = store.readings_upsert(rows=rows)
+        with transaction.atomic(using=store.DATABASE):
+            stored = store.readings_upsert(rows=rows)
+            rollups.mark_dirty(_changed_inverter_keys(rows, stored), now=now)
         with transaction.atomic(using="default"):
             latest_state_update(
                 inverters=[_inverter_snapshot(row) for row in _newest(rows.get("inverter", []))],
@@ -163,6 +167,17 @@ def reading_ingest(
     result.duplicate = stored.counts[store.DUPLICATE]
     result.updated = stored.counts[store.UPDATED]
     return result
+
+
+def _changed_inverter_keys(rows: dict[str, list[store.Row]], stored: store.UpsertResult):
+    """(inverter_id, ts) of the inverter rows that were new or changed: late ones mark their
+    hour for the rollups to recompute (a duplicate changes nothing)."""
+    outcomes = stored.outcomes.get("inverter", [])
+    return (
+        (row.device_id, row.ts)
+        for row, outcome in zip(rows.get("inverter", []), outcomes, strict=False)
+        if outcome != store.DUPLICATE
+    )
 
 
 def batch_sections(payload: object) -> dict[str, list]:

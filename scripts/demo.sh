@@ -24,4 +24,6 @@ trap cleanup EXIT INT TERM
 echo "== serving http://127.0.0.1:$PORT (Ctrl-C stops everything)"
 $PY manage.py runserver --noreload "127.0.0.1:$PORT" &
 pids+=($!)
+$PY manage.py qcluster &  # the scheduled jobs (solarsite/schedules.py), synced on migrate
+pids+=($!)
 wait -n

@@ -53,6 +53,25 @@ JOBS: tuple[Job, ...] = (
         "LEGACY_DATABASE_URL).",
     ),
     # --- end field ---
+    # --- generation (issue 4) ---
+    Job(
+        "rollup_hourly",
+        "generation.jobs.rollup_hourly",
+        "2 * * * *",
+        "Hourly generation of the hour just ended, and the day's running daily rows.",
+    ),
+    Job(
+        "rollup_late",
+        "generation.jobs.rollup_late",
+        "*/10 * * * *",
+        "Recompute the hours and days that received late readings.",
+    ),
+    Job(
+        "rollup_daily",
+        "generation.jobs.rollup_daily",
+        "10 0 * * *",
+        "The previous local day: hours again, zero fill, plant KPIs and statistics.",
+    ),
 )
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     # --- field ---
     "field",
     # --- end field ---
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,21 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- Generation rollups (generation/rollups.py) -----------------------------------------------
+# The interval a collector sends readings at: an hour expects 3600 / this many readings.
+READING_INTERVAL_SECONDS = env.int("READING_INTERVAL_SECONDS", default=60)
+# Readings further apart than this are a gap: the energy between them is spread (estimated)
+# over the hours it spans instead of being piled into one.
+ROLLUP_MAX_GAP_MINUTES = env.int("ROLLUP_MAX_GAP_MINUTES", default=15)
+# A plant whose specific yield is below this share of its region's median that day is flagged.
+UNDERPERFORMING_SHARE = env.float("UNDERPERFORMING_SHARE", default=0.7)
+if READING_INTERVAL_SECONDS < 1 or ROLLUP_MAX_GAP_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "READING_INTERVAL_SECONDS and ROLLUP_MAX_GAP_MINUTES must be whole numbers of 1 or more."
+    )
+if not 0 < UNDERPERFORMING_SHARE <= 1:
+    raise ImproperlyConfigured("UNDERPERFORMING_SHARE must be a share between 0 and 1, e.g. 0.7.")
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

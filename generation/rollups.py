@@ -1,0 +1,657 @@
+"""Hourly and daily generation, zero fill, late-data recompute: the rules in one module.
+
+Hourly energy of an inverter is the sum of the energy between consecutive readings, each pair
+(a, b) credited to the plant-local hour that holds b. Where the lifetime counter (total_kwh)
+exists a pair's energy is its difference; where only the day counter (day_kwh) exists, it is
+the day counter's difference, and the first reading of a local day counts from zero at
+midnight. Over a gap-free day this equals "counter at the end of the hour minus counter at the
+end of the hour before". The rules for what can go wrong, in order:
+
+1. a counter that goes backwards (reset, replaced inverter, glitch) gives no energy, never a
+   negative one; the hour is marked `counter_reset`;
+2. an increase larger than the inverter's capacity could produce in the elapsed time (plus
+   JUMP_SLACK_KWH of counter resolution) is left out and booked as `excluded_kwh`;
+   after either of these, the next reading is first compared with the last trusted reading,
+   so a single wild reading costs nothing and a real reset is followed from the new level;
+3. readings further apart than ROLLUP_MAX_GAP_MINUTES are a gap: the hours the gap covers
+   are incomplete, and a counter difference that spans several hours is spread over them in
+   proportion to clear-sky irradiance (so night hours get none) and marked estimated, never
+   piled into the hour where data came back.
+
+Recomputing is idempotent: rows are computed, compared with the stored ones, and only rows
+that differ are written. Raw readings are only read through generation/store.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from generation import plant_time, store
+from generation.models import DailyGeneration, DirtyHour, HourlyGeneration
+from monitoring.models import Inverter, PowerStation
+from monitoring.solar import clear_sky_irradiance
+
+logger = logging.getLogger(__name__)
+
+JUMP_FACTOR = 1.1  # a counter may run this much ahead of nameplate (clipping, rounding)
+JUMP_SLACK_KWH = 1.0  # counters with 1 kWh resolution step by a whole kWh
+COMPLETE_SHARE = 0.9  # an hour with at least this share of its expected readings is complete
+AGREEMENT_KWH = 0.5  # the day's hourly sum and its counter agree within this ...
+AGREEMENT_SHARE = 0.02  # ... or within this share of the counter, whichever is larger
+BASELINE_LOOKBACK = timedelta(hours=36)  # how far back the reading before a window is sought
+CHUNK = 200  # inverters per read
+
+
+@dataclass(frozen=True)
+class Meter:
+    """What the rollup needs to know about one inverter, read once from the registry."""
+
+    inverter_id: int
+    station_id: int
+    capacity_kw: float
+    tz: ZoneInfo
+    latitude: float
+    longitude: float
+
+
+def meters_for(
+    *, inverter_ids: Iterable[int] | None = None, station_ids: Iterable[int] | None = None
+) -> dict[int, Meter]:
+    """Active inverters (all, or these, or those of these stations), keyed by id."""
+    inverters = Inverter.objects.filter(is_active=True).select_related("station")
+    if inverter_ids is not None:
+        inverters = inverters.filter(id__in=list(inverter_ids))
+    if station_ids is not None:
+        inverters = inverters.filter(station_id__in=list(station_ids))
+    return {
+        inv.id: Meter(
+            inverter_id=inv.id,
+            station_id=inv.station_id,
+            capacity_kw=float(inv.capacity_kw),
+            tz=inv.station.tz,
+            latitude=inv.station.latitude,
+            longitude=inv.station.longitude,
+        )
+        for inv in inverters.only(
+            "id",
+            "capacity_kw",
+            "station_id",
+            "station__time_zone",
+            "station__latitude",
+            "station__longitude",
+        )
+    }
+
+
+def interval_seconds() -> int:
+    return max(1, settings.READING_INTERVAL_SECONDS)
+
+
+def expected_per_hour() -> int:
+    return max(1, round(3600 / interval_seconds()))
+
+
+# --- Hourly ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Hour:
+    kwh: float = 0.0
+    readings: int = 0
+    running: int = 0
+    gap: bool = False
+    estimated: bool = False
+    counter_reset: bool = False
+    excluded_kwh: float = 0.0
+    peak_kw: float | None = None
+    peak_at: int | None = None
+    total_end: float | None = None
+    day_end: float | None = None
+
+
+@dataclass
+class _Window:
+    """The hours [start, end) of one inverter being computed, as epoch seconds."""
+
+    starts: list[int]
+    end: int
+    hours: list[_Hour] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.hours = [_Hour() for _ in self.starts]
+        self.spilled: set[int] = set()
+
+    def index(self, t: int) -> int:
+        """Index of the hour holding t (t inside the window)."""
+        return min(len(self.starts) - 1, max(0, (t - self.starts[0]) // 3600))
+
+    def spread(self, energy: float, t0: int, t1: int, meter: Meter) -> None:
+        """Credit `energy` produced somewhere in (t0, t1] to the hours it spans, by sunlight.
+
+        Only the hours inside the window are written; the share of hours outside it is what
+        they receive when they are computed themselves, so the split never depends on the
+        window it was computed in.
+        """
+        first_hour = t0 - (t0 - self.starts[0]) % 3600
+        pieces: list[tuple[int, int, float]] = []
+        hour = first_hour
+        while hour < t1:
+            lo, hi = max(hour, t0), min(hour + 3600, t1)
+            if hi > lo:
+                middle = datetime.fromtimestamp((lo + hi) / 2, UTC)
+                sun = clear_sky_irradiance(meter.latitude, meter.longitude, middle)
+                pieces.append((hour, hi - lo, sun * (hi - lo)))
+            hour += 3600
+        total_weight = sum(weight for _, _, weight in pieces)
+        total_seconds = sum(seconds for _, seconds, _ in pieces)
+        for hour, seconds, weight in pieces:
+            if hour < self.starts[0] and weight > 0 and energy > 0:
+                self.spilled.add(hour)  # an earlier hour's share changed: recompute it later
+            if not self.starts[0] <= hour < self.end:
+                continue
+            share = weight / total_weight if total_weight > 0 else seconds / total_seconds
+            slot = self.hours[self.index(hour)]
+            slot.gap = True
+            if energy * share > 0:
+                slot.kwh += energy * share
+                slot.estimated = True
+
+
+def _pair_energy(a, b, meter: Meter, midnight_of) -> tuple[float | None, int]:
+    """Counter increase from reading a to reading b and the second it started counting at.
+
+    None when the two readings share no counter. `a` may be None (no earlier reading): then
+    only the day counter can say anything, counted from local midnight.
+    """
+    t_b, day_b, total_b = b[1], b[3], b[4]
+    if a is not None:
+        t_a, day_a, total_a = a[1], a[3], a[4]
+        if total_a is not None and total_b is not None:
+            return total_b - total_a, t_a
+        if day_b is not None and midnight_of(t_a) != midnight_of(t_b):
+            return day_b, max(t_a, midnight_of(t_b))
+        if day_a is not None and day_b is not None:
+            return day_b - day_a, t_a
+        return None, t_a
+    if day_b is not None:
+        return day_b, midnight_of(t_b)
+    return None, t_b
+
+
+def _allowed_kwh(meter: Meter, seconds: int) -> float:
+    return meter.capacity_kw * seconds / 3600 * JUMP_FACTOR + JUMP_SLACK_KWH
+
+
+def _inverter_hours(
+    meter: Meter, rows: list, baseline, lookahead, window: _Window, max_gap: int
+) -> None:
+    """Fill window.hours from one inverter's readings (sorted by time), the reading before
+    the window (baseline) and the one after it (lookahead, which only closes a gap)."""
+    tz = meter.tz
+    midnights: dict[int, int] = {}
+
+    def midnight_of(t: int) -> int:
+        # Readings of one day share the answer; cache by hour to avoid a zone lookup each.
+        key = t - t % 3600
+        if key not in midnights:
+            local = datetime.fromtimestamp(t, UTC).astimezone(tz)
+            midnights[key] = int(plant_time.day_bounds(local.date(), tz)[0].timestamp())
+        return midnights[key]
+
+    prev, trusted = baseline, None
+    hours, first, last = window.hours, window.starts[0], len(window.hours) - 1
+    kwh_per_second = meter.capacity_kw / 3600 * JUMP_FACTOR
+    for row in rows:
+        t, ac_kw = row[1], row[2]
+        slot = hours[min(last, (t - first) // 3600)]  # inline window.index: the hot loop
+        slot.readings += 1
+        if ac_kw is not None:
+            if ac_kw > 0:
+                slot.running += 1
+            if slot.peak_kw is None or ac_kw > slot.peak_kw:
+                slot.peak_kw, slot.peak_at = ac_kw, t
+        if row[4] is not None:
+            slot.total_end = row[4]
+        if row[3] is not None:
+            slot.day_end = row[3]
+
+        energy, since = _pair_energy(prev, row, meter, midnight_of)
+        if trusted is not None:
+            # The reading before was wild: if this one continues from the last trusted
+            # reading, the wild one was a glitch and is skipped.
+            energy_t, since_t = _pair_energy(trusted, row, meter, midnight_of)
+            if energy_t is not None and 0 <= energy_t <= _allowed_kwh(meter, t - since_t):
+                energy, since = energy_t, since_t
+            trusted = None
+        if energy is None:
+            if prev is not None or row[4] is not None:
+                slot.gap = True  # history unknown: do not claim the hour is complete
+        elif energy < 0:
+            slot.counter_reset = True
+            trusted = prev
+        elif energy > kwh_per_second * (t - since) + JUMP_SLACK_KWH:
+            slot.excluded_kwh += energy
+            trusted = prev
+        elif t - since > max_gap:
+            window.spread(energy, since, t, meter)
+        else:
+            slot.kwh += energy
+        prev = row
+    if lookahead is not None and prev is not None:
+        # A gap running past the window's end: the window's hours get their share of it.
+        energy, since = _pair_energy(prev, lookahead, meter, midnight_of)
+        if trusted is not None:
+            energy_t, since_t = _pair_energy(trusted, lookahead, meter, midnight_of)
+            if energy_t is not None and 0 <= energy_t <= _allowed_kwh(
+                meter, lookahead[1] - since_t
+            ):
+                energy, since = energy_t, since_t
+        t = lookahead[1]
+        if (
+            energy is not None
+            and 0 <= energy <= _allowed_kwh(meter, t - since)
+            and t - since > max_gap
+        ):
+            window.spread(energy, since, t, meter)
+
+
+def hours_recompute(
+    *, meters: dict[int, Meter], start: datetime, end: datetime, now: datetime | None = None
+) -> tuple[int, int, set[tuple[int, date]]]:
+    """Recompute the hourly rows of these inverters over [start, end) (hour boundaries).
+
+    Returns (readings read, rows written, the (inverter, local date) pairs that were touched).
+    Inverters without a reading in the window keep whatever rows they had: a purge of raw
+    readings never erases what was rolled up from them.
+    """
+    now = now or timezone.now()
+    max_gap = settings.ROLLUP_MAX_GAP_MINUTES * 60
+    per_hour = expected_per_hour()
+    starts = plant_time.hour_starts(start, end)
+    epoch_starts = [int(s.timestamp()) for s in starts]
+    read = written = 0
+    touched: set[tuple[int, date]] = set()
+    ids = sorted(meters)
+    for offset in range(0, len(ids), CHUNK):
+        chunk = ids[offset : offset + CHUNK]
+        baselines = store.counter_rows_before(
+            inverter_ids=chunk, before=start, not_before=start - BASELINE_LOOKBACK
+        )
+        lookaheads = store.counter_rows_after(
+            inverter_ids=chunk, after=end, not_after=min(now, end + BASELINE_LOOKBACK)
+        )
+        grouped = dict(_grouped(store.counter_rows(inverter_ids=chunk, start=start, end=end)))
+        computed: list[HourlyGeneration] = []
+        spilled: set[tuple[int, datetime]] = set()
+        for inverter_id in chunk:
+            rows = grouped.get(inverter_id, [])
+            baseline, lookahead = baselines.get(inverter_id), lookaheads.get(inverter_id)
+            if not rows and (baseline is None or lookahead is None):
+                continue  # nothing in or across the window: keep what is stored
+            read += len(rows)
+            meter = meters[inverter_id]
+            window = _Window(epoch_starts, int(end.timestamp()))
+            _inverter_hours(meter, rows, baseline, lookahead, window, max_gap)
+            if not rows and not any(h.estimated for h in window.hours):
+                continue  # a silent night across the window: no energy to place
+            computed.extend(_hour_rows(meter, starts, window, per_hour, now))
+            spilled |= {(inverter_id, datetime.fromtimestamp(h, UTC)) for h in window.spilled}
+        if spilled:
+            _dirty_upsert(spilled, now=now)
+        changed = _changed_rows(computed, HourlyGeneration, start=start, end=end)
+        _upsert(changed, HourlyGeneration, ["inverter_id", "hour_start"])
+        written += len(changed)
+        touched.update((r.inverter_id, r.local_date) for r in computed)
+    return read, written, touched
+
+
+def _grouped(rows: Iterable) -> Iterable[tuple[int, list]]:
+    """(inverter_id, its rows) from rows ordered by inverter."""
+    current, group = None, []
+    for row in rows:
+        if row[0] != current:
+            if group:
+                yield current, group
+            current, group = row[0], []
+        group.append(row)
+    if group:
+        yield current, group
+
+
+def _hour_rows(meter, starts, window: _Window, per_hour: int, now) -> list[HourlyGeneration]:
+    rows = []
+    interval_minutes = interval_seconds() / 60
+    for hour_start, slot in zip(starts, window.hours, strict=True):
+        local = hour_start.astimezone(meter.tz)
+        complete = slot.readings >= per_hour * COMPLETE_SHARE and not slot.gap
+        rows.append(
+            HourlyGeneration(
+                inverter_id=meter.inverter_id,
+                station_id=meter.station_id,
+                hour_start=hour_start,
+                local_date=local.date(),
+                local_hour=local.hour,
+                kwh=round(slot.kwh, 6),
+                readings=slot.readings,
+                expected=per_hour,
+                complete=complete,
+                estimated=slot.estimated,
+                counter_reset=slot.counter_reset,
+                excluded_kwh=round(slot.excluded_kwh, 6),
+                peak_kw=slot.peak_kw,
+                peak_at=None if slot.peak_at is None else datetime.fromtimestamp(slot.peak_at, UTC),
+                run_minutes=min(60.0, slot.running * interval_minutes),
+                total_kwh_end=slot.total_end,
+                day_kwh_end=slot.day_end,
+                computed_at=now,
+            )
+        )
+    return rows
+
+
+# Fields compared to decide whether a stored row must be rewritten (not computed_at).
+_HOUR_FIELDS = [
+    "station_id", "local_date", "local_hour", "kwh", "readings", "expected", "complete",
+    "estimated", "counter_reset", "excluded_kwh", "peak_kw", "peak_at", "run_minutes",
+    "total_kwh_end", "day_kwh_end",
+]  # fmt: skip
+_DAY_FIELDS = [
+    "station_id", "kwh", "total_kwh_end", "counter_kwh", "counter_agrees", "peak_kw",
+    "peak_at", "run_minutes", "readings", "expected", "completeness", "estimated",
+    "counter_reset", "excluded_kwh", "zero_filled",
+]  # fmt: skip
+_COMPARED = {HourlyGeneration: _HOUR_FIELDS, DailyGeneration: _DAY_FIELDS}
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+    return a == b
+
+
+def _changed_rows(computed: list, model, **bounds) -> list:
+    """The computed rows that are new or differ from what is stored."""
+    if not computed:
+        return []
+    fields = _COMPARED[model]
+    if model is HourlyGeneration:
+        stored = model.objects.filter(
+            inverter_id__in={r.inverter_id for r in computed},
+            hour_start__gte=bounds["start"],
+            hour_start__lt=bounds["end"],
+        )
+        key_field = "hour_start"
+    else:
+        stored = model.objects.filter(
+            inverter_id__in={r.inverter_id for r in computed},
+            date__in={r.date for r in computed},
+        )
+        key_field = "date"
+
+    def key(r):
+        return r.inverter_id, getattr(r, key_field)
+
+    existing = {key(r): r for r in stored.only(*fields, "inverter_id", key_field)}
+    return [
+        row
+        for row in computed
+        if (old := existing.get(key(row))) is None
+        or not all(_same(getattr(row, f), getattr(old, f)) for f in fields)
+    ]
+
+
+def _upsert(rows: list, model, unique_fields: list[str]) -> None:
+    rows_upsert(
+        model, rows, unique_fields=unique_fields, update_fields=[*_COMPARED[model], "computed_at"]
+    )
+
+
+def rows_upsert(model, rows: list, *, unique_fields: list[str], update_fields: list[str]) -> None:
+    """Insert rows or update the ones whose key exists, in one transaction of the telemetry DB."""
+    if not rows:
+        return
+    alias = router.db_for_write(model)
+    # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; the key is the primary key.
+    target = (
+        unique_fields if connections[alias].features.supports_update_conflicts_with_target else None
+    )
+    with transaction.atomic(using=alias):
+        for offset in range(0, len(rows), 2000):
+            model.objects.bulk_create(
+                rows[offset : offset + 2000],
+                update_conflicts=True,
+                unique_fields=target,
+                update_fields=update_fields,
+            )
+
+
+# --- Daily per inverter ---------------------------------------------------------------------
+
+
+def inverter_days_recompute(
+    *, meters: dict[int, Meter], days: Iterable[tuple[int, date]], now: datetime | None = None
+) -> int:
+    """Recompute the daily rows of these (inverter, local date) pairs from their hourly rows.
+
+    A pair without hourly rows is left alone (zero fill is the daily job's decision).
+    Returns the number of rows written.
+    """
+    now = now or timezone.now()
+    by_date: dict[date, set[int]] = defaultdict(set)
+    for inverter_id, day in days:
+        if inverter_id in meters:
+            by_date[day].add(inverter_id)
+    written = 0
+    for day, inverter_ids in by_date.items():
+        hours: dict[int, list[HourlyGeneration]] = defaultdict(list)
+        for hour in HourlyGeneration.objects.filter(
+            inverter_id__in=inverter_ids, local_date=day
+        ).order_by("inverter_id", "hour_start"):
+            hours[hour.inverter_id].append(hour)
+        previous_totals = dict(
+            DailyGeneration.objects.filter(
+                inverter_id__in=hours.keys(), date=day - timedelta(days=1)
+            ).values_list("inverter_id", "total_kwh_end")
+        )
+        computed = [
+            _day_row(meters[inv], day, rows, previous_totals.get(inv), now)
+            for inv, rows in hours.items()
+        ]
+        changed = _changed_rows(computed, DailyGeneration)
+        _upsert(changed, DailyGeneration, ["inverter_id", "date"])
+        written += len(changed)
+    return written
+
+
+def hours_in_day(day: date, tz: ZoneInfo) -> int:
+    start, end = plant_time.day_bounds(day, tz)
+    return round((end - start).total_seconds() / 3600)
+
+
+def _day_row(meter: Meter, day: date, hours: list, previous_total, now) -> DailyGeneration:
+    kwh = sum(h.kwh for h in hours)
+    totals = [h.total_kwh_end for h in hours if h.total_kwh_end is not None]
+    day_counters = [h.day_kwh_end for h in hours if h.day_kwh_end is not None]
+    total_end = totals[-1] if totals else None
+    if day_counters:
+        counter_kwh = day_counters[-1]
+    elif total_end is not None and previous_total is not None:
+        counter_kwh = total_end - previous_total
+    else:
+        counter_kwh = None
+    agrees = None
+    if counter_kwh is not None:
+        agrees = abs(kwh - counter_kwh) <= max(AGREEMENT_KWH, AGREEMENT_SHARE * abs(counter_kwh))
+    peak = max((h for h in hours if h.peak_kw is not None), key=lambda h: h.peak_kw, default=None)
+    readings = sum(h.readings for h in hours)
+    expected = hours_in_day(day, meter.tz) * expected_per_hour()
+    return DailyGeneration(
+        inverter_id=meter.inverter_id,
+        station_id=meter.station_id,
+        date=day,
+        kwh=round(kwh, 6),
+        total_kwh_end=total_end,
+        counter_kwh=None if counter_kwh is None else round(counter_kwh, 6),
+        counter_agrees=agrees,
+        peak_kw=None if peak is None else peak.peak_kw,
+        peak_at=None if peak is None else peak.peak_at,
+        run_minutes=sum(h.run_minutes for h in hours),
+        readings=readings,
+        expected=expected,
+        completeness=round(min(1.0, readings / expected), 4),
+        estimated=any(h.estimated for h in hours),
+        counter_reset=any(h.counter_reset for h in hours),
+        excluded_kwh=round(sum(h.excluded_kwh for h in hours), 6),
+        zero_filled=False,
+        computed_at=now,
+    )
+
+
+# --- Whole days, zero fill -------------------------------------------------------------------
+
+
+def days_recompute(
+    *, meters: dict[int, Meter], day_of: dict[int, date], now: datetime | None = None
+) -> dict[str, int]:
+    """Recompute whole local days: `day_of` maps an inverter to the local date to redo."""
+    now = now or timezone.now()
+    groups: dict[tuple[datetime, datetime], dict[int, Meter]] = defaultdict(dict)
+    for inverter_id, day in day_of.items():
+        meter = meters[inverter_id]
+        groups[plant_time.day_bounds(day, meter.tz)][inverter_id] = meter
+    read = hours_written = 0
+    touched: set[tuple[int, date]] = set()
+    for (start, end), group in groups.items():
+        r, w, t = hours_recompute(meters=group, start=start, end=end, now=now)
+        read, hours_written = read + r, hours_written + w
+        touched |= t
+    days_written = inverter_days_recompute(meters=meters, days=touched, now=now)
+    return {"readings": read, "hours": hours_written, "days": days_written}
+
+
+def zero_fill(*, stations: Iterable[PowerStation], day_of: dict[int, date], now=None) -> int:
+    """Zero rows, marked as filled, for watched plants' inverters that sent nothing that day.
+
+    `day_of` maps a station id to its local date. Returns the number of rows filled.
+    """
+    now = now or timezone.now()
+    per_hour = expected_per_hour()
+    filled = 0
+    for station in stations:
+        if not station.is_watched or station.id not in day_of:
+            continue
+        day = day_of[station.id]
+        inverter_ids = set(station.inverters.filter(is_active=True).values_list("id", flat=True))
+        have = set(
+            DailyGeneration.objects.filter(inverter_id__in=inverter_ids, date=day).values_list(
+                "inverter_id", flat=True
+            )
+        )
+        rows = [
+            DailyGeneration(
+                inverter_id=inverter_id,
+                station_id=station.id,
+                date=day,
+                kwh=0.0,
+                expected=hours_in_day(day, station.tz) * per_hour,
+                zero_filled=True,
+                computed_at=now,
+            )
+            for inverter_id in sorted(inverter_ids - have)
+        ]
+        # ignore_conflicts: a real row written meanwhile by a recompute wins over the fill.
+        DailyGeneration.objects.bulk_create(rows, ignore_conflicts=True)
+        filled += len(rows)
+    return filled
+
+
+# --- Late data ------------------------------------------------------------------------------
+
+# The hourly job runs at :02 for the hour just ended. A reading for an hour that ended more
+# than this long ago may have arrived after that run read its hour, so it marks the hour
+# dirty. The margin is below the job's 2 minutes so that an ingest racing the job is caught.
+LATE_AFTER = timedelta(minutes=1)
+
+
+def mark_dirty(readings: Iterable[tuple[int, datetime]], *, now: datetime | None = None) -> int:
+    """Mark the hours that these stored readings (inverter_id, ts) arrived late for.
+
+    The ingest calls this once per batch, after (or in the same telemetry transaction as) the
+    upsert of the readings. Readings of the current hour, or of an hour that ended less than
+    LATE_AFTER ago, are not late and mark nothing. Marking is idempotent; re-marking an hour
+    that is being recomputed moves its `marked_at`, so that recompute cannot clear it.
+    Returns the number of hours marked.
+    """
+    now = now or timezone.now()
+    latest_end = now - LATE_AFTER
+    hours = set()
+    for inverter_id, ts in readings:
+        hour = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        if hour + plant_time.HOUR <= latest_end:
+            hours.add((int(inverter_id), hour))
+    if not hours:
+        return 0
+    _dirty_upsert(hours, now=now)
+    return len(hours)
+
+
+def _dirty_upsert(hours: set[tuple[int, datetime]], *, now: datetime) -> None:
+    rows_upsert(
+        DirtyHour,
+        [DirtyHour(inverter_id=i, hour_start=h, marked_at=now) for i, h in sorted(hours)],
+        unique_fields=["inverter_id", "hour_start"],
+        update_fields=["marked_at"],
+    )
+
+
+def dirty_recompute(*, now: datetime | None = None, limit: int = 20000) -> dict[str, int]:
+    """Recompute the local days of inverters that received late readings, then clear marks.
+
+    A mark is cleared only if its `marked_at` is still the one read here (a guarded delete):
+    a reading marked again while we computed keeps its mark for the next run.
+    Returns counts, and the (station, date) pairs touched under "station_days".
+    """
+    now = now or timezone.now()
+    marks = list(DirtyHour.objects.order_by("hour_start")[:limit])
+    if not marks:
+        return {"marks": 0, "readings": 0, "hours": 0, "days": 0, "station_days": set()}
+    meters = meters_for(inverter_ids={m.inverter_id for m in marks})
+    days: dict[date, set[int]] = defaultdict(set)
+    for mark in marks:
+        meter = meters.get(mark.inverter_id)
+        if meter is not None:
+            days[plant_time.local_date(mark.hour_start, meter.tz)].add(mark.inverter_id)
+    totals = {"marks": len(marks), "readings": 0, "hours": 0, "days": 0}
+    station_days: set[tuple[int, date]] = set()
+    for day, inverter_ids in sorted(days.items()):
+        result = days_recompute(meters=meters, day_of={i: day for i in inverter_ids}, now=now)
+        for key in ("readings", "hours", "days"):
+            totals[key] += result[key]
+        station_days |= {(meters[i].station_id, day) for i in inverter_ids}
+    dirty_marks_clear(marks)
+    totals["station_days"] = station_days
+    return totals
+
+
+def dirty_marks_clear(marks: list[DirtyHour]) -> int:
+    """Delete these marks unless they were marked again since they were read (guarded)."""
+    deleted = 0
+    for offset in range(0, len(marks), 500):
+        guard = Q()
+        for mark in marks[offset : offset + 500]:
+            guard |= Q(
+                inverter_id=mark.inverter_id, hour_start=mark.hour_start, marked_at=mark.marked_at
+            )
+        deleted += DirtyHour.objects.filter(guard).delete()[0]
+    return deleted

@@ -1,0 +1,280 @@
+"""Generation figures that pages and the API share, so the two can never disagree.
+
+Every function takes stations the caller may see (monitoring.visibility decides) and returns
+plain data. Month and year figures come from the daily rows, never from raw readings; only
+the power curve of one plant's day reads raw readings (through generation/store.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Max, Min, Sum
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+
+from generation import plant_time, store
+from generation.models import (
+    DailyGeneration,
+    GenerationStatistics,
+    HourlyGeneration,
+    StationDailyGeneration,
+)
+from generation.rollups import interval_seconds
+from generation.statistics import Figures, period_statistics
+from monitoring.models import Inverter, InverterStatus, PowerStation
+
+
+def _ids(stations: Iterable[PowerStation]) -> list[int]:
+    return [s.id for s in stations]
+
+
+# --- One plant's day ------------------------------------------------------------------------
+
+
+def power_curve(*, station: PowerStation, day: date) -> dict:
+    """AC power through the plant's local day: per inverter and the plant total per interval.
+
+    {"inverters": {number: [(ts, kW), ...]}, "total": [(ts, kW), ...]}
+    """
+    start, end = plant_time.day_bounds(day, station.tz)
+    numbers = dict(station.inverters.values_list("id", "number"))
+    per_inverter: dict[int, list] = {number: [] for number in sorted(numbers.values())}
+    step = interval_seconds()
+    buckets: dict[int, dict[int, float]] = defaultdict(dict)
+    for inverter_id, ts, kw in store.power_points(inverter_ids=numbers, start=start, end=end):
+        per_inverter[numbers[inverter_id]].append((ts, kw))
+        if kw is not None:
+            epoch = int(ts.timestamp())
+            buckets[epoch - epoch % step][inverter_id] = kw
+    total = [
+        (datetime.fromtimestamp(epoch, start.tzinfo), sum(values.values()))
+        for epoch, values in sorted(buckets.items())
+    ]
+    return {"inverters": per_inverter, "total": total}
+
+
+def hourly_generation(*, station: PowerStation, day: date) -> dict:
+    """kWh per local hour of the day, per inverter and summed.
+
+    {"hours": [(hour_start, local_hour, kWh summed, complete, estimated)],
+     "inverters": {number: [(hour_start, kWh)]}}
+    """
+    numbers = dict(station.inverters.values_list("id", "number"))
+    rows = HourlyGeneration.objects.filter(station_id=station.id, local_date=day).order_by(
+        "hour_start", "inverter_id"
+    )
+    per_inverter: dict[int, list] = defaultdict(list)
+    summed: dict[datetime, list] = {}
+    for row in rows:
+        per_inverter[numbers.get(row.inverter_id, row.inverter_id)].append(
+            (row.hour_start, row.kwh)
+        )
+        hour = summed.setdefault(row.hour_start, [row.hour_start, row.local_hour, 0.0, True, False])
+        hour[2] += row.kwh
+        hour[3] = hour[3] and row.complete
+        hour[4] = hour[4] or row.estimated
+    return {"hours": [tuple(h) for h in summed.values()], "inverters": dict(per_inverter)}
+
+
+# --- Periods from the daily rows ------------------------------------------------------------
+
+
+def daily_generation(*, stations: Iterable[PowerStation], start: date, end: date) -> dict:
+    """kWh per day over [start, end], per inverter and summed over the stations given.
+
+    {"days": [(date, kWh, zero_filled)], "inverters": {inverter_id: [(date, kWh)]}}
+    """
+    rows = DailyGeneration.objects.filter(
+        station_id__in=_ids(stations), date__gte=start, date__lte=end
+    ).order_by("date", "inverter_id")
+    per_inverter: dict[int, list] = defaultdict(list)
+    summed: dict[date, list] = {}
+    for row in rows:
+        per_inverter[row.inverter_id].append((row.date, row.kwh))
+        day = summed.setdefault(row.date, [row.date, 0.0, True])
+        day[1] += row.kwh
+        day[2] = day[2] and row.zero_filled
+    return {"days": [tuple(d) for d in summed.values()], "inverters": dict(per_inverter)}
+
+
+def monthly_generation(*, stations: Iterable[PowerStation], year: int) -> dict:
+    """kWh per month of a year, per inverter and summed: {"months": {1..12: kWh}, ...}."""
+    rows = (
+        DailyGeneration.objects.filter(
+            station_id__in=_ids(stations), date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+        )
+        .annotate(month=ExtractMonth("date"))
+        .values("inverter_id", "month")
+        .annotate(kwh=Sum("kwh"))
+        .order_by("month", "inverter_id")
+    )
+    months = dict.fromkeys(range(1, 13), 0.0)
+    per_inverter: dict[int, dict[int, float]] = defaultdict(
+        lambda: dict.fromkeys(range(1, 13), 0.0)
+    )  # noqa: E501
+    for row in rows:
+        months[row["month"]] += row["kwh"]
+        per_inverter[row["inverter_id"]][row["month"]] = row["kwh"]
+    return {"months": months, "inverters": dict(per_inverter)}
+
+
+def month_report(*, stations: Iterable[PowerStation], year: int, month: int) -> list[dict]:
+    """Per plant, its month from the plant daily rows: kWh, yield, PR range, days and flags."""
+    start = date(year, month, 1)
+    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    rows = (
+        StationDailyGeneration.objects.filter(
+            station_id__in=_ids(stations), date__gte=start, date__lte=end
+        )
+        .values("station_id")
+        .annotate(
+            kwh=Sum("kwh"),
+            specific_yield=Sum("specific_yield"),
+            peak_kw=Max("peak_kw"),
+            run_minutes=Sum("run_minutes"),
+            days=Count("date"),
+            min_pr=Min("performance_ratio"),
+            underperforming_days=Sum("underperforming"),
+            zero_filled_days=Sum("zero_filled"),
+        )
+        .order_by("station_id")
+    )
+    return [
+        {**row, "underperforming_days": int(row["underperforming_days"] or 0),
+         "zero_filled_days": int(row["zero_filled_days"] or 0)}
+        for row in rows
+    ]  # fmt: skip
+
+
+def run_time(*, stations: Iterable[PowerStation], start: date, end: date) -> dict[int, float]:
+    """Hours each plant generated over [start, end], from the plant daily rows."""
+    rows = (
+        StationDailyGeneration.objects.filter(
+            station_id__in=_ids(stations), date__gte=start, date__lte=end
+        )
+        .values("station_id")
+        .annotate(minutes=Sum("run_minutes"))
+    )
+    return {row["station_id"]: round(row["minutes"] / 60, 2) for row in rows}
+
+
+# --- Now ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    current_kw: float
+    today_kwh: float
+    month_kwh: float
+    year_kwh: float
+    lifetime_kwh: float
+
+
+def summary(*, stations: Iterable[PowerStation], now: datetime | None = None) -> Summary:
+    """Current kW, today, this month, this year and lifetime over the stations given.
+
+    Today is each inverter's own day counter where it reported one today, else its running
+    daily row; month and year add the daily rows of the earlier days. Current kW counts only
+    inverters heard from within their plant's communication-loss minutes.
+    """
+    now = now or timezone.now()
+    stations = list(stations)
+    current = today_total = lifetime = month = year = 0.0
+    today_rows = {}
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for station in stations:
+        by_date[plant_time.local_date(now, station.tz)].append(station.id)
+    for today, ids in by_date.items():
+        today_rows.update(
+            DailyGeneration.objects.filter(station_id__in=ids, date=today).values_list(
+                "inverter_id", "kwh"
+            )
+        )
+        earlier = DailyGeneration.objects.filter(station_id__in=ids, date__lt=today)
+        month += earlier.filter(date__gte=today.replace(day=1)).aggregate(s=Sum("kwh"))["s"] or 0
+        year += (
+            earlier.filter(date__gte=today.replace(month=1, day=1)).aggregate(s=Sum("kwh"))["s"]
+            or 0
+        )
+    zones = {s.id: s for s in stations}
+    for status in InverterStatus.objects.filter(
+        station_id__in=zones.keys(), inverter__is_active=True
+    ):
+        station = zones[status.station_id]
+        fresh = status.last_ts and now - status.last_ts <= timedelta(
+            minutes=station.comm_loss_minutes
+        )
+        if fresh and status.ac_kw:
+            current += status.ac_kw
+        if status.total_kwh is not None:
+            lifetime += status.total_kwh
+        reported_today = (
+            status.last_ts
+            and status.day_kwh is not None
+            and plant_time.local_date(status.last_ts, station.tz)
+            == plant_time.local_date(now, station.tz)
+        )
+        if reported_today:
+            today_rows[status.inverter_id] = status.day_kwh
+    today_total = sum(today_rows.values())
+    return Summary(
+        current_kw=round(current, 3),
+        today_kwh=round(today_total, 3),
+        month_kwh=round(month + today_total, 3),
+        year_kwh=round(year + today_total, 3),
+        lifetime_kwh=round(lifetime, 3),
+    )
+
+
+def regional_current_average(
+    *, stations: Iterable[PowerStation], now: datetime | None = None
+) -> dict[str, dict]:
+    """Per region: plants reporting, their average current kW, and kW per kWp installed."""
+    now = now or timezone.now()
+    stations = {s.id: s for s in stations}
+    per_station: dict[int, float] = defaultdict(float)
+    for status in InverterStatus.objects.filter(
+        station_id__in=stations.keys(), inverter__is_active=True, last_ts__isnull=False
+    ):
+        station = stations[status.station_id]
+        if now - status.last_ts <= timedelta(minutes=station.comm_loss_minutes):
+            per_station[station.id] += status.ac_kw or 0.0
+    regions: dict[str, dict] = {}
+    for station_id, kw in per_station.items():
+        station = stations[station_id]
+        region = regions.setdefault(station.region, {"stations": 0, "kw": 0.0, "kwp": 0.0})
+        region["stations"] += 1
+        region["kw"] += kw
+        region["kwp"] += float(station.capacity_kwp)
+    return {
+        name: {
+            "stations": r["stations"],
+            "average_kw": round(r["kw"] / r["stations"], 3),
+            "kw_per_kwp": round(r["kw"] / r["kwp"], 4),
+        }
+        for name, r in sorted(regions.items())
+    }
+
+
+# --- Statistics -----------------------------------------------------------------------------
+
+
+def day_statistics(*, day: date) -> dict[str, GenerationStatistics]:
+    """The stored statistics of a day, keyed by scope ("fleet" or a region)."""
+    return {s.scope: s for s in GenerationStatistics.objects.filter(date=day)}
+
+
+def statistics_over(*, start: date, end: date, region: str | None = None) -> Figures:
+    return period_statistics(start=start, end=end, region=region)
+
+
+def inverter_numbers(stations: Iterable[PowerStation]) -> dict[int, str]:
+    """inverter id -> "CODE-N", for labelling rows."""
+    return {
+        inv.id: str(inv)
+        for inv in Inverter.objects.filter(station__in=list(stations)).select_related("station")
+    }

@@ -1,0 +1,87 @@
+"""Runs one job of the table in solarsite/schedules.py and records the run.
+
+Every schedule written into django-q2 calls `job_run(name)`, and so does `manage.py run_job`,
+so a run looks the same in admin (JobRun) and in the log however it was started.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import traceback
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from jobs.models import JobRun
+from jobs.steps import failed_step, job_step, steps_reset
+from solarsite.schedules import Job, job_named
+
+logger = logging.getLogger("jobs")
+
+
+class JobFailed(Exception):
+    """A job raised: the run is recorded as failed; this carries the step and the cause."""
+
+    def __init__(self, run: JobRun):
+        super().__init__(f"{run.name} failed at step '{run.step}': {run.error}")
+        self.run = run
+
+
+def job_run(name: str, *, trigger: str = JobRun.Trigger.SCHEDULE) -> str:
+    """Run the job called `name` now; return its summary or raise JobFailed."""
+    return job_record(job_named(name), trigger=trigger)
+
+
+def job_record(job: Job, *, trigger: str) -> str:
+    """Run one Job and record it as a JobRun; a fresh context so steps never leak between runs."""
+    return contextvars.copy_context().run(_run_recorded, job, trigger)
+
+
+def _run_recorded(job: Job, trigger: str) -> str:
+    runs_abandoned_close(name=job.name)
+    run = JobRun.objects.create(name=job.name, trigger=trigger, started_at=timezone.now())
+    steps_reset(on_enter=lambda step: JobRun.objects.filter(pk=run.pk).update(step=step))
+    logger.info("job %s started (%s)", job.name, trigger)
+    try:
+        with job_step("loading the job function"):
+            func = import_string(job.func)
+        summary = str(func())
+    except Exception as exc:
+        run.status = JobRun.Status.FAILED
+        run.step = failed_step() or "?"
+        run.error = f"{type(exc).__name__}: {exc}"
+        run.traceback = traceback.format_exc()
+        run.finished_at = timezone.now()
+        run.save()
+        logger.error("job %s failed at step '%s': %s", job.name, run.step, run.error)
+        raise JobFailed(run) from exc
+    run.status = JobRun.Status.OK
+    run.step = ""
+    run.summary = summary
+    run.finished_at = timezone.now()
+    run.save()
+    logger.info("job %s done in %.1f s: %s", job.name, run.seconds, summary)
+    return summary
+
+
+def runs_abandoned_close(*, name: str) -> int:
+    """Mark runs of this job that never ended within the cluster's timeout as failed.
+
+    django-q2 kills a task that runs past Q_CLUSTER["timeout"]; its JobRun would stay
+    "running" for ever. The step it was in is already stored, so the record still says where.
+    """
+    now = timezone.now()
+    limit = now - timedelta(seconds=settings.Q_CLUSTER.get("timeout", 300))
+    closed = JobRun.objects.filter(
+        name=name, status=JobRun.Status.RUNNING, started_at__lt=limit
+    ).update(
+        status=JobRun.Status.FAILED,
+        finished_at=now,
+        error="No end was recorded within the cluster timeout: the run was killed or crashed.",
+    )
+    if closed:
+        logger.error("job %s: %s earlier run(s) never ended; marked failed", name, closed)
+    return closed

@@ -1,0 +1,95 @@
+"""Downloads: what an owner gets when they export their plant's generation."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from generation import kpis
+from generation.models import DailyGeneration
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
+
+
+@pytest.fixture
+def rows(fleet):
+    station = fleet["station_a"]
+    station.name = "영암 태양광"
+    station.save()
+    for day, kwh in ((date(2026, 6, 1), 250.0), (date(2026, 6, 2), 150.0)):
+        for inverter in station.inverters.all():
+            DailyGeneration.objects.create(
+                inverter_id=inverter.id,
+                station_id=station.id,
+                date=day,
+                kwh=kwh,
+                computed_at=timezone.now(),
+            )
+        kpis.station_days_recompute(station_days=[(station.id, day)])
+    return fleet
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+
+
+def test_daily_csv_has_a_bom_and_the_plants_days(client, rows):
+    login(client, rows["owner_a"])
+    response = client.get(
+        "/generation/export/daily.csv",
+        {"station": "A001", "from": "2026-06-01", "to": "2026-06-30"},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert (
+        'filename="generation-daily-A001-2026-06-01-2026-06-30.csv"'
+        in response["Content-Disposition"]
+    )
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 3
+    # Two 50 kW inverters of 250 kWh on a 100 kWp plant: 500 kWh, 5 kWh/kWp.
+    assert lines[1].startswith("2026-06-01,A001,영암 태양광,500.0,5.0,")
+    assert lines[2].startswith("2026-06-02,A001,영암 태양광,300.0,3.0,")
+
+
+def test_monthly_xlsx_of_the_fleet_holds_only_visible_plants(client, rows):
+    login(client, rows["owner_a"])
+    response = client.get("/generation/export/monthly.xlsx", {"year": "2026"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert len(values) == 2  # header and June of A001; B001 belongs to someone else
+    assert values[1][:5] == ["2026-06", "A001", "영암 태양광", 800, 8]
+    assert values[1][7] == 2  # days
+
+
+def test_someone_elses_plant_is_not_found(client, rows):
+    login(client, rows["owner_a"])
+    assert client.get("/generation/export/daily.csv", {"station": "B001"}).status_code == 404
+
+
+def test_bad_dates_say_what_was_wrong(client, rows):
+    login(client, rows["operator"])
+    response = client.get("/generation/export/daily.csv", {"from": "June"})
+    assert response.status_code == 400
+    assert "from 값은 2026-06-01 같은 날짜여야 합니다" in response.content.decode()  # Korean first
+    response = client.get(
+        "/generation/export/daily.csv", {"from": "June"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "from must be a date like 2026-06-01, not June." in response.content.decode()
+    response = client.get(
+        "/generation/export/daily.csv", {"from": "2026-06-02", "to": "2026-06-01"}
+    )
+    assert response.status_code == 400
+    assert client.get("/generation/export/monthly.csv", {"year": "20x6"}).status_code == 400
+
+
+def test_export_needs_a_login(client, rows):
+    response = client.get("/generation/export/daily.csv")
+    assert response.status_code == 302
