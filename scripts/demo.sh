@@ -26,4 +26,9 @@ $PY manage.py runserver --noreload "127.0.0.1:$PORT" &
 pids+=($!)
 $PY manage.py qcluster &  # the scheduled jobs (solarsite/schedules.py), synced on migrate
 pids+=($!)
+# One virtual collector per demo plant, through the real HTTP API; the first run backfills
+# history (later runs only fill the gap since each plant's newest reading).
+$PY manage.py simulate --url "http://127.0.0.1:$PORT" --backfill-days "${DEMO_BACKFILL_DAYS:-60}" \
+  --backfill-interval 900 --buffer-dir var/sim-buffer &
+pids+=($!)
 wait -n
