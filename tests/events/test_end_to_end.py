@@ -20,17 +20,8 @@ from monitoring.simulation import (
     fault_from_spec,
     plant_specs,
 )
-from tests.live import Server
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
-
-
-@pytest.fixture
-def server():
-    server = Server()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_simulated_grid_outage_reaches_the_owner_and_so_does_its_end(server, fleet, smtp):

@@ -22,17 +22,8 @@ from monitoring.simulation import (
     fault_from_spec,
     plant_specs,
 )
-from tests.live import Server
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
-
-
-@pytest.fixture
-def server():
-    server = Server()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
