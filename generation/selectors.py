@@ -324,3 +324,41 @@ def inverter_numbers(stations: Iterable[PowerStation]) -> dict[int, str]:
         inv.id: str(inv)
         for inv in Inverter.objects.filter(station__in=list(stations)).select_related("station")
     }
+
+
+# --- Power over a period (api) --------------------------------------------------------------
+
+
+def _figures(values: list[float]) -> dict:
+    if not values:
+        return {"average": None, "sum": None, "median": None, "count": 0}
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return {
+        "average": round(sum(values) / len(values), 3),
+        "sum": round(sum(values), 3),
+        "median": round(median, 3),
+        "count": len(values),
+    }
+
+
+def power_figures(*, station: PowerStation, start: datetime, end: datetime) -> dict:
+    """Per inverter number, the DC and AC kW readings in [start, end): average, sum, median.
+
+    {number: {"ac_kw": {...}, "dc_kw": {...}}}, every active inverter present."""
+    numbers = dict(station.inverters.values_list("id", "number"))
+    values: dict[int, dict[str, list[float]]] = {
+        number: {"ac_kw": [], "dc_kw": []} for number in sorted(numbers.values())
+    }
+    for reading in store.station_inverter_readings(station_id=station.id, start=start, end=end):
+        number = numbers.get(reading.inverter_id)
+        if number is None:
+            continue
+        for name in ("ac_kw", "dc_kw"):
+            if getattr(reading, name) is not None:
+                values[number][name].append(getattr(reading, name))
+    return {
+        number: {name: _figures(series) for name, series in kinds.items()}
+        for number, kinds in values.items()
+    }

@@ -32,9 +32,7 @@ STATE_ORDER = [
 ]
 
 
-def inverter_state(
-    status: InverterStatus | None, *, station: PowerStation, now: datetime
-) -> str:
+def inverter_state(status: InverterStatus | None, *, station: PowerStation, now: datetime) -> str:
     """The state an inverter is in now: its stored state, or comm_lost once it is silent for
     the plant's communication-loss minutes (detection stores that only once a minute)."""
     if status is None or status.last_ts is None:
@@ -184,6 +182,6 @@ def station_search(stations: QuerySet[PowerStation], *, query: str, limit: int =
     query = query.strip()
     if not query:
         return stations.none()
-    return stations.filter(Q(code__icontains=query) | Q(name__icontains=query)).order_by(
-        "code"
-    )[:limit]
+    return stations.filter(Q(code__icontains=query) | Q(name__icontains=query)).order_by("code")[
+        :limit
+    ]
