@@ -108,10 +108,10 @@ class MeOut(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name")
     role = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField()
     phone = serializers.CharField()
     language = serializers.CharField()
-    customer = serializers.CharField(source="customer.name", default=None)
+    customer = serializers.CharField(source="customer.name", default=None, allow_null=True)
     stations = StationBrief(many=True)
 
 
@@ -155,7 +155,7 @@ class CustomerList(QueryMixin, generics.ListAPIView):
 
 class UserOut(serializers.ModelSerializer):
     name = serializers.CharField(source="get_full_name")
-    customer = serializers.CharField(source="customer.name", default=None)
+    customer = serializers.CharField(source="customer.name", default=None, allow_null=True)
     logged_in = serializers.BooleanField()
     managed_stations = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, viewsets
 from rest_framework.response import Response
 
@@ -19,6 +20,7 @@ from events.selectors import alarms_for, notify_list, station_event_log
 from monitoring.station_api import visible_stations_named
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
+from solarsite.api_schema import ErrorSerializer
 from solarsite.api_views import ApiView, QueryMixin
 
 DEFAULT_NOTIFY_SPAN = timedelta(days=1)
@@ -29,9 +31,11 @@ class AlarmOut(serializers.ModelSerializer):
     event = serializers.CharField(source="event_type.name_en")
     event_ko = serializers.CharField(source="event_type.name_ko")
     severity = serializers.CharField(source="event_type.severity")
-    station = serializers.CharField(source="station.code", default=None)
-    inverter = serializers.IntegerField(source="inverter.number", default=None)
-    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
+    station = serializers.CharField(source="station.code", default=None, allow_null=True)
+    inverter = serializers.IntegerField(source="inverter.number", default=None, allow_null=True)
+    acknowledged_by = serializers.CharField(
+        source="acknowledged_by.username", default=None, allow_null=True
+    )
     is_open = serializers.BooleanField()
 
     class Meta:
@@ -79,7 +83,9 @@ class AlarmList(QueryMixin, generics.ListAPIView):
 
 
 class AcknowledgeIn(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -130,8 +136,8 @@ class EventOut(serializers.ModelSerializer):
     code = serializers.IntegerField(source="event_type_id")
     event = serializers.CharField(source="event_type.name_en")
     event_ko = serializers.CharField(source="event_type.name_ko")
-    station = serializers.CharField(source="station.code", default=None)
-    inverter = serializers.IntegerField(source="inverter.number", default=None)
+    station = serializers.CharField(source="station.code", default=None, allow_null=True)
+    inverter = serializers.IntegerField(source="inverter.number", default=None, allow_null=True)
     alarm = serializers.IntegerField(source="alarm_id", allow_null=True)
 
     class Meta:
@@ -197,7 +203,17 @@ class EventTypeViewSet(QueryMixin, viewsets.ModelViewSet):
     lookup_field = "code"
     lookup_value_regex = "[0-9]+"
     pagination_class = None
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @extend_schema(responses={204: None, 409: ErrorSerializer})
+    def destroy(self, request, *args, **kwargs):
+        try:
+            return super().destroy(request, *args, **kwargs)
+        except ProtectedError:
+            raise ApiError(
+                "in_use",
+                _("Alarms of this event type exist; it can be changed but not deleted."),
+                status_code=409,
+            ) from None
 
 
 class VisibleStationCode(serializers.SlugRelatedField):
@@ -210,8 +226,15 @@ class VisibleStationCode(serializers.SlugRelatedField):
         return stations_visible_to(self.context["request"].user)
 
 
+@extend_schema_field({"type": "string", "example": "22:00", "nullable": True})
+class LocalTime(serializers.TimeField):
+    """A time of day in the site's zone, "22:00" (no offset, so not OpenAPI's format time)."""
+
+
 class SubscriptionOut(serializers.ModelSerializer):
     stations = VisibleStationCode(many=True, required=False)
+    quiet_start = LocalTime(required=False, allow_null=True, format="%H:%M")
+    quiet_end = LocalTime(required=False, allow_null=True, format="%H:%M")
     event_types = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=EventType.objects.all()
     )

@@ -160,13 +160,13 @@ class InverterOut(serializers.Serializer):
     phases = serializers.IntegerField(source="inverter.phases")
     is_active = serializers.BooleanField(source="inverter.is_active")
     state = serializers.CharField()
-    last_ts = serializers.DateTimeField(source="status.last_ts", default=None)
-    ac_kw = serializers.FloatField(source="status.ac_kw", default=None)
-    dc_kw = serializers.FloatField(source="status.dc_kw", default=None)
-    day_kwh = serializers.FloatField(source="status.day_kwh", default=None)
-    total_kwh = serializers.FloatField(source="status.total_kwh", default=None)
-    temp_c = serializers.FloatField(source="status.temp_c", default=None)
-    fault_bits = serializers.IntegerField(source="status.fault_bits", default=None)
+    last_ts = serializers.DateTimeField(source="status.last_ts", default=None, allow_null=True)
+    ac_kw = serializers.FloatField(source="status.ac_kw", default=None, allow_null=True)
+    dc_kw = serializers.FloatField(source="status.dc_kw", default=None, allow_null=True)
+    day_kwh = serializers.FloatField(source="status.day_kwh", default=None, allow_null=True)
+    total_kwh = serializers.FloatField(source="status.total_kwh", default=None, allow_null=True)
+    temp_c = serializers.FloatField(source="status.temp_c", default=None, allow_null=True)
+    fault_bits = serializers.IntegerField(source="status.fault_bits", default=None, allow_null=True)
 
 
 class StationDetailOut(StationRowOut):
@@ -174,7 +174,7 @@ class StationDetailOut(StationRowOut):
     latitude = serializers.FloatField(source="station.latitude")
     longitude = serializers.FloatField(source="station.longitude")
     time_zone = serializers.CharField(source="station.time_zone")
-    installed_on = serializers.DateField(source="station.installed_on")
+    installed_on = serializers.DateField(source="station.installed_on", allow_null=True)
     inverter_list = serializers.SerializerMethodField()
 
     @extend_schema_field(InverterOut(many=True))

@@ -8,8 +8,9 @@ error is not about one field).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -32,22 +33,28 @@ def error_response(code: str, detail: str, status_code: int, *, fields=None, **h
     return Response(error_body(code, detail, fields), status=status_code, headers=headers)
 
 
-def _flat(detail) -> list[str]:
+def error_sentences(detail) -> list[str]:
     if isinstance(detail, dict):
-        return [f"{key}: {text}" for key, value in detail.items() for text in _flat(value)]
+        return [
+            f"{key}: {text}" for key, value in detail.items() for text in error_sentences(value)
+        ]
     if isinstance(detail, list):
-        return [text for item in detail for text in _flat(item)]
+        return [text for item in detail for text in error_sentences(item)]
     return [str(detail)]
 
 
 def _validation(exc: exceptions.ValidationError) -> tuple[str, str, dict]:
     detail = exc.detail
     if isinstance(detail, dict):
-        fields = {key: _flat(value) for key, value in detail.items() if key != "non_field_errors"}
-        general = _flat(detail.get("non_field_errors", []))
+        fields = {
+            key: error_sentences(value)
+            for key, value in detail.items()
+            if key != "non_field_errors"
+        }
+        general = error_sentences(detail.get("non_field_errors", []))
         sentences = general + [f"{key}: {texts[0]}" for key, texts in fields.items()]
         return "invalid", " ".join(sentences) or _("The request is not valid."), fields
-    return "invalid", " ".join(_flat(detail)), {}
+    return "invalid", " ".join(error_sentences(detail)), {}
 
 
 def api_exception_handler(exc, context):
@@ -75,3 +82,13 @@ def api_exception_handler(exc, context):
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
     return error_response(code, detail, exc.status_code, fields=fields, **headers)
+
+
+def not_found(request, exception=None):
+    """Django's 404 for a URL no route matches: JSON in the API's shape under /api/."""
+    if request.path.startswith("/api/"):
+        body = error_body("not_found", _("No endpoint has this address: %(path)s") % {
+            "path": request.path
+        })  # fmt: skip
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)

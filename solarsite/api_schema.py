@@ -31,10 +31,10 @@ class AutoSchema(SpectacularAutoSchema):
         error = self._get_response_for_code(
             OpenApiResponse(ErrorSerializer), "400", direction=direction
         )
-        codes = ["400", "404", "429"]
+        codes = ["400", "401", "404", "429"]
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         if not public:
-            codes += ["401", "403"]
+            codes.append("403")
         for code in codes:
             responses.setdefault(code, error)
         return responses

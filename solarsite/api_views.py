@@ -5,11 +5,11 @@ says which and why)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
-from solarsite.api_errors import ApiError
+from solarsite.api_errors import ApiError, error_sentences
 
 # Query parameters any endpoint accepts: DRF's format suffix, and paging where it pages.
 ALWAYS_ALLOWED = {"format"}
@@ -41,7 +41,13 @@ class QueryMixin:
         return allowed
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        try:
+            super().initial(request, *args, **kwargs)
+        except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
+            # DRF throttles only after authentication and permissions pass, so calls without
+            # a valid token would never count: count them as anonymous ones here.
+            self.check_throttles(request)
+            raise
         unknown = sorted(set(request.query_params) - self.allowed_query_parameters())
         if unknown:
             known = ", ".join(sorted(self.allowed_query_parameters() - ALWAYS_ALLOWED)) or "-"
@@ -55,10 +61,11 @@ class QueryMixin:
         if self.query_serializer is not None:
             query = self.query_serializer(data=request.query_params)
             if not query.is_valid():
+                fields = {name: error_sentences(texts) for name, texts in query.errors.items()}
                 raise ApiError(
                     "invalid_parameter",
-                    " ".join(f"{name}: {texts[0]}" for name, texts in query.errors.items()),
-                    fields={name: [str(t) for t in texts] for name, texts in query.errors.items()},
+                    " ".join(f"{name}: {texts[0]}" for name, texts in fields.items()),
+                    fields=fields,
                 )
             self.query = query.validated_data
 

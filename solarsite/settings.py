@@ -270,6 +270,7 @@ REST_FRAMEWORK = {
         "solarsite.api_throttles.AnonThrottle",
         "solarsite.api_throttles.UserThrottle",
     ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -32,3 +32,5 @@ urlpatterns = [
     path("generation/", include("generation.urls")),
     path("", include("monitoring.urls")),
 ]
+
+handler404 = "solarsite.api_errors.not_found"
