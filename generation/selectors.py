@@ -199,7 +199,7 @@ def station_now(
     figures = {sid: {"kw": 0.0, "life": 0.0, "reporting": 0, "last": None} for sid in stations}
     for status in InverterStatus.objects.filter(
         station_id__in=stations.keys(), inverter__is_active=True
-    ):
+    ).only("inverter_id", "station_id", "last_ts", "ac_kw", "day_kwh", "total_kwh"):
         station = stations[status.station_id]
         row = figures[station.id]
         if status.last_ts and (row["last"] is None or status.last_ts > row["last"]):

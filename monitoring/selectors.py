@@ -100,7 +100,7 @@ def _statuses(station_ids: list[int]) -> dict[int, list[InverterStatus]]:
     by_station: dict[int, list[InverterStatus]] = {sid: [] for sid in station_ids}
     for status in InverterStatus.objects.filter(
         station_id__in=station_ids, inverter__is_active=True
-    ):
+    ).only("inverter_id", "station_id", "last_ts", "state"):
         by_station[status.station_id].append(status)
     return by_station
 
