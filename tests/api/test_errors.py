@@ -90,3 +90,10 @@ def test_the_ingest_keeps_its_codes_in_the_shared_shape(db):
     assert answer.status_code == 401
     assert answer.json()["error"] == "missing_token"
     assert set(answer.json()) == {"error", "detail", "fields"}
+
+
+def test_sentences_are_korean_unless_the_client_asks_for_english(as_role):
+    answer = as_role("owner_a").get("/api/v1/stations?regoin=x")
+    assert answer.json()["detail"].startswith("알 수 없는 매개변수 regoin.")
+    missing = as_role("owner_a").get("/api/v1/keyvalue/none")
+    assert missing.json()["detail"] == "키 none 설정이 없습니다."
