@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
 
 def day_kwh(station) -> float:
-    return DailyGeneration.objects.filter(station_id=station.id, date=DAY).aggregate(
-        s=Sum("kwh")
-    )["s"]
+    return DailyGeneration.objects.filter(station_id=station.id, date=DAY).aggregate(s=Sum("kwh"))[
+        "s"
+    ]
 
 
 def test_station_list_shows_kw_today_and_state_of_visible_plants(world, as_role):
@@ -185,3 +185,35 @@ def test_event_types_users_customers_keyvalue_and_my_settings(world, as_role):
         HTTP_ACCEPT_LANGUAGE="en",
     )  # fmt: skip
     assert refused.status_code == 400 and list(refused.json()["fields"]) == ["stations"]
+
+
+def test_the_hand_written_station_rows_equal_the_documented_serializer(world):
+    from django.utils import timezone
+
+    from monitoring import selectors
+    from monitoring.station_api import StationRowOut, station_row_data
+
+    rows = selectors.station_rows([world["station_a"], world["station_b"]], now=timezone.now())
+    assert [station_row_data(row) for row in rows] == StationRowOut(rows, many=True).data
+
+
+def test_the_hand_written_curve_equals_the_documented_serializer(world, as_role):
+    from generation import selectors
+    from generation.api import CurveOut
+
+    body = as_role("owner_a").get("/api/v1/stations/A001/generation/curve?date=2026-06-01")
+    curve = selectors.power_curve(station=world["station_a"], day=DAY)
+
+    def points(pairs):
+        return [{"ts": ts, "kw": kw} for ts, kw in pairs]
+
+    documented = CurveOut(
+        {
+            "date": DAY,
+            "total": points(curve["total"]),
+            "inverters": [
+                {"inverter": n, "points": points(p)} for n, p in curve["inverters"].items()
+            ],
+        }
+    ).data
+    assert body.json() == documented
