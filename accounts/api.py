@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -201,8 +202,10 @@ class UserList(QueryMixin, generics.ListAPIView):
     filterset_class = UserFilter
 
     def get_queryset(self):
-        # Logged in: an open login seen within the idle limit.
-        live = open_logins().filter(user=OuterRef("pk"))
+        # Logged in: an open login seen within the idle limit (the sweep may not have run).
+        live = open_logins().filter(
+            user=OuterRef("pk"), last_seen_at__gte=timezone.now() - idle_limit()
+        )
         return (
             User.objects.select_related("customer")
             .prefetch_related("managed_stations")

@@ -53,7 +53,8 @@ class CurveOut(serializers.Serializer):
 def _points(pairs) -> list[dict]:
     """Written out by hand: a day curve has thousands of points, and building them through
     CurvePoint costs several times more than the query (CurveOut documents the same shape)."""
-    return [{"ts": timezone.localtime(ts).isoformat(), "kw": kw} for ts, kw in pairs]
+    zone = timezone.get_current_timezone()
+    return [{"ts": ts.astimezone(zone).isoformat(), "kw": kw} for ts, kw in pairs]
 
 
 class DayCurve(ApiView):

@@ -217,3 +217,15 @@ def test_the_hand_written_curve_equals_the_documented_serializer(world, as_role)
         }
     ).data
     assert body.json() == documented
+
+
+def test_a_login_idle_past_the_limit_is_not_logged_in(world, as_role):
+    from datetime import timedelta
+
+    from accounts.models import LoginHistory
+
+    LoginHistory.objects.filter(user=world["owner_a"]).update(
+        last_seen_at=world["now"] - timedelta(minutes=41)
+    )
+    users = as_role("admin").get("/api/v1/users?logged_in=true").json()["results"]
+    assert [u["username"] for u in users] == ["admin", "operator", "owner_b"]
