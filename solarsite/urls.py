@@ -12,6 +12,11 @@ admin.site.site_title = _("solarsite administration")
 
 api_v1 = [
     path("", include("monitoring.api_urls")),
+    # --- api ---
+    path("", include("accounts.api_urls")),
+    path("", include("generation.api_urls")),
+    path("", include("events.api_urls")),
+    # --- end api ---
 ]
 
 urlpatterns = [
@@ -27,3 +32,5 @@ urlpatterns = [
     path("generation/", include("generation.urls")),
     path("", include("monitoring.urls")),
 ]
+
+handler404 = "solarsite.api_errors.not_found"
