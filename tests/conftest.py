@@ -68,3 +68,19 @@ def _seed_rows_after_flush(request):
         from django.apps import apps
 
         importlib.import_module("events.migrations.0002_event_types").seed(apps, None)
+
+
+# --- pages (issue 6) ---
+@pytest.fixture
+def client_as(client):
+    """The test client logged in as a user (force_login skips the login rules on purpose:
+    those have their own tests in tests/accounts)."""
+
+    def log_in(user):
+        client.force_login(user)
+        return client
+
+    return log_in
+
+
+# --- end pages ---
