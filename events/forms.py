@@ -40,13 +40,9 @@ class SubscriptionForm(forms.ModelForm):
         data = super().clean()
         start, end = data.get("quiet_start"), data.get("quiet_end")
         if (start is None) != (end is None):
-            raise forms.ValidationError(
-                _("Give both ends of the quiet hours, or neither."), code="quiet_hours"
-            )
-        if start is not None and start == end:
-            raise forms.ValidationError(
-                _("Quiet hours must start and end at different times."), code="quiet_hours"
-            )
+            self.add_error(None, _("Give both ends of the quiet hours, or neither."))
+        elif start is not None and start == end:
+            self.add_error(None, _("Quiet hours must start and end at different times."))
         if not data.get("all_stations") and not data.get("stations"):
             self.add_error("stations", _("Pick at least one plant, or choose all plants."))
         if data.get("by_sms") and not self.user.phone:
@@ -60,9 +56,7 @@ class SubscriptionForm(forms.ModelForm):
                 _("Your account has no e-mail address; ask an administrator to add one first."),
             )
         if not (data.get("by_email") or data.get("by_sms") or data.get("webhook_url")):
-            raise forms.ValidationError(
-                _("Choose at least one channel: e-mail, SMS or a webhook."), code="no_channel"
-            )
+            self.add_error(None, _("Choose at least one channel: e-mail, SMS or a webhook."))
         return data
 
     def save(self, commit: bool = True) -> Subscription:
