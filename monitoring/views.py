@@ -19,12 +19,12 @@ from generation import selectors as generation_selectors
 from generation.models import StationDailyGeneration
 from monitoring import charts
 from monitoring.models import Region
-from monitoring.selectors import (
+from monitoring.overview import (
     COUNTED_STATES,
     StationState,
+    overview_rows,
+    plant_overview,
     state_counts,
-    station_detail,
-    station_rows,
 )
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 
@@ -62,7 +62,7 @@ def overview(request):
     alone every minute (and on each filter change), so the page never reloads."""
     now = timezone.now()
     stations = stations_visible_to(request.user).select_related("customer")
-    rows = station_rows(stations, now=now)
+    rows = overview_rows(stations, now=now)
     counts = state_counts(rows)
     text = request.GET.get("q", "").strip()
     region = request.GET.get("region", "")
@@ -109,7 +109,7 @@ def _picked_date(request, station) -> date:
 def plant(request, code: str):
     station = visible_station_or_404(request.user, code)
     now = timezone.now()
-    detail = station_detail(station, now=now)
+    detail = plant_overview(station, now=now)
     if request.headers.get("HX-Request") and request.GET.get("part") == "inverters":
         return render(request, "monitoring/_inverters.html", detail)
     day = _picked_date(request, station)
