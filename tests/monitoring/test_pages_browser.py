@@ -6,6 +6,7 @@ Each test saves a screenshot under test-artifacts/ (git-ignored) to look at afte
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -103,9 +104,13 @@ def test_the_overview_lists_the_plants_with_their_states(page):
     expect(page.locator("ul.counts li.state-grid_outage .n")).to_have_text("1")
     # sorting by current power, descending, without reloading the page
     page.click("th >> text=현재 출력")
+    expect(page.locator("th[aria-sort=ascending]")).to_contain_text("현재 출력")
+    expect(page).to_have_url(re.compile(r"sort=kw"))
+    expect(page.locator("table.fleet tbody tr").first).to_have_attribute("data-code", "B001")
     page.click("th >> text=현재 출력")
+    expect(page.locator("th[aria-sort=descending]")).to_contain_text("현재 출력")
+    expect(page).to_have_url(re.compile(r"sort=-kw"))
     expect(page.locator("table.fleet tbody tr").first).to_have_attribute("data-code", "A001")
-    assert "sort=-kw" in page.url
 
 
 def test_the_plant_page_draws_its_chart_with_data_points(page, world):
