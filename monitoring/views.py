@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +91,7 @@ def overview(request):
             ("alarms", _("Open alarms")), ("age", _("Last reading")),
         ],  # fmt: skip
         "now": now,
+        "plants_url": reverse("plant", args=["-"])[:-2],
     }
     if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
         return render(request, "monitoring/_fleet.html", context)
