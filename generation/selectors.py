@@ -197,29 +197,33 @@ def station_now(
         ).values_list("inverter_id", "station_id", "kwh"):
             today_rows[inverter_id] = (station_id, kwh)
     figures = {sid: {"kw": 0.0, "life": 0.0, "reporting": 0, "last": None} for sid in stations}
-    for status in InverterStatus.objects.filter(
+    # Tuples, not model instances: the overview asks this for 1,000 plants at a time.
+    for (
+        inverter_id,
+        station_id,
+        last_ts,
+        ac_kw,
+        day_kwh,
+        total_kwh,
+    ) in InverterStatus.objects.filter(
         station_id__in=stations.keys(), inverter__is_active=True
-    ):
-        station = stations[status.station_id]
-        row = figures[station.id]
-        if status.last_ts and (row["last"] is None or status.last_ts > row["last"]):
-            row["last"] = status.last_ts
-        fresh = status.last_ts and now - status.last_ts <= timedelta(
-            minutes=station.comm_loss_minutes
-        )
-        if fresh:
+    ).values_list("inverter_id", "station_id", "last_ts", "ac_kw", "day_kwh", "total_kwh"):
+        station = stations[station_id]
+        row = figures[station_id]
+        if last_ts and (row["last"] is None or last_ts > row["last"]):
+            row["last"] = last_ts
+        if last_ts and now - last_ts <= timedelta(minutes=station.comm_loss_minutes):
             row["reporting"] += 1
-            row["kw"] += status.ac_kw or 0.0
-        if status.total_kwh is not None:
-            row["life"] += status.total_kwh
+            row["kw"] += ac_kw or 0.0
+        if total_kwh is not None:
+            row["life"] += total_kwh
         reported_today = (
-            status.last_ts
-            and status.day_kwh is not None
-            and plant_time.local_date(status.last_ts, station.tz)
-            == plant_time.local_date(now, station.tz)
+            last_ts
+            and day_kwh is not None
+            and plant_time.local_date(last_ts, station.tz) == plant_time.local_date(now, station.tz)
         )
         if reported_today:
-            today_rows[status.inverter_id] = (station.id, status.day_kwh)
+            today_rows[inverter_id] = (station_id, day_kwh)
     today: dict[int, float] = defaultdict(float)
     for station_id, kwh in today_rows.values():
         today[station_id] += kwh
@@ -323,4 +327,42 @@ def inverter_numbers(stations: Iterable[PowerStation]) -> dict[int, str]:
     return {
         inv.id: str(inv)
         for inv in Inverter.objects.filter(station__in=list(stations)).select_related("station")
+    }
+
+
+# --- Power over a period (api) --------------------------------------------------------------
+
+
+def _figures(values: list[float]) -> dict:
+    if not values:
+        return {"average": None, "sum": None, "median": None, "count": 0}
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return {
+        "average": round(sum(values) / len(values), 3),
+        "sum": round(sum(values), 3),
+        "median": round(median, 3),
+        "count": len(values),
+    }
+
+
+def power_figures(*, station: PowerStation, start: datetime, end: datetime) -> dict:
+    """Per inverter number, the DC and AC kW readings in [start, end): average, sum, median.
+
+    {number: {"ac_kw": {...}, "dc_kw": {...}}}, every active inverter present."""
+    numbers = dict(station.inverters.values_list("id", "number"))
+    values: dict[int, dict[str, list[float]]] = {
+        number: {"ac_kw": [], "dc_kw": []} for number in sorted(numbers.values())
+    }
+    for reading in store.station_inverter_readings(station_id=station.id, start=start, end=end):
+        number = numbers.get(reading.inverter_id)
+        if number is None:
+            continue
+        for name in ("ac_kw", "dc_kw"):
+            if getattr(reading, name) is not None:
+                values[number][name].append(getattr(reading, name))
+    return {
+        number: {name: _figures(series) for name, series in kinds.items()}
+        for number, kinds in values.items()
     }

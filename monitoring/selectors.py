@@ -32,16 +32,20 @@ STATE_ORDER = [
 ]
 
 
-def inverter_state(
-    status: InverterStatus | None, *, station: PowerStation, now: datetime
-) -> str:
+def inverter_state(status: InverterStatus | None, *, station: PowerStation, now: datetime) -> str:
     """The state an inverter is in now: its stored state, or comm_lost once it is silent for
     the plant's communication-loss minutes (detection stores that only once a minute)."""
-    if status is None or status.last_ts is None:
+    if status is None:
         return InverterState.UNKNOWN
-    if now - status.last_ts > timedelta(minutes=station.comm_loss_minutes):
+    return _state_now(status.last_ts, status.state, station=station, now=now)
+
+
+def _state_now(last_ts: datetime | None, state: str, *, station: PowerStation, now: datetime):
+    if last_ts is None:
+        return InverterState.UNKNOWN
+    if now - last_ts > timedelta(minutes=station.comm_loss_minutes):
         return InverterState.COMM_LOST
-    return status.state
+    return state
 
 
 def station_state(inverter_states: Iterable[str], *, grid_outage: bool | None) -> str:
@@ -98,12 +102,14 @@ class StationDetail:
     inverters: list[InverterRow] = field(default_factory=list)
 
 
-def _statuses(station_ids: list[int]) -> dict[int, list[InverterStatus]]:
-    by_station: dict[int, list[InverterStatus]] = {sid: [] for sid in station_ids}
-    for status in InverterStatus.objects.filter(
+def _statuses(station_ids: list[int]) -> dict[int, list[tuple[datetime | None, str]]]:
+    """(last_ts, state) of each active inverter with a status, per station id (tuples, not
+    model instances: the overview asks for 1,000 plants at a time)."""
+    by_station: dict[int, list] = {sid: [] for sid in station_ids}
+    for station_id, last_ts, state in InverterStatus.objects.filter(
         station_id__in=station_ids, inverter__is_active=True
-    ):
-        by_station[status.station_id].append(status)
+    ).values_list("station_id", "last_ts", "state"):
+        by_station[station_id].append((last_ts, state))
     return by_station
 
 
@@ -120,7 +126,10 @@ def station_rows(stations: Iterable[PowerStation], *, now: datetime) -> list[Sta
     grid = _grid_outages(ids)
     rows = []
     for station in stations:
-        states = [inverter_state(s, station=station, now=now) for s in statuses[station.id]]
+        states = [
+            _state_now(last_ts, state, station=station, now=now)
+            for last_ts, state in statuses[station.id]
+        ]
         if len(states) < counts.get(station.id, 0):
             states.append(InverterState.UNKNOWN)  # an inverter that never reported
         rows.append(_row(station, figures[station.id], states, counts, grid))
@@ -184,6 +193,6 @@ def station_search(stations: QuerySet[PowerStation], *, query: str, limit: int =
     query = query.strip()
     if not query:
         return stations.none()
-    return stations.filter(Q(code__icontains=query) | Q(name__icontains=query)).order_by(
-        "code"
-    )[:limit]
+    return stations.filter(Q(code__icontains=query) | Q(name__icontains=query)).order_by("code")[
+        :limit
+    ]
