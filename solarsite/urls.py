@@ -30,6 +30,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("accounts.urls")),
     path("generation/", include("generation.urls")),
+    # --- pages (issue 6) ---
+    path("events/", include("events.urls")),
+    # --- end pages ---
     path("", include("monitoring.urls")),
 ]
 
