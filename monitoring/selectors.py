@@ -165,14 +165,6 @@ def _grid_outages(ids: list[int]) -> dict[int, bool | None]:
     )
 
 
-def fleet_state_counts(stations: Iterable[PowerStation], *, now: datetime) -> dict[str, int]:
-    """How many stations are in each state, every state present (zero when none)."""
-    counts = dict.fromkeys((str(s) for s in STATE_ORDER), 0)
-    for row in station_rows(stations, now=now):
-        counts[str(row.state)] += 1
-    return counts
-
-
 def station_detail(station: PowerStation, *, now: datetime) -> StationDetail:
     """One plant's row and each of its inverters with its latest status and state now."""
     (row,) = station_rows([station], now=now)

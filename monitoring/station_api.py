@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from accounts.api import IsAdministratorOrReadOnly
 from generation import selectors as generation_selectors
 from generation import store
-from monitoring import selectors
+from monitoring import overview, selectors
 from monitoring.models import Inverter, KeyValue, PowerStation, Region
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
@@ -137,7 +137,9 @@ class OverviewOut(serializers.Serializer):
 
 
 class StationOverview(ApiView):
-    """The overview summary of many plants at once: totals and how many are in each state."""
+    """The overview summary of many plants at once: totals and how many are in each state
+    (the overview page's states: normal, stopped, grid outage, communication error, not
+    generating, collector down, no data)."""
 
     query_serializer = OverviewQuery
 
@@ -151,7 +153,8 @@ class StationOverview(ApiView):
                 "stations": len(stations),
                 "capacity_kwp": float(sum(s.capacity_kwp for s in stations)),
                 **vars(total),
-                "states": selectors.fleet_state_counts(stations, now=now),
+                # The same states and counts as the overview page's.
+                "states": overview.state_counts(overview.overview_rows(stations, now=now)),
             }
         )
 

@@ -47,18 +47,18 @@ def test_rows_give_kw_today_and_state_per_station():
     assert rows["N001"].state == InverterState.UNKNOWN
 
 
-def test_grid_outage_outranks_running_and_counts_cover_every_state():
+def test_grid_outage_outranks_running():
     station = make_station("G001", inverters=1)
     status(station.inverters.get(), ago=1, ac_kw=3.0)
     StationStatus.objects.create(station=station, grid_outage=True, grid_ts=NOW)
     stopped = make_station("T001", inverters=1)
     status(stopped.inverters.get(), ago=1, ac_kw=0.0, state=InverterState.STOPPED)
 
-    counts = selectors.fleet_state_counts([station, stopped], now=NOW)
+    rows = selectors.station_rows([station, stopped], now=NOW)
 
-    assert counts == {
-        "grid_outage": 1, "comm_lost": 0, "stopped": 1, "running": 0, "unknown": 0,
-    }  # fmt: skip
+    assert [(row.station.code, row.state) for row in rows] == [
+        ("G001", "grid_outage"), ("T001", "stopped"),
+    ]  # fmt: skip
 
 
 def test_detail_lists_every_inverter_with_its_state_now():
