@@ -68,3 +68,17 @@ def _seed_rows_after_flush(request):
         from django.apps import apps
 
         importlib.import_module("events.migrations.0002_event_types").seed(apps, None)
+
+
+# --- field (issue 8) ---
+@pytest.fixture(autouse=True)
+def _seed_field_event_types_after_flush(request, _seed_rows_after_flush):
+    """Event 402 (events/migrations/0003) after a transactional test's flush, like the above."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from django.apps import apps
+
+        importlib.import_module("events.migrations.0003_duplicate_inverter").seed(apps, None)
+
+
+# --- end field ---
