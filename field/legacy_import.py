@@ -449,28 +449,45 @@ def _q(name: str) -> str:
 
 
 # --- Turning old rows into our fields ----------------------------------------------------------
+_LIST = object()  # a column list (combiner-box channels), taken as is
+
+
 class _Importer:
     def __init__(self, *, mapping: Mapping, table: TableMapping, summary: TableSummary):
         self.mapping = mapping
         self.table = table
         self.summary = summary
+        # Per column, what `fields` applies, worked out once: it runs for every row.
+        self._plan = [
+            (
+                ours,
+                column,
+                _LIST if isinstance(column, list) else table.values.get(ours),
+                table.scale.get(ours),
+                ours in table.defaults,
+                table.defaults.get(ours),
+            )
+            for ours, column in table.columns.items()
+        ]
+        self._aware: dict[datetime, datetime] = {}
 
     def fields(self, row: dict) -> dict[str, Any]:
         """Our field -> value, with value maps, scales and defaults applied."""
         result: dict[str, Any] = {}
-        for ours, column in self.table.columns.items():
-            if isinstance(column, list):
+        for ours, column, values, scale, has_default, default in self._plan:
+            if values is _LIST:
                 result[ours] = [row[c] for c in column]
                 continue
             value = row[column]
-            if isinstance(value, str):
+            if value.__class__ is str:
                 value = value.strip()
             if value is None or value == "":
-                value = self.table.defaults.get(ours, value)
-            elif ours in self.table.values:
-                value = self.table.values[ours].get(str(value), value)
-            if ours in self.table.scale and value is not None:
-                value = value * self.table.scale[ours]
+                if has_default:
+                    value = default
+            elif values is not None:
+                value = values.get(str(value), value)
+            if scale is not None and value is not None:
+                value = value * scale
             result[ours] = value
         return result
 
@@ -483,9 +500,15 @@ class _Importer:
     def aware(self, value: Any) -> datetime | None:
         if not isinstance(value, datetime):
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.mapping.time_zone)
-        return value.astimezone(UTC)
+        found = self._aware.get(value)
+        if found is None:
+            # A log chunk holds few distinct times (every inverter reports at once): converting
+            # each once saves a zone lookup per row.
+            if len(self._aware) > 100_000:
+                self._aware.clear()
+            local = value if value.tzinfo else value.replace(tzinfo=self.mapping.time_zone)
+            found = self._aware[value] = local.astimezone(UTC)
+        return found
 
     def chunk_import(self, rows: list[dict]) -> None:
         for row in rows:
@@ -799,9 +822,11 @@ def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, 
     table = store.TABLES[name]
     device_field = table.key[0]
     store_rows = [
-        store.Row(row[device_field], row["ts"], tuple(row.get(column) for column in table.values))
-        for row in rows
+        store.Row(row[device_field], row["ts"], tuple(map(row.get, table.values))) for row in rows
     ]
+    # In primary-key order, InnoDB appends to each device's range instead of jumping between
+    # them (old logs come in time order, every inverter interleaved).
+    store_rows.sort(key=lambda row: (row.device_id, row.ts))
     with transaction.atomic(using=store.DATABASE):
         result = store.readings_upsert(rows={name: store_rows})
         if name == "inverter":
