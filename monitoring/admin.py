@@ -214,4 +214,18 @@ class CommandAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(CommandEvent)
+class CommandEventAdmin(admin.ModelAdmin):
+    list_display = ["command", "state", "at", "user", "collector"]
+    list_filter = ["state"]
+    date_hierarchy = "at"
+    readonly_fields = ["command", "state", "at", "user", "collector", "message"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 # --- end field ---
