@@ -465,3 +465,19 @@ def test_sms_log_event_types_and_event_log(legacy):
     assert EventLog.objects.filter(details__legacy__isnull=False).count() == 3
     assert SmsLog.objects.count() == 2
     assert again["smslog"].unchanged == 2 and again["eventlog"].unchanged == 2
+
+
+@pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
+def test_outside_a_transaction_logs_are_written_while_the_next_chunk_is_read(legacy):
+    """The job and the command run outside any transaction: there a second thread writes."""
+    first = legacy.run()
+    again = legacy.run(tables=["inverterlog"], since=datetime(2026, 11, 1, tzinfo=UTC))
+
+    assert (first["inverterlog"].read, first["inverterlog"].inserted) == (6, 4)
+    assert first["inverterlog"].skipped == {
+        "unknown inverter": 1, "same device and time twice in the old table": 1,
+    }  # fmt: skip
+    assert InverterReading.objects.count() == 4
+    assert ImportMark.objects.get(table="inverterlog").value == {"type": "value", "value": 6}
+    assert (again["inverterlog"].unchanged, again["inverterlog"].inserted) == (4, 0)
+    assert DirtyHour.objects.exists()
