@@ -146,8 +146,8 @@ def timed_import(legacy_import, source, mapping, *, since):
     seconds = time.perf_counter() - started
     used = time.process_time() - cpu
     print(
-        f"  (this process used {used:.1f} s of CPU for it, {summaries[0].read / used:,.0f} rows "
-        f"per CPU second; the rest of the time is the database server's)"
+        f"  (this process used {used:.1f} s of CPU for it: {summaries[0].read / used:,.0f} rows "
+        f"per CPU second; the database server's work is on top)"
     )
     return summaries[0], seconds
 
