@@ -31,6 +31,7 @@ class EventType(models.Model):
     WEAK_STRING = 205
     COLLECTOR_DOWN = 301
     COMMAND_COMPLETED = 401
+    DUPLICATE_INVERTER = 402  # field (issue 8): seeded by events/migrations/0003
 
     code = models.PositiveSmallIntegerField(_("code"), primary_key=True)
     name_ko = models.CharField(_("Korean name"), max_length=100)

@@ -23,6 +23,7 @@ import tomllib
 import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -40,7 +41,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
 from accounts.phones import normalize_phone
+from events.models import EventLog, EventType, SmsLog
+from events.sms import sms_type
 from field.models import ImportedKey, ImportMark
+from generation import rollups, store
 from generation.models import CombinerReading, InverterReading, SensorReading
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Sensor
 
@@ -48,15 +52,8 @@ DEFAULT_MAPPING = Path(__file__).with_name("legacy_mapping.toml")
 LEGACY_SCHEMA = Path(__file__).with_name("legacy_schema.sql")
 REGISTRY_TARGETS = ("customer", "user", "station", "inverter", "collector_address")
 READING_TARGETS = ("inverter_reading", "combiner_reading", "sensor_reading")
-# Targets whose models arrive with other issues; their mapping entries are kept and reported.
-WAITING_TARGETS = {
-    "day_generation": "generation",
-    "day_total": "generation",
-    "hour_generation": "generation",
-    "sms_log": "events",
-    "event_type": "events",
-    "event_log": "events",
-}
+ROLLUP_TARGETS = ("day_generation", "day_total", "hour_generation")
+EVENT_TARGETS = ("sms_log", "event_type", "event_log")
 EXAMPLES_PER_REASON = 3
 RUN_LOCK = "__running__"  # an ImportMark row that exists while a run is going
 RUN_STALE_HOURS = 2
@@ -143,7 +140,7 @@ def _table_mapping(name: str, spec: Any, problems: list[str]) -> TableMapping:
     at = f"tables.{name}"
     spec = spec if isinstance(spec, dict) else {}
     target = spec.get("target")
-    known = REGISTRY_TARGETS + READING_TARGETS + tuple(WAITING_TARGETS)
+    known = REGISTRY_TARGETS + READING_TARGETS + ROLLUP_TARGETS + EVENT_TARGETS
     if target not in known:
         problems.append(
             _("%(where)s.target: one of %(known)s.") % {"where": at, "known": ", ".join(known)}
@@ -190,7 +187,7 @@ class TableSummary:
     skipped: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     notes: Counter = field(default_factory=Counter)
-    status: str = "imported"  # or: missing (not in the old database), waiting (no model yet)
+    status: str = "imported"  # or: missing (not in the old database)
     mark: Any = None
 
     def count(self, outcome: str) -> None:
@@ -297,9 +294,6 @@ def _table_import(
     progress: Progress | None,
 ) -> TableSummary:
     summary = TableSummary(table=table.name, target=table.target)
-    if table.target in WAITING_TARGETS:
-        summary.status = "waiting"
-        return summary
     if not _source_has_table(source, table.source):
         summary.status = "missing"
         return summary
@@ -309,6 +303,10 @@ def _table_import(
     importer = _IMPORTERS[table.target](mapping=mapping, table=table, summary=summary)
     if progress:
         progress(table.name, 0, total)
+    if table.target in READING_TARGETS and not _in_transaction():
+        _readings_pipelined(reader, importer, summary, start_mark=start_mark,
+                            progress=progress, total=total)  # fmt: skip
+        return summary
     for chunk in reader.chunks():
         # Registry rows and the mark commit together; readings commit in readings_store.
         with transaction.atomic(using="default"):
@@ -320,6 +318,53 @@ def _table_import(
         if progress:
             progress(table.name, summary.read, total)
     return summary
+
+
+def _in_transaction() -> bool:
+    return any(connections[alias].in_atomic_block for alias in ("default", store.DATABASE))
+
+
+def _readings_pipelined(
+    reader: _Reader,
+    importer: _ReadingImporter,
+    summary: TableSummary,
+    *,
+    start_mark: Any,
+    progress: Progress | None,
+    total: int,
+) -> None:
+    """Read and convert the next chunk while a second thread writes this one, so a log table
+    takes about as long as the slower of the two instead of their sum (bench/import.py).
+
+    One write is in flight at a time, in order, and each chunk's mark is stored by the writer
+    after its readings commit, so a crash never leaves a mark ahead of the data. Inside a
+    caller's transaction (a dry run, a test) the import writes inline instead: another
+    thread's connection would not see, or would commit past, that transaction.
+    """
+    pending = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="legacy-writer") as writer:
+        try:
+            for chunk in reader.chunks():
+                rows = importer.prepare(chunk)
+                summary.read += len(chunk)
+                summary.mark = reader.mark_of(chunk[-1])
+                mark = summary.mark if start_mark is None or summary.mark > start_mark else None
+                if pending is not None:
+                    importer.counts_add(pending.result())
+                pending = writer.submit(_chunk_write, importer.model, rows, summary.table, mark)
+                if progress:
+                    progress(summary.table, summary.read, total)
+            if pending is not None:
+                importer.counts_add(pending.result())
+        finally:
+            writer.submit(connections.close_all).result()
+
+
+def _chunk_write(model: type[models.Model], rows: list[dict], table: str, mark: Any) -> dict:
+    counts = readings_store(model=model, rows=rows)
+    if mark is not None:
+        _mark_store(table, mark)
+    return counts
 
 
 def _source_has_table(source: Any, name: str) -> bool:
@@ -456,28 +501,45 @@ def _q(name: str) -> str:
 
 
 # --- Turning old rows into our fields ----------------------------------------------------------
+_LIST = object()  # a column list (combiner-box channels), taken as is
+
+
 class _Importer:
     def __init__(self, *, mapping: Mapping, table: TableMapping, summary: TableSummary):
         self.mapping = mapping
         self.table = table
         self.summary = summary
+        # Per column, what `fields` applies, worked out once: it runs for every row.
+        self._plan = [
+            (
+                ours,
+                column,
+                _LIST if isinstance(column, list) else table.values.get(ours),
+                table.scale.get(ours),
+                ours in table.defaults,
+                table.defaults.get(ours),
+            )
+            for ours, column in table.columns.items()
+        ]
+        self._aware: dict[datetime, datetime] = {}
 
     def fields(self, row: dict) -> dict[str, Any]:
         """Our field -> value, with value maps, scales and defaults applied."""
         result: dict[str, Any] = {}
-        for ours, column in self.table.columns.items():
-            if isinstance(column, list):
+        for ours, column, values, scale, has_default, default in self._plan:
+            if values is _LIST:
                 result[ours] = [row[c] for c in column]
                 continue
             value = row[column]
-            if isinstance(value, str):
+            if value.__class__ is str:
                 value = value.strip()
             if value is None or value == "":
-                value = self.table.defaults.get(ours, value)
-            elif ours in self.table.values:
-                value = self.table.values[ours].get(str(value), value)
-            if ours in self.table.scale and value is not None:
-                value = value * self.table.scale[ours]
+                if has_default:
+                    value = default
+            elif values is not None:
+                value = values.get(str(value), value)
+            if scale is not None and value is not None:
+                value = value * scale
             result[ours] = value
         return result
 
@@ -490,9 +552,15 @@ class _Importer:
     def aware(self, value: Any) -> datetime | None:
         if not isinstance(value, datetime):
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.mapping.time_zone)
-        return value.astimezone(UTC)
+        found = self._aware.get(value)
+        if found is None:
+            # A log chunk holds few distinct times (every inverter reports at once): converting
+            # each once saves a zone lookup per row.
+            if len(self._aware) > 100_000:
+                self._aware.clear()
+            local = value if value.tzinfo else value.replace(tzinfo=self.mapping.time_zone)
+            found = self._aware[value] = local.astimezone(UTC)
+        return found
 
     def chunk_import(self, rows: list[dict]) -> None:
         for row in rows:
@@ -653,6 +721,10 @@ class _ReadingImporter(_Importer):
     device_field: str
 
     def chunk_import(self, rows: list[dict]) -> None:
+        self.counts_add(readings_store(model=self.model, rows=self.prepare(rows)))
+
+    def prepare(self, rows: list[dict]) -> list[dict]:
+        """The chunk's readings, ready for readings_store; skips are counted here."""
         readings: dict[tuple, dict] = {}
         for row in rows:
             try:
@@ -666,7 +738,9 @@ class _ReadingImporter(_Importer):
                     _("same device and time twice in the old table"), self.example(row)
                 )
             readings[key] = reading
-        counts = readings_store(model=self.model, rows=list(readings.values()))
+        return list(readings.values())
+
+    def counts_add(self, counts: dict[str, int]) -> None:
         for outcome, number in counts.items():
             setattr(self.summary, outcome, getattr(self.summary, outcome) + number)
 
@@ -790,50 +864,286 @@ _IMPORTERS: dict[str, type[_Importer]] = {
 }
 
 
-# --- The one place readings are written --------------------------------------------------------
-def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, int]:
-    """Upsert readings keyed by (device, ts); count inserted, updated and unchanged rows.
+# --- Readings go through the store ----------------------------------------------------------
+READING_TABLES = {InverterReading: "inverter", CombinerReading: "combiner", SensorReading: "sensor"}
+STORE_OUTCOMES = {store.NEW: "inserted", store.UPDATED: "updated", store.DUPLICATE: "unchanged"}
 
-    The only function of the import that touches reading tables: at merge it becomes a call
-    to generation/store.py, which owns every read and write of raw readings.
-    """
-    if not rows:
-        return {"inserted": 0, "updated": 0, "unchanged": 0}
-    device_field = model._meta.pk.field_names[0]  # (device, ts)
-    value_fields = [f for f in rows[0] if f not in (device_field, "ts")]
-    times = [row["ts"] for row in rows]
-    existing = {
-        (found[0], found[1]): found[2:]
-        for found in model.objects.filter(
-            **{f"{device_field}__in": {row[device_field] for row in rows}},
-            ts__gte=min(times),
-            ts__lte=max(times),
-        ).values_list(device_field, "ts", *value_fields)
-    }
+
+def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, int]:
+    """Upsert readings keyed by (device, ts) through generation/store.py (the one door to the
+    reading tables); count inserted, updated and unchanged rows. New and changed inverter
+    readings mark their hours for the rollups' late-data recompute, as the ingest does."""
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
-    changed = []
-    for row in rows:
-        before = existing.get((row[device_field], row["ts"]))
-        if before is None:
-            counts["inserted"] += 1
-        elif before == tuple(row[f] for f in value_fields):
-            counts["unchanged"] += 1
-            continue
-        else:
-            counts["updated"] += 1
-        changed.append(model(**row))
-    if changed:
-        database = model.objects.db
-        features = connections[database].features
-        model.objects.bulk_create(
-            changed,
-            update_conflicts=True,
-            update_fields=value_fields,
-            unique_fields=[device_field, "ts"]
-            if features.supports_update_conflicts_with_target
-            else None,
-        )
+    if not rows:
+        return counts
+    name = READING_TABLES[model]
+    table = store.TABLES[name]
+    device_field = table.key[0]
+    store_rows = [
+        store.Row(row[device_field], row["ts"], tuple(map(row.get, table.values))) for row in rows
+    ]
+    # In primary-key order, InnoDB appends to each device's range instead of jumping between
+    # them (old logs come in time order, every inverter interleaved).
+    store_rows.sort(key=lambda row: (row.device_id, row.ts))
+    with transaction.atomic(using=store.DATABASE):
+        result = store.readings_upsert(rows={name: store_rows})
+        if name == "inverter":
+            outcomes = result.outcomes.get(name, [])
+            rollups.mark_dirty(
+                (row.key for row, outcome in zip(store_rows, outcomes, strict=True)
+                 if outcome != store.DUPLICATE)
+            )  # fmt: skip
+    for outcome, number in result.counts.items():
+        counts[STORE_OUTCOMES[outcome]] += number
     return counts
+
+
+# --- Generation figures the old system computed ------------------------------------------------
+class _RollupImporter(_Importer):
+    """A chunk at a time into the rollup tables, through generation/rollups.py's import
+    functions (which keep a figure computed from our own readings)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inverters = {
+            (code, number): (inverter_id, station_id)
+            for inverter_id, station_id, code, number in Inverter.objects.values_list(
+                "id", "station_id", "station__code", "number"
+            )
+        }
+
+    def chunk_import(self, rows: list[dict]) -> None:
+        items = []
+        for row in rows:
+            try:
+                items.append(self.item(self.fields(row)))
+            except Skip as skip:
+                self.summary.skip(skip.reason, skip.example or self.example(row))
+        counts = self.write(items)
+        for outcome in ("inserted", "updated", "unchanged"):
+            setattr(self.summary, outcome, getattr(self.summary, outcome) + counts[outcome])
+        self.summary.unchanged += counts["kept"]
+        if counts["kept"]:
+            self.summary.notes[_("kept: computed from our own readings")] += counts["kept"]
+        if counts.get("missing"):
+            self.summary.skipped[_("no daily generation for that day (import it first)")] += (
+                counts["missing"]
+            )
+
+    def inverter_of(self, values: dict) -> tuple[int, int]:
+        found = self.inverters.get((str(values.get("station")), _whole(values.get("inverter"))))
+        if found is None:
+            raise Skip(_("unknown inverter"))
+        return found
+
+    def energy(self, values: dict, name: str) -> float:
+        value = values.get(name)
+        if value is None or value == "":
+            raise Skip(_("no value"))
+        return float(value)
+
+    def day(self, values: dict) -> date:
+        value = values.get("day")
+        if isinstance(value, datetime):
+            return value.date()
+        if not isinstance(value, date):
+            raise Skip(_("no date"))
+        return value
+
+    def item(self, values: dict) -> tuple:
+        raise NotImplementedError
+
+    def write(self, items: list[tuple]) -> dict[str, int]:
+        raise NotImplementedError
+
+
+class _DayGenerationImporter(_RollupImporter):
+    def item(self, values: dict) -> tuple:
+        inverter_id, station_id = self.inverter_of(values)
+        return (inverter_id, station_id, self.day(values), self.energy(values, "energy_kwh"))
+
+    def write(self, items: list[tuple]) -> dict[str, int]:
+        return rollups.imported_days_upsert(rows=items)
+
+
+class _DayTotalImporter(_RollupImporter):
+    def item(self, values: dict) -> tuple:
+        inverter_id, _station_id = self.inverter_of(values)
+        return (inverter_id, self.day(values), self.energy(values, "total_kwh"))
+
+    def write(self, items: list[tuple]) -> dict[str, int]:
+        return rollups.imported_day_totals_upsert(rows=items)
+
+
+class _HourGenerationImporter(_RollupImporter):
+    def item(self, values: dict) -> tuple:
+        inverter_id, station_id = self.inverter_of(values)
+        hour = self.aware(values.get("hour"))
+        if hour is None:
+            raise Skip(_("no time"))
+        return (inverter_id, station_id, hour, self.energy(values, "energy_kwh"))
+
+    def write(self, items: list[tuple]) -> dict[str, int]:
+        return rollups.imported_hours_upsert(rows=items)
+
+
+def _whole(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- SMS log, event types, event log -----------------------------------------------------------
+class _KeyedImporter(_Importer):
+    """Rows with no natural key of ours: ImportedKey remembers which row each old one became."""
+
+    model: type[models.Model]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.stations = dict(PowerStation.objects.values_list("code", "id"))
+
+    def station_id(self, code: Any) -> int:
+        station_id = self.stations.get(str(code)) if code not in (None, "") else None
+        if station_id is None:
+            raise Skip(_("unknown station"))
+        return station_id
+
+    def keyed_save(self, old_key: str, values: dict[str, Any]) -> str:
+        known = ImportedKey.objects.filter(table=self.table.name, old_key=old_key).first()
+        obj = self.model.objects.filter(pk=known.object_id).first() if known else None
+        obj = obj or self.model()
+        outcome = _model_save(obj, values)
+        ImportedKey.objects.update_or_create(
+            table=self.table.name, old_key=old_key, defaults={"object_id": obj.pk}
+        )
+        return outcome
+
+
+class _SmsLogImporter(_KeyedImporter):
+    model = SmsLog
+
+    def row_import(self, row: dict) -> str:
+        values = self.fields(row)
+        code = values.get("station")
+        station_id = self.station_id(code) if code not in (None, "") else None
+        sent_at = self.aware(values.get("sent_at"))
+        if sent_at is None:
+            raise Skip(_("no time"))
+        raw = str(values.get("to") or "").strip()
+        if not raw:
+            raise Skip(_("no phone number"))
+        try:
+            recipient = normalize_phone(raw)
+        except ValidationError:
+            recipient = raw[:20]  # logged as the old system wrote it
+        text = str(values.get("text") or "")
+        succeeded = values.get("succeeded")
+        return self.keyed_save(
+            self.old_key(row),
+            {
+                "recipient": recipient,
+                "text": text,
+                "message_type": sms_type(text),
+                "station_id": station_id,
+                "succeeded": succeeded if isinstance(succeeded, bool) else True,
+                "result": str(values.get("result") or "")[:300],
+                "sent_at": sent_at,
+            },
+        )
+
+
+# The old notifyType: which channels an event type goes by.
+NOTIFY_TYPES = {"mail": (True, False), "sms": (False, True), "both": (True, True),
+                "none": (False, False)}  # fmt: skip
+
+
+class _EventTypeImporter(_Importer):
+    """The old event types' channel choices; names of the codes we know stay ours."""
+
+    def row_import(self, row: dict) -> str:
+        values = self.fields(row)
+        code = _whole(values.get("code"))
+        if code is None or not 1 <= code <= 32767:
+            raise Skip(_("invalid code"))
+        channels = str(values.get("channels") or "none").strip().lower()
+        if channels not in NOTIFY_TYPES:
+            raise Skip(_("unknown notify type"), f"code={code}: {channels}")
+        by_email, by_sms = NOTIFY_TYPES[channels]
+        event_type = EventType.objects.filter(code=code).first()
+        name = str(values.get("name") or code)[:100]
+        fields: dict[str, Any] = {"by_email": by_email, "by_sms": by_sms}
+        if event_type is None:
+            event_type = EventType(code=code)
+            fields.update(name_ko=name, name_en=name)
+        return _model_save(event_type, fields)
+
+
+# Informational codes: a moment, not a state with an end.
+INFO_CODES = (EventType.GENERATION_STARTED, EventType.GENERATION_STOPPED,
+              EventType.COMMAND_COMPLETED)  # fmt: skip
+
+
+class _EventLogImporter(_KeyedImporter):
+    """An old event becomes event-log entries: raised (or information) at dateAt, cleared at
+    clearAt; whether an operator had seen it (userChecked) is kept in the details. History
+    only: it opens no alarm, so detection decides afresh what is wrong now."""
+
+    model = EventLog
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inverters = {
+            (station_id, number): inverter_id
+            for inverter_id, station_id, number in Inverter.objects.values_list(
+                "id", "station_id", "number"
+            )
+        }
+        self.codes = set(EventType.objects.values_list("code", flat=True))
+
+    def row_import(self, row: dict) -> str:
+        values = self.fields(row)
+        station_id = self.station_id(values.get("station"))
+        inverter_id = None
+        if values.get("inverter") not in (None, "", 0):
+            inverter_id = self.inverters.get((station_id, _whole(values["inverter"])))
+            if inverter_id is None:
+                raise Skip(_("unknown inverter"))
+        code = _whole(values.get("code"))
+        if code not in self.codes:
+            raise Skip(_("unknown event code (import the event types first)"), f"code={code}")
+        raised_at = self.aware(values.get("raised_at"))
+        if raised_at is None:
+            raise Skip(_("no time"))
+        old_key = self.old_key(row)
+        common = {
+            "event_type_id": code,
+            "station_id": station_id,
+            "inverter_id": inverter_id,
+            "subject": f"inv:{inverter_id}" if inverter_id else f"st:{station_id}",
+            "details": {"legacy": old_key, "acknowledged": bool(values.get("acknowledged"))},
+        }
+        kind = EventLog.Kind.INFO if code in INFO_CODES else EventLog.Kind.RAISED
+        outcome = self.keyed_save(old_key, {**common, "kind": kind, "at": raised_at})
+        cleared_at = self.aware(values.get("cleared_at"))
+        if cleared_at is not None and kind == EventLog.Kind.RAISED:
+            cleared = self.keyed_save(
+                f"{old_key}/cleared", {**common, "kind": EventLog.Kind.CLEARED, "at": cleared_at}
+            )
+            if outcome == "unchanged" and cleared != "unchanged":
+                outcome = "updated"
+        return outcome
+
+
+_IMPORTERS.update({
+    "day_generation": _DayGenerationImporter,
+    "day_total": _DayTotalImporter,
+    "hour_generation": _HourGenerationImporter,
+    "sms_log": _SmsLogImporter,
+    "event_type": _EventTypeImporter,
+    "event_log": _EventLogImporter,
+})  # fmt: skip
 
 
 # --- The old database --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ Config file (TOML, or JSON with the same keys)::
     interval_seconds = 60
     timeout_seconds = 3
     max_backoff_seconds = 600
+    buffer_file = "/var/lib/solarsite/buffer.sqlite3"   # readings and results kept across restarts
 
     [commands.reset_inverter]        # vendor specific: a coil or a register to write
     coil = 100                       # or: register = 40300, value = [1]
@@ -94,6 +95,7 @@ class CollectorConfig:
     timeout_seconds: float
     max_backoff_seconds: float
     devices: tuple[DeviceConfig, ...]
+    buffer_file: str = ""  # empty: kept in memory only
 
 
 # --- Loading the config file -------------------------------------------------------------------
@@ -130,6 +132,10 @@ def collector_config_parse(data: Any, *, path: Path | str = "config") -> Collect
     max_backoff = check.number(
         data, "max_backoff_seconds", "max_backoff_seconds", default=600, low=1
     )
+    buffer_file = data.get("buffer_file", "")
+    if not isinstance(buffer_file, str):
+        problems.append(_("buffer_file: must be a file path (text)."))
+        buffer_file = ""
     commands = _commands(data.get("commands", {}), "commands", problems)
     devices = _devices(data.get("devices"), commands, problems)
     known = {
@@ -139,6 +145,7 @@ def collector_config_parse(data: Any, *, path: Path | str = "config") -> Collect
         "interval_seconds",
         "timeout_seconds",
         "max_backoff_seconds",
+        "buffer_file",
         "commands",
         "devices",
     }
@@ -153,6 +160,7 @@ def collector_config_parse(data: Any, *, path: Path | str = "config") -> Collect
         timeout_seconds=timeout,
         max_backoff_seconds=max_backoff,
         devices=tuple(devices),
+        buffer_file=buffer_file.strip(),
     )
 
 

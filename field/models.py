@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from monitoring.models import Inverter
+
 
 class ImportMark(models.Model):
     """How far `import_legacy` has read one old table: its high-water mark."""
@@ -37,3 +39,12 @@ class ImportedKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table}:{self.old_key} -> {self.object_id}"
+
+
+class DuplicateInverterReport(Inverter):
+    """The admin's duplicate-inverter report (field/duplicates.py); no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("duplicate-inverter report")
+        verbose_name_plural = _("duplicate-inverter report")

@@ -655,3 +655,129 @@ def dirty_marks_clear(marks: list[DirtyHour]) -> int:
             )
         deleted += DirtyHour.objects.filter(guard).delete()[0]
     return deleted
+
+
+# --- field (issue 8): figures imported from the old system ----------------------------------
+# The old database kept hourly and daily generation long after its raw logs were gone. Its
+# figures fill the rollup tables where we have nothing better: a row computed from our own
+# readings (readings > 0) is kept, a zero fill or an earlier import is replaced.
+IMPORT_OUTCOMES = ("inserted", "updated", "unchanged", "kept")
+
+
+def imported_hours_upsert(
+    *, rows: Iterable[tuple[int, int, datetime, float]], now: datetime | None = None
+) -> dict[str, int]:
+    """(inverter_id, station_id, UTC start of the plant-local hour, kWh) -> hourly rows."""
+    now = now or timezone.now()
+    rows = list(rows)
+    counts = dict.fromkeys(IMPORT_OUTCOMES, 0)
+    if not rows:
+        return counts
+    zones = _station_zones({station_id for _, station_id, _, _ in rows})
+    stored = {
+        (r.inverter_id, r.hour_start): r
+        for r in HourlyGeneration.objects.filter(
+            inverter_id__in={row[0] for row in rows},
+            hour_start__gte=min(row[2] for row in rows),
+            hour_start__lte=max(row[2] for row in rows),
+        ).only("inverter_id", "hour_start", "kwh", "readings")
+    }
+    write = []
+    for inverter_id, station_id, hour_start, kwh in rows:
+        outcome = _import_outcome(stored.get((inverter_id, hour_start)), kwh)
+        counts[outcome] += 1
+        if outcome in ("inserted", "updated"):
+            local = hour_start.astimezone(zones[station_id])
+            write.append(HourlyGeneration(
+                inverter_id=inverter_id, station_id=station_id, hour_start=hour_start,
+                local_date=local.date(), local_hour=local.hour, kwh=kwh, readings=0, expected=0,
+                complete=True, estimated=False, counter_reset=False, excluded_kwh=0,
+                run_minutes=0, computed_at=now,
+            ))  # fmt: skip
+    rows_upsert(
+        HourlyGeneration,
+        write,
+        unique_fields=["inverter_id", "hour_start"],
+        update_fields=["kwh", "readings", "expected", "complete", "computed_at"],
+    )
+    return counts
+
+
+def imported_days_upsert(
+    *, rows: Iterable[tuple[int, int, date, float]], now: datetime | None = None
+) -> dict[str, int]:
+    """(inverter_id, station_id, plant-local date, kWh) -> daily rows."""
+    now = now or timezone.now()
+    rows = list(rows)
+    counts = dict.fromkeys(IMPORT_OUTCOMES, 0)
+    stored = _stored_days({(row[0], row[2]) for row in rows})
+    write = []
+    for inverter_id, station_id, day, kwh in rows:
+        outcome = _import_outcome(stored.get((inverter_id, day)), kwh)
+        counts[outcome] += 1
+        if outcome in ("inserted", "updated"):
+            write.append(DailyGeneration(
+                inverter_id=inverter_id, station_id=station_id, date=day, kwh=kwh,
+                readings=0, expected=0, completeness=1.0, zero_filled=False, computed_at=now,
+            ))  # fmt: skip
+    rows_upsert(DailyGeneration, write, unique_fields=["inverter_id", "date"],
+                update_fields=["kwh", "readings", "expected", "completeness", "zero_filled",
+                               "computed_at"])  # fmt: skip
+    return counts
+
+
+def imported_day_totals_upsert(
+    *, rows: Iterable[tuple[int, date, float]], now: datetime | None = None
+) -> dict[str, int]:
+    """(inverter_id, plant-local date, lifetime counter at the day's end) -> the daily row's
+    `total_kwh_end`. A day with no daily row yet counts as "missing" (its energy is unknown)."""
+    now = now or timezone.now()
+    rows = list(rows)
+    counts = {**dict.fromkeys(IMPORT_OUTCOMES, 0), "missing": 0}
+    stored = _stored_days({(row[0], row[1]) for row in rows})
+    for inverter_id, day, total in rows:
+        row = stored.get((inverter_id, day))
+        if row is None:
+            counts["missing"] += 1
+        elif row.readings > 0 and row.total_kwh_end is not None:
+            counts["kept"] += 1
+        elif row.total_kwh_end is not None and _same(row.total_kwh_end, total):
+            counts["unchanged"] += 1
+        else:
+            DailyGeneration.objects.filter(inverter_id=inverter_id, date=day).update(
+                total_kwh_end=total, computed_at=now
+            )
+            counts["updated"] += 1
+    return counts
+
+
+def _import_outcome(stored, kwh: float) -> str:
+    if stored is None:
+        return "inserted"
+    if stored.readings > 0:
+        return "kept"
+    return "unchanged" if _same(stored.kwh, kwh) else "updated"
+
+
+def _stored_days(keys: set[tuple[int, date]]) -> dict[tuple[int, date], DailyGeneration]:
+    if not keys:
+        return {}
+    return {
+        (r.inverter_id, r.date): r
+        for r in DailyGeneration.objects.filter(
+            inverter_id__in={k[0] for k in keys}, date__in={k[1] for k in keys}
+        ).only("inverter_id", "date", "kwh", "readings", "total_kwh_end")
+        if (r.inverter_id, r.date) in keys
+    }
+
+
+def _station_zones(station_ids: set[int]) -> dict[int, ZoneInfo]:
+    return {
+        pk: ZoneInfo(zone)
+        for pk, zone in PowerStation.objects.filter(id__in=station_ids).values_list(
+            "id", "time_zone"
+        )
+    }
+
+
+# --- end field ---------------------------------------------------------------------------------

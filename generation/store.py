@@ -154,11 +154,15 @@ def _write(table: Table, rows: Iterable[Row]) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     json_positions = [i for i, name in enumerate(table.values) if name in table.json_columns]
     params = []
+    adapted: dict[datetime, object] = {}  # a batch holds few distinct times
     for row in rows:
         values = list(row.values)
         for i in json_positions:
             values[i] = json.dumps(values[i])
-        params.append((row.device_id, adapt(row.ts), *values))
+        ts = adapted.get(row.ts)
+        if ts is None:
+            ts = adapted[row.ts] = adapt(row.ts)
+        params.append((row.device_id, ts, *values))
     sql = upsert_sql(connection, table=table.model._meta.db_table, key=table.key,
                      values=table.values)  # fmt: skip
     upsert_many(connection, sql, params)

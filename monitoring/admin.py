@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from monitoring.models import (
     Collector,
     CombinerBox,
+    Command,
+    CommandEvent,
     Inverter,
     InverterStatus,
     KeyValue,
@@ -60,7 +62,7 @@ class PowerStationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["customer", "manager"]
     inlines = [InverterInline, CombinerBoxInline, SensorInline]
     fieldsets = [
-        (None, {"fields": ["code", "name", "status", "customer", "manager"]}),
+        (None, {"fields": ["code", "name", "status", "customer", "manager", "sms_phone"]}),
         (_("Place"), {"fields": ["region", "address", "latitude", "longitude", "time_zone"]}),
         (_("Plant"), {"fields": ["capacity_kwp", "installed_on"]}),
         (_("Alarm thresholds"), {"fields": ["comm_loss_minutes", "stop_minutes"]}),
@@ -178,3 +180,52 @@ class StationStatusAdmin(ReadOnlyAdmin):
     list_filter = ["grid_outage", "station__region"]
     list_select_related = ["station"]
     search_fields = ["station__code", "station__name"]
+
+
+# --- field (issue 8): remote commands ---
+class CommandEventInline(admin.TabularInline):
+    model = CommandEvent
+    extra = 0
+    can_delete = False
+    fields = ["state", "at", "user", "collector", "message"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Command)
+class CommandAdmin(admin.ModelAdmin):
+    """Read-only: commands are given and cancelled through the API and the plant page, where
+    the rules (who may, one open command per target) apply."""
+
+    list_display = ["id", "station", "inverter", "kind", "state", "attempts", "requested_by",
+                    "created_at", "finished_at"]  # fmt: skip
+    list_filter = ["state", "kind"]
+    search_fields = ["station__code", "station__name"]
+    date_hierarchy = "created_at"
+    inlines = [CommandEventInline]
+    readonly_fields = [f.name for f in Command._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CommandEvent)
+class CommandEventAdmin(admin.ModelAdmin):
+    list_display = ["command", "state", "at", "user", "collector"]
+    list_filter = ["state"]
+    date_hierarchy = "at"
+    readonly_fields = ["command", "state", "at", "user", "collector", "message"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- end field ---

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring import api, station_api
+from monitoring import api, commands_api, station_api
 
 urlpatterns: list = [
     path("ingest", api.IngestView.as_view(), name="api-ingest"),
@@ -34,4 +34,26 @@ urlpatterns: list = [
     ),
     path("keyvalue/<str:key>", station_api.KeyValueView.as_view(), name="api-keyvalue"),
     # --- end api ---
+    # --- field (issue 8): remote commands ---
+    path(
+        "stations/<str:code>/commands",
+        commands_api.StationCommandsView.as_view(),
+        name="api-station-commands",
+    ),
+    path(
+        "stations/<str:code>/commands/<int:command_id>",
+        commands_api.StationCommandView.as_view(),
+        name="api-station-command",
+    ),
+    path(
+        "collectors/commands",
+        commands_api.CollectorCommandsView.as_view(),
+        name="api-collector-commands",
+    ),
+    path(
+        "collectors/commands/<int:command_id>/result",
+        commands_api.CollectorCommandResultView.as_view(),
+        name="api-collector-command-result",
+    ),
+    # --- end field ---
 ]

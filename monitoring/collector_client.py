@@ -1,6 +1,6 @@
 """The sending half of a collector: buffer readings, post them in batches, retry, heartbeat.
 
-Shared by every collector program we run (the simulator now, the Modbus poller later). It
+Shared by every collector program we run (the simulator and the Modbus collector agent). It
 talks to the server only through the public HTTP API, so it works the same on a site.
 
 - Readings go into a buffer first (SQLite: in memory, or a file that survives a restart) and
@@ -10,6 +10,9 @@ talks to the server only through the public HTTP API, so it works the same on a 
   the batch; 401/403 too (an operator must fix the token, the readings wait). 413 halves the
   batch. A 400 means the batch itself is malformed: it is dropped and logged, as re-sending
   can never succeed. Items the server rejected one by one are logged, never re-sent.
+- Remote commands: `commands_fetch()` asks for the commands to carry out now; the outcome of
+  each goes into the same buffer with `command_report()` and is posted until the server has
+  it, so a result reached during an outage is told afterwards, once.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ log = logging.getLogger(__name__)
 
 INGEST_PATH = "/api/v1/ingest"
 HEARTBEAT_PATH = "/api/v1/collectors/heartbeat"
+COMMANDS_PATH = "/api/v1/collectors/commands"
+RESULT_PATH = "/api/v1/collectors/commands/{id}/result"
 SECTIONS = ("readings", "combiner_boxes", "sensors", "grid")
 
 
@@ -41,6 +46,10 @@ class ReadingBuffer:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS pending "
             "(id INTEGER PRIMARY KEY AUTOINCREMENT, section TEXT NOT NULL, item TEXT NOT NULL)"
+        )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS results (command_id INTEGER PRIMARY KEY, "
+            "succeeded INTEGER NOT NULL, message TEXT NOT NULL)"
         )
 
     def put(self, section: str, items: list[dict]) -> None:
@@ -65,6 +74,23 @@ class ReadingBuffer:
 
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM pending").fetchone()[0]
+
+    def result_put(self, command_id: int, *, succeeded: bool, message: str) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO results (command_id, succeeded, message) VALUES (?, ?, ?)",
+                (command_id, int(succeeded), message),
+            )
+
+    def results(self) -> list[tuple[int, bool, str]]:
+        rows = self.db.execute(
+            "SELECT command_id, succeeded, message FROM results ORDER BY command_id"
+        ).fetchall()
+        return [(command_id, bool(succeeded), message) for command_id, succeeded, message in rows]
+
+    def result_done(self, command_id: int) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM results WHERE command_id = ?", (command_id,))
 
 
 @dataclass
@@ -96,7 +122,8 @@ class CollectorClient:
         transport: httpx.BaseTransport | None = None,
     ):
         self.url = url.rstrip("/")
-        self.buffer = buffer or ReadingBuffer()
+        # Not `buffer or ...`: an empty buffer has len 0 and would be replaced.
+        self.buffer = buffer if buffer is not None else ReadingBuffer()
         self.batch_size = batch_size
         self.software_version = software_version
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
@@ -161,6 +188,45 @@ class CollectorClient:
             return False
         self._last_heartbeat = now
         return response.status_code == 200
+
+    def commands_fetch(self) -> list[dict]:
+        """The commands to carry out now (the server marks them sent to us); [] on trouble."""
+        try:
+            response = self.http.get(self.url + COMMANDS_PATH)
+        except httpx.HTTPError as error:
+            log.info("fetching commands from %s failed: %s", self.url, error)
+            return []
+        if response.status_code != 200:
+            log.warning("fetching commands: server answered %s: %s", response.status_code,
+                        response.text[:200])  # fmt: skip
+            return []
+        commands = response.json().get("commands", [])
+        return [c for c in commands if isinstance(c, dict) and isinstance(c.get("id"), int)]
+
+    def command_report(self, command_id: int, *, succeeded: bool, message: str) -> bool:
+        """Keep the outcome, then post it (and any earlier one still waiting)."""
+        self.buffer.result_put(command_id, succeeded=succeeded, message=message)
+        return self.results_flush()
+
+    def results_flush(self) -> bool:
+        """Post the waiting command results. False if some must wait for the server."""
+        for command_id, succeeded, message in self.buffer.results():
+            url = self.url + RESULT_PATH.format(id=command_id)
+            try:
+                response = self.http.post(url, json={"succeeded": succeeded, "message": message})
+            except httpx.HTTPError as error:
+                log.warning("reporting command %s failed: %s; kept for later", command_id, error)
+                return False
+            if response.status_code >= 500 or response.status_code in (401, 403, 429):
+                log.warning("reporting command %s: server answered %s; kept for later",
+                            command_id, response.status_code)  # fmt: skip
+                return False
+            if response.status_code != 200:
+                # 404/409: the server will never take this result (the command was withdrawn).
+                log.error("server refused the result of command %s: %s", command_id,
+                          response.text[:300])  # fmt: skip
+            self.buffer.result_done(command_id)
+        return True
 
     def close(self) -> None:
         self.http.close()

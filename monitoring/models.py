@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import normalize_phone
+
 
 class Region(models.TextChoices):
     """The 17 Korean provinces and metropolitan cities."""
@@ -106,6 +108,17 @@ class PowerStation(models.Model):
         _("stop minutes"), default=20, validators=[MinValueValidator(1)]
     )
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    # --- field (issue 8) ---
+    sms_phone = models.CharField(
+        _("registered phone for SMS"),
+        max_length=16,
+        blank=True,
+        help_text=_(
+            "The plant's own mobile number (the old system's registered phone): it gets the "
+            "\"reset completed\" SMS. Korean (010-1234-5678) or international format."
+        ),
+    )
+    # --- end field ---
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -116,6 +129,14 @@ class PowerStation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.sms_phone:
+            try:
+                self.sms_phone = normalize_phone(self.sms_phone)
+            except ValidationError as exc:
+                raise ValidationError({"sms_phone": exc.messages}) from None
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -330,3 +351,120 @@ class StationStatus(models.Model):
     class Meta:
         verbose_name = _("station status")
         verbose_name_plural = _("station statuses")
+
+
+# --- field (issue 8): remote commands -----------------------------------------------------------
+class Command(models.Model):
+    """A remote command for a plant or one of its inverters, from the operator to the collector.
+
+    queued -> sent (a collector fetched it) -> succeeded / failed (the collector reported), or
+    expired (nobody carried it out within its time to live), or cancelled (while queued).
+    Every change is also a CommandEvent, with its time and who caused it.
+    """
+
+    class Kind(models.TextChoices):
+        RESET_INVERTER = "reset_inverter", _("Reset inverter")
+        RESTART_COLLECTOR = "restart_collector", _("Restart collector")
+        SET_POWER_LIMIT = "set_power_limit", _("Set active-power limit")
+        READ_NOW = "read_now", _("Read now")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN = (State.QUEUED, State.SENT)
+    # Kinds aimed at one inverter; the others are for the whole plant's collector.
+    INVERTER_KINDS = (Kind.RESET_INVERTER, Kind.SET_POWER_LIMIT, Kind.READ_NOW)
+
+    station = models.ForeignKey(
+        PowerStation, verbose_name=_("station"), on_delete=models.CASCADE, related_name="commands"
+    )
+    inverter = models.ForeignKey(
+        Inverter,
+        verbose_name=_("inverter"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="commands",
+    )
+    kind = models.CharField(_("command"), max_length=20, choices=Kind.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    # "<station>:<inverter or ->:<kind>" while queued or sent, NULL afterwards: its unique index
+    # is the "one open command of a kind per target" rule, so a double click queues one reset.
+    open_key = models.CharField(max_length=60, null=True, blank=True, unique=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("How many times a collector fetched it.")
+    )
+    collector = models.ForeignKey(
+        Collector,
+        verbose_name=_("collector"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commands",
+        help_text=_("The collector that fetched it last."),
+    )
+    created_at = models.DateTimeField(_("requested"), db_index=True)
+    expires_at = models.DateTimeField(_("expires"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    result = models.TextField(_("result"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("command")
+        verbose_name_plural = _("commands")
+        indexes = [
+            models.Index(fields=["state", "station"]),
+            models.Index(fields=["station", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        target = self.inverter if self.inverter_id else self.station.code
+        return f"#{self.pk} {self.kind} {target} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN
+
+    @staticmethod
+    def key_for(station_id: int, inverter_id: int | None, kind: str) -> str:
+        return f"{station_id}:{inverter_id or '-'}:{kind}"
+
+
+class CommandEvent(models.Model):
+    """One state change of a command: when, to what, by whom, and the message that came with it."""
+
+    command = models.ForeignKey(Command, on_delete=models.CASCADE, related_name="history")
+    state = models.CharField(_("state"), max_length=10, choices=Command.State.choices)
+    at = models.DateTimeField(_("at"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    collector = models.ForeignKey(
+        Collector, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("command state change")
+        verbose_name_plural = _("command state changes")
+
+    def __str__(self) -> str:
+        return f"#{self.command_id} {self.state} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -51,6 +51,19 @@ JOBS: tuple[Job, ...] = (
         "*/10 * * * *",
         "Import what changed in the old MySQL database (does nothing without LEGACY_DATABASE_URL).",
     ),
+    Job(
+        "expire_commands",
+        "monitoring.commands.commands_expire_job",
+        "* * * * *",
+        "Expire remote commands nobody carried out within their time to live.",
+    ),
+    Job(
+        "check_duplicate_inverters",
+        "field.duplicates.duplicates_check_job",
+        "20 0 * * *",
+        "Find serials registered twice and inverters reporting identical readings; tell the "
+        "administrators (event 402).",
+    ),
     # --- end field ---
     # --- generation (issue 4) ---
     Job(

@@ -219,6 +219,19 @@ NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
 NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=200)
 NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=10.0)
 # --- end events ---
+# --- field (issue 8): remote commands ---
+# A command nobody carried out within this many minutes expires (a request may ask for less).
+COMMAND_TTL_MINUTES = env.int("COMMAND_TTL_MINUTES", default=60)
+# A fetched command with no result after this long is handed out again (the collector died
+# mid-command), at most COMMAND_MAX_ATTEMPTS times in all.
+COMMAND_RESULT_WAIT_SECONDS = env.int("COMMAND_RESULT_WAIT_SECONDS", default=300)
+COMMAND_MAX_ATTEMPTS = env.int("COMMAND_MAX_ATTEMPTS", default=3)
+if COMMAND_TTL_MINUTES < 1 or COMMAND_RESULT_WAIT_SECONDS < 1 or COMMAND_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured(
+        "COMMAND_TTL_MINUTES, COMMAND_RESULT_WAIT_SECONDS and COMMAND_MAX_ATTEMPTS must be whole "
+        "numbers of 1 or more."
+    )
+# --- end field ---
 
 # --- Jobs (django-q2) -------------------------------------------------------------------------
 Q_CLUSTER = {
@@ -299,6 +312,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v[0-9]+",
+    # Three models have a field named "kind"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "CommandKindEnum": "monitoring.models.Command.Kind",
+        "SensorKindEnum": "monitoring.models.Sensor.Kind",
+    },
     # --- end api ---
 }
 

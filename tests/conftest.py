@@ -67,7 +67,8 @@ def _seed_rows_after_flush(request):
         request.getfixturevalue("transactional_db")
         from django.apps import apps
 
-        importlib.import_module("events.migrations.0002_event_types").seed(apps, None)
+        for migration in ("0002_event_types", "0003_duplicate_inverter"):
+            importlib.import_module(f"events.migrations.{migration}").seed(apps, None)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from monitoring.commands import command_queue
+from monitoring.models import Command
 from tests.api.conftest import ROLES
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -25,6 +27,11 @@ OWN_ROW = (401, 200, 404, 404, 404)  # owner A's own subscription
 
 MATRIX: dict[tuple[str, str], tuple] = {
     ("api-ingest", "post"): COLLECTORS,
+    ("api-collector-commands", "get"): COLLECTORS,
+    ("api-collector-command-result", "post"): COLLECTORS,
+    ("api-station-commands", "get"): PLANT_A,
+    ("api-station-commands", "post"): (401, 403, 404, 201, 201),
+    ("api-station-command", "delete"): (401, 403, 404, 200, 200),  # answers the cancelled command
     ("api-heartbeat", "post"): COLLECTORS,
     ("api-login", "post"): (400, 400, 400, 400, 400),  # public: an empty body is a 400
     ("api-logout", "post"): (401, 204, 204, 204, 204),
@@ -103,6 +110,15 @@ def test_matrix_covers_every_endpoint():
     assert MATRIX.keys() - endpoints == set(), "these MATRIX entries name no endpoint"
 
 
+def fresh_command(name: str, world) -> int | None:
+    """Each role's call starts from plant A with no waiting command: a new one to cancel for
+    DELETE, none at all for POST (a second waiting reset would be a 409, not a permission)."""
+    Command.objects.all().delete()
+    if name != "api-station-command":
+        return None
+    return command_queue(user=world["operator"], station=world["station_a"], kind="read_now").id
+
+
 def request_for(name: str, method: str, world) -> tuple[str, dict]:
     """The URL and body one call of this endpoint makes, aimed at plant A's things."""
     now = world["now"]
@@ -144,6 +160,10 @@ def request_for(name: str, method: str, world) -> tuple[str, dict]:
         "api-event-type-detail": "event-types/999",
         "api-subscription-list": "me/notification-settings",
         "api-subscription-detail": f"me/notification-settings/{world['subscription'].id}",
+        "api-collector-commands": "collectors/commands",
+        "api-collector-command-result": "collectors/commands/1/result",
+        "api-station-commands": "stations/A001/commands",
+        "api-station-command": f"stations/A001/commands/{fresh_command(name, world)}",
     }
     path = "/api/v1/" + paths[name]
     if name in ("api-power", "api-inverter-readings"):
@@ -155,6 +175,8 @@ def request_for(name: str, method: str, world) -> tuple[str, dict]:
         "api-event-type-detail": {"code": 999, "name_ko": "시험", "name_en": "Tested"},
         "api-subscription-list": {"by_email": True},
         "api-subscription-detail": {"by_sms": False},
+        "api-collector-command-result": {"ok": True, "message": "done"},
+        "api-station-commands": {"kind": "reset_inverter", "inverter": 1},
     }
     return path, bodies.get(name, {})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import MySQLdb
@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import translation
 
 from accounts.models import Customer, User
+from events.models import EventLog, EventType, SmsLog
 from field.legacy_import import (
     LegacyImportError,
     legacy_connect,
@@ -22,7 +23,14 @@ from field.legacy_import import (
     readings_store,
 )
 from field.models import ImportMark
-from generation.models import CombinerReading, InverterReading, SensorReading
+from generation.models import (
+    CombinerReading,
+    DailyGeneration,
+    DirtyHour,
+    HourlyGeneration,
+    InverterReading,
+    SensorReading,
+)
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Region, Sensor
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -144,6 +152,39 @@ def fill(db) -> None:
             "INSERT INTO temperature (mcno, sname, stype, value, dateAt) "
             "VALUES ('P001', 'module-1', 'module', 38.5, '2026-11-20 12:00:00')"
         )
+        fill_generation_and_events(c)
+
+
+def fill_generation_and_events(c) -> None:
+    c.executemany(
+        "INSERT INTO daygeneration (mcno, invno, daykw, dateAt) VALUES (%s, %s, %s, %s)",
+        [("P001", 1, 250.5, "2026-11-19"), ("P001", 2, 260.0, "2026-11-19"),
+         ("P009", 1, 1.0, "2026-11-19")],  # fmt: skip
+    )
+    c.executemany(
+        "INSERT INTO daytotalgeneration (mcno, invno, totkw, dateAt) VALUES (%s, %s, %s, %s)",
+        [("P001", 1, 996.0, "2026-11-19"), ("P001", 1, 745.5, "2026-11-18")],
+    )
+    c.execute(
+        "INSERT INTO timegeneration (mcno, invno, timekw, dateAt) "
+        "VALUES ('P001', 1, 40.5, '2026-11-19 12:00:00')"
+    )
+    c.executemany(
+        "INSERT INTO smslog (mcno, phone, msg, result, sendAt) VALUES (%s, %s, %s, %s, %s)",
+        [("P001", "010-1234-5678", "[해남 1호기] 리셋 완료", "success", "2026-11-20 12:10:00"),
+         (None, "02-123-4567", "test", "fail", "2026-11-20 12:11:00")],  # fmt: skip
+    )
+    c.executemany(
+        "INSERT INTO events (code, ename, notifyType) VALUES (%s, %s, %s)",
+        [(202, "통신이상", "sms"), (150, "정기점검", "mail")],
+    )
+    c.executemany(
+        "INSERT INTO eventlog (mcno, invno, code, userChecked, dateAt, clearAt) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        [("P001", 1, 202, 1, "2026-11-20 12:00:00", "2026-11-20 12:30:00"),
+         ("P001", None, 101, 0, "2026-11-20 07:00:00", None),
+         ("P001", 1, 999, 0, "2026-11-20 08:00:00", None)],  # fmt: skip
+    )
 
 
 def test_first_import_brings_over_the_registry(legacy):
@@ -201,8 +242,6 @@ def test_first_import_brings_over_the_logs_in_utc(legacy):
     sensor = Sensor.objects.get(station__code="P001", name="module-1")
     assert sensor.kind == Sensor.Kind.MODULE_TEMP
     assert SensorReading.objects.get(sensor_id=sensor.id).value == 38.5
-    assert result["daygeneration"].status == "waiting"
-    assert result["eventlog"].status == "waiting"
 
 
 def test_importing_again_changes_nothing(legacy):
@@ -294,7 +333,8 @@ def test_command_prints_a_summary_with_the_reasons(legacy, settings, capsys):
     assert lines["inverterlog"][:5] == ["6", "4", "0", "0", "2"]
     assert "inverterlog: skipped 1, unknown inverter (e.g. idx=6)" in out
     assert "powerstation: skipped 1, invalid region" in out
-    assert "daygeneration" in out and "not imported yet" in out
+    assert "daygeneration: skipped 1, unknown inverter (e.g. mcno=P009 invno=1" in out
+    assert "daytotalgeneration: skipped 1, no daily generation for that day" in out
 
 
 def test_command_refuses_an_unknown_table(legacy, settings):
@@ -342,9 +382,14 @@ def test_job_imports_and_says_how_much(legacy, settings):
     first = legacy_import_job()
     second = legacy_import_job()
 
-    assert first == ("legacy import: 22 rows read from 8 tables, 18 inserted, 0 updated, 4 skipped")
-    # The registry is re-read within the overlap; the log only after its mark.
-    assert second == "legacy import: 14 rows read from 8 tables, 0 inserted, 0 updated, 2 skipped"
+    assert first == (
+        "legacy import: 35 rows read from 14 tables, 26 inserted, 2 updated, 7 skipped"
+    )
+    # The registry and the day/hour figures are re-read within their overlap; logs only after
+    # their mark.
+    assert second == (
+        "legacy import: 20 rows read from 14 tables, 0 inserted, 0 updated, 4 skipped"
+    )
     assert InverterReading.objects.count() == 4
 
 
@@ -353,3 +398,86 @@ def test_a_second_run_while_one_is_going_is_refused(legacy):
     with pytest.raises(LegacyImportError, match="still running"):
         legacy.run(tables=["customer"])
     assert not Customer.objects.exists()
+
+
+def test_generation_figures_go_to_the_rollup_tables(legacy):
+    result = legacy.run()
+
+    inverter = Inverter.objects.get(station__code="P001", number=1)
+    day = DailyGeneration.objects.get(inverter_id=inverter.id, date=date(2026, 11, 19))
+    assert (day.kwh, day.total_kwh_end, day.readings, day.zero_filled) == (250.5, 996.0, 0, False)
+    assert result["daygeneration"].inserted == 2
+    assert result["daygeneration"].skipped == {"unknown inverter": 1}
+    assert result["daytotalgeneration"].updated == 1
+    assert result["daytotalgeneration"].skipped == {
+        "no daily generation for that day (import it first)": 1
+    }
+    hour = HourlyGeneration.objects.get(inverter_id=inverter.id)
+    assert hour.hour_start == datetime(2026, 11, 19, 3, 0, tzinfo=UTC)  # 12:00 in Seoul
+    assert (hour.local_date, hour.local_hour, hour.kwh) == (date(2026, 11, 19), 12, 40.5)
+
+    again = legacy.run()
+    assert (again["daygeneration"].inserted, again["daygeneration"].unchanged) == (0, 2)
+    assert DailyGeneration.objects.count() == 2
+
+
+def test_a_day_computed_from_our_readings_is_kept(legacy):
+    legacy.run()
+    inverter = Inverter.objects.get(station__code="P001", number=1)
+    DailyGeneration.objects.filter(inverter_id=inverter.id).update(kwh=251.0, readings=288)
+    legacy.sql("UPDATE daygeneration SET daykw = 300 WHERE invno = 1")
+
+    result = legacy.run(tables=["daygeneration"], since=datetime(2026, 11, 1, tzinfo=UTC))
+
+    assert DailyGeneration.objects.get(inverter_id=inverter.id).kwh == 251.0
+    assert result["daygeneration"].notes == {"kept: computed from our own readings": 1}
+
+
+def test_imported_readings_mark_their_hours_for_the_rollups(legacy):
+    legacy.run()
+    inverter = Inverter.objects.get(station__code="P001", number=1)
+    assert DirtyHour.objects.filter(
+        inverter_id=inverter.id, hour_start=datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    ).exists()
+
+
+def test_sms_log_event_types_and_event_log(legacy):
+    result = legacy.run()
+
+    sms = {s.recipient: s for s in SmsLog.objects.all()}
+    assert sms["+821012345678"].text == "[해남 1호기] 리셋 완료"
+    assert sms["+821012345678"].succeeded and sms["+821012345678"].station.code == "P001"
+    assert sms["02-123-4567"].succeeded is False and sms["02-123-4567"].station is None
+    comm = EventType.objects.get(code=202)
+    assert (comm.name_en, comm.by_email, comm.by_sms) == ("Communication error", False, True)
+    assert EventType.objects.get(code=150).name_ko == "정기점검"
+    entries = EventLog.objects.filter(details__legacy__isnull=False).order_by("at")
+    assert [(e.event_type_id, e.kind) for e in entries] == [
+        (101, "info"), (202, "raised"), (202, "cleared"),
+    ]  # fmt: skip
+    assert entries[1].details["acknowledged"] is True
+    assert entries[1].inverter.number == 1
+    assert result["eventlog"].skipped == {
+        "unknown event code (import the event types first)": 1
+    }
+
+    again = legacy.run(since=datetime(2026, 11, 1, tzinfo=UTC))
+    assert EventLog.objects.filter(details__legacy__isnull=False).count() == 3
+    assert SmsLog.objects.count() == 2
+    assert again["smslog"].unchanged == 2 and again["eventlog"].unchanged == 2
+
+
+@pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
+def test_outside_a_transaction_logs_are_written_while_the_next_chunk_is_read(legacy):
+    """The job and the command run outside any transaction: there a second thread writes."""
+    first = legacy.run()
+    again = legacy.run(tables=["inverterlog"], since=datetime(2026, 11, 1, tzinfo=UTC))
+
+    assert (first["inverterlog"].read, first["inverterlog"].inserted) == (6, 4)
+    assert first["inverterlog"].skipped == {
+        "unknown inverter": 1, "same device and time twice in the old table": 1,
+    }  # fmt: skip
+    assert InverterReading.objects.count() == 4
+    assert ImportMark.objects.get(table="inverterlog").value == {"type": "value", "value": 6}
+    assert (again["inverterlog"].unchanged, again["inverterlog"].inserted) == (4, 0)
+    assert DirtyHour.objects.exists()

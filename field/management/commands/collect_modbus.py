@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from field.modbus_agent import CycleReport, ModbusAgent
 from field.modbus_collector import ConfigError, ModbusPoller, collector_config_load
 
 
@@ -15,7 +18,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--config", required=True, metavar="FILE", help=_("TOML or JSON file"))
-        parser.add_argument("--once", action="store_true", help=_("poll every device once"))
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help=_("one cycle (poll, send, carry out commands), then exit"),
+        )
         parser.add_argument(
             "--print",
             action="store_true",
@@ -32,13 +39,9 @@ class Command(BaseCommand):
             collector = collector_config_load(config)
         except ConfigError as exc:
             raise CommandError(str(exc)) from exc
-        if not (once and print):
-            raise CommandError(
-                _(
-                    "Sending to the server is not available in this version yet; "
-                    "use --once --print to poll every device once and see what would be sent."
-                )
-            )
+        if not print:
+            self._agent(collector, config_path=config, once=once)
+            return
         poller = ModbusPoller(collector)
         try:
             result = poller.poll()
@@ -65,3 +68,38 @@ class Command(BaseCommand):
                 f"{state.config.label}: {found.maker} {found.model} serial {found.serial} "
                 f"(SunSpec at {found.base}; models {models})"
             )
+
+    def _agent(self, collector, *, config_path: str, once: bool) -> None:
+        agent = ModbusAgent(collector, config_path=config_path)
+        try:
+            if once:
+                report = agent.cycle()
+                self._report(report)
+                if report.pending:
+                    raise CommandError(
+                        _("%(count)s items could not be sent to %(url)s (see the log above).")
+                        % {"count": report.pending, "url": collector.server_url}
+                    )
+                return
+            stop = threading.Event()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stop.set())
+            self.stderr.write(
+                _("Polling %(count)s device(s) every %(interval)s s, sending to %(url)s.")
+                % {
+                    "count": len(collector.devices),
+                    "interval": collector.interval_seconds,
+                    "url": collector.server_url,
+                }
+            )
+            agent.run(stop=stop, on_cycle=self._report)
+        finally:
+            agent.close()
+
+    def _report(self, report: CycleReport) -> None:
+        for failure in report.failures:
+            self.stderr.write(failure)
+        for command_id, succeeded, message in report.commands:
+            outcome = _("done") if succeeded else _("failed")
+            self.stderr.write(f"command {command_id} {outcome}: {message}")
+        self.stdout.write(report.summary)

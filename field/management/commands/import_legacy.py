@@ -128,21 +128,17 @@ def summary_text(summaries: list[TableSummary], *, dry_run: bool) -> str:
                 f"{s.table:<20} {s.read:>10} {s.inserted:>10} {s.updated:>10} "
                 f"{s.unchanged:>10} {sum(s.skipped.values()):>10}"
             )
-        elif s.status == "missing":
-            lines.append(f"{s.table:<20} " + _("not in the old database; nothing to import"))
         else:
-            lines.append(
-                f"{s.table:<20} "
-                + _("not imported yet: its model (%(target)s) comes with a later release")
-                % {"target": s.target}
-            )
+            lines.append(f"{s.table:<20} " + _("not in the old database; nothing to import"))
     for s in summaries:
         for reason, count in s.skipped.most_common():
             examples = "; ".join(s.examples.get(reason, []))
-            lines.append(
-                _("%(table)s: skipped %(count)s, %(reason)s (e.g. %(examples)s)")
-                % {"table": s.table, "count": count, "reason": reason, "examples": examples}
-            )
+            values = {"table": s.table, "count": count, "reason": reason, "examples": examples}
+            if examples:
+                line = _("%(table)s: skipped %(count)s, %(reason)s (e.g. %(examples)s)") % values
+            else:
+                line = _("%(table)s: skipped %(count)s, %(reason)s") % values
+            lines.append(line)
         for note, count in s.notes.most_common():
             lines.append(f"{s.table}: {note}: {count}")
     return "\n".join(lines)
