@@ -5,21 +5,25 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from events.selectors import alarms_for, station_event_log
 from generation import plant_time, store
 from generation import selectors as generation_selectors
 from generation.models import StationDailyGeneration
 from monitoring import charts
-from monitoring.models import Region
+from monitoring.commands import CommandRefused, command_cancel, command_queue, station_commands
+from monitoring.models import Command, Region
 from monitoring.overview import (
     COUNTED_STATES,
     StationState,
@@ -138,6 +142,8 @@ def plant(request, code: str):
         "boxes": charts.combiner_strings(boxes=detail["boxes"], now=now),
         "open_alarms": alarms_for(user=request.user, stations=[station], is_open=True)[:50],
         "recent_events": station_event_log(user=request.user, station=station)[:20],
+        "commands": station_commands(station, limit=20),
+        "command_form": CommandForm() if request.user.sees_all_stations else None,
         "chart_data": {
             "curve": charts.curve_series(curve, irradiance, tz=station.tz),
             "hourly": charts.hourly_series(hourly),
@@ -186,3 +192,53 @@ def search(request):
         "monitoring/search.html"
     )  # fmt: skip
     return render(request, template, {"q": text, "found": found})
+
+
+# --- remote commands on the plant page --------------------------------------------------------
+class CommandForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Command"), choices=Command.Kind.choices)
+    inverter = forms.IntegerField(label=_("Inverter"), required=False, min_value=1)
+    percent = forms.FloatField(
+        label=_("Power limit (%)"), required=False, min_value=0, max_value=100
+    )
+
+    def params(self) -> dict:
+        percent = self.cleaned_data.get("percent")
+        is_limit = self.cleaned_data["kind"] == Command.Kind.SET_POWER_LIMIT
+        return {"percent": percent} if is_limit and percent is not None else {}
+
+
+@login_required
+@require_POST
+def plant_command_queue(request, code: str):
+    station = visible_station_or_404(request.user, code)
+    form = CommandForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for field in form.errors.values() for e in field)
+        messages.error(request, errors)
+    else:
+        try:
+            command_queue(
+                user=request.user,
+                station=station,
+                kind=form.cleaned_data["kind"],
+                inverter_number=form.cleaned_data["inverter"],
+                params=form.params(),
+            )
+            messages.success(request, _("The command is queued for the plant's collector."))
+        except CommandRefused as error:
+            messages.error(request, error.message)
+    return redirect(reverse("plant", args=[station.code]) + "#commands")
+
+
+@login_required
+@require_POST
+def plant_command_cancel(request, code: str, command_id: int):
+    station = visible_station_or_404(request.user, code)
+    command = get_object_or_404(Command, pk=command_id, station=station)
+    try:
+        command_cancel(user=request.user, command=command)
+        messages.success(request, _("The command is cancelled."))
+    except CommandRefused as error:
+        messages.error(request, error.message)
+    return redirect(reverse("plant", args=[station.code]) + "#commands")
