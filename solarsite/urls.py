@@ -12,6 +12,9 @@ admin.site.site_title = _("solarsite administration")
 
 api_v1 = [
     path("", include("monitoring.api_urls")),
+    # --- economics (issue 9) ---
+    path("", include("economics.api_urls")),
+    # --- end economics ---
 ]
 
 urlpatterns = [
@@ -25,5 +28,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("accounts.urls")),
     path("generation/", include("generation.urls")),
+    path("economics/", include("economics.urls")),  # economics (issue 9)
     path("", include("monitoring.urls")),
 ]
