@@ -1,8 +1,8 @@
 """Which price applies to a day, read once for a whole period.
 
 A day's SMP is that day's average if there is one, else its month's average; with neither,
-the price whose period ended last before the day stands in, and the result says so (`stale`). A day's
-REC price is its week's; else, likewise, the latest week before it.
+the price whose period ended last before the day stands in, and the result says so
+(`stale`). A day's REC price is its week's; else, likewise, the latest week before it.
 """
 
 from __future__ import annotations
