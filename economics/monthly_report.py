@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
 
 from economics.selectors import Revenue, month_bounds, station_revenue
 from events.models import Alarm
@@ -80,6 +80,10 @@ class MonthFigures:
         return round(sum(medians), 2) if medians else None
 
     @property
+    def median_days(self) -> int:
+        return sum(1 for d in self.days if d.regional_median is not None)
+
+    @property
     def availability(self) -> float | None:
         shares = [d.availability for d in self.days if d.availability is not None]
         return sum(shares) / len(shares) if shares else None
@@ -113,8 +117,8 @@ def month_figures(*, station: PowerStation, year: int, month: int) -> MonthFigur
 
 
 def monthly_report_pdf(*, station: PowerStation, year: int, month: int, language: str) -> bytes:
-    figures = month_figures(station=station, year=year, month=month)
-    with translation.override(language):
+    with translation.override(language):  # the price notes are written in it too
+        figures = month_figures(station=station, year=year, month=month)
         return _Report(figures, language).render()
 
 
@@ -132,7 +136,13 @@ class _Report:
         self.language = language
         self.pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         self.pdf.set_auto_page_break(auto=True, margin=15)
-        self.pdf.add_font("report", fname=str(report_font()))
+        font = report_font()
+        self.pdf.add_font("report", fname=str(font))
+        bold = font.with_name(f"{font.stem}Bold{font.suffix}")
+        if bold.is_file():
+            self.pdf.add_font("report", style="B", fname=str(bold))
+        # Table headings in bold where the bold face exists, else in the regular one.
+        self.headings = FontFace(emphasis="BOLD" if bold.is_file() else None, fill_color=235)
         self.pdf.set_title(self.title())
         self.pdf.set_creator("solarsite")
 
@@ -172,15 +182,24 @@ class _Report:
             (_("Generation"), f"{_number(f.revenue.kwh, 1)} kWh"),
             (_("Revenue"), _("%(won)s won") % {"won": _number(f.revenue.won)}),
             (_("Specific yield"), f"{_number(f.specific_yield, 2)} kWh/kWp"),
-            (_("Regional median"), f"{_number(f.regional_median, 2)} kWh/kWp"),
+            (_("Regional median"), self.median_summary()),
             (_("Availability"), _percent(f.availability)),
             (_("Alarms"), str(len(f.alarms))),
         ]
         self.pdf.set_font("report", size=10)
-        with self.pdf.table(col_widths=(50, 80), width=130, align="LEFT") as table:
+        with self.pdf.table(
+            col_widths=(50, 80), width=130, align="LEFT", first_row_as_headings=False
+        ) as table:
             for label, value in rows:
                 table.row([label, value])
         self.pdf.ln(4)
+
+    def median_summary(self) -> str:
+        f = self.f
+        line = f"{_number(f.regional_median, 2)} kWh/kWp"
+        if f.regional_median is not None and f.median_days < len(f.days):
+            line += " " + _("(%(days)s days with a regional figure)") % {"days": f.median_days}
+        return line
 
     def daily_table(self) -> None:
         self.text(12, _("Generation by day"), 8)
@@ -188,7 +207,10 @@ class _Report:
         header = [_("Date"), "kWh", "kWh/kWp", _("Regional median"), _("Availability"),
                   _("Revenue (won)")]  # fmt: skip
         with self.pdf.table(
-            col_widths=(26, 26, 22, 30, 26, 36), text_align="RIGHT", line_height=5
+            col_widths=(26, 26, 22, 30, 26, 36),
+            text_align="RIGHT",
+            line_height=5,
+            headings_style=self.headings,
         ) as table:
             table.row(header)
             for day in self.f.days:
@@ -210,7 +232,9 @@ class _Report:
             return
         tz = self.f.station.tz
         self.pdf.set_font("report", size=8)
-        with self.pdf.table(col_widths=(30, 30, 60, 30), line_height=5) as table:
+        with self.pdf.table(
+            col_widths=(30, 30, 60, 30), line_height=5, headings_style=self.headings
+        ) as table:
             table.row([_("Raised"), _("Cleared"), _("Event"), _("Device")])
             for alarm in self.f.alarms:
                 table.row([

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from economics.models import Contract, InstallationType, PlantEconomics
+from economics.models import Contract, InstallationType, Market, PlantEconomics
 from economics.prices import Price, PriceBook, station_market
 from economics.rec_weights import rec_weight_default
 from monitoring.models import PowerStation
@@ -78,7 +78,7 @@ class PriceNotes:
 
 
 def _market_label(market: str) -> str:
-    return f" ({market})" if market else ""
+    return f" ({Market(market).label})" if market else ""
 
 
 class Terms:

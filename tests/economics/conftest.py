@@ -6,12 +6,19 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from economics.models import RecPrice, SmpPrice
 from generation.models import GenerationStatistics, StationDailyGeneration
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (msgids); the Korean report asks for "ko" itself."""
+    with translation.override("en"):
+        yield
 
 
 def put_days(station, days: dict[date, float], **fields) -> None:
@@ -78,3 +85,6 @@ MAY_KWH = {
     date(2026, 5, 4): 300.0,
     date(2026, 5, 12): 250.0,
 }
+
+
+from tests.events.conftest import smtp  # noqa: E402, F401  (aiosmtpd on a free port)

@@ -91,7 +91,7 @@ def test_a_day_after_the_last_price_uses_the_latest_and_says_so(fleet, may_price
     # SMP: May's average (110) stands in; REC: the week of 4 May (72,000)
     assert revenue.won == Decimal("110") * 100 + Decimal("0.1") * 72000 * Decimal("1.2")
     assert len(revenue.notes) == 2
-    assert any("SMP" in n and "mainland" in n and "2026-05-01" in n for n in revenue.notes)
+    assert any("SMP" in n and "Mainland" in n and "2026-05-01" in n for n in revenue.notes)
 
 
 def test_with_no_price_at_all_the_day_is_left_out_and_said(fleet):
