@@ -24,9 +24,8 @@ def owner(client, fleet, may_prices):
 
 
 def test_daily_csv_has_the_revenue_of_each_day(owner):
-    response = owner.get(
-        "/generation/export/daily.csv", {"station": "A001", "from": "2026-05-01", "to": "2026-05-31"}
-    )
+    query = {"station": "A001", "from": "2026-05-01", "to": "2026-05-31"}
+    response = owner.get("/generation/export/daily.csv", query)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][-1] == "수익(원)"  # the owner reads Korean
     assert [(r[0], r[-1]) for r in rows[1:]] == [

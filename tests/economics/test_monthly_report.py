@@ -70,12 +70,16 @@ def test_the_owner_downloads_a_past_month_of_their_plant(client, may_month, flee
     assert "271,047" in pdf_text(response.content)
 
 
+def report_status(client, year: int, month: int) -> int:
+    return client.get(reverse("economics:monthly-report", args=["A001", year, month])).status_code
+
+
 def test_others_plants_and_future_months_are_not_found(client, may_month, fleet):
     client.login(username="owner_b", password=PASSWORD)
-    assert client.get(reverse("economics:monthly-report", args=["A001", 2026, 5])).status_code == 404
+    assert report_status(client, 2026, 5) == 404
     client.login(username="owner_a", password=PASSWORD)
-    assert client.get(reverse("economics:monthly-report", args=["A001", 2100, 1])).status_code == 404
-    assert client.get(reverse("economics:monthly-report", args=["A001", 2026, 13])).status_code == 404
+    assert report_status(client, 2100, 1) == 404
+    assert report_status(client, 2026, 13) == 404
 
 
 def test_anonymous_users_are_sent_to_log_in(client, may_month):
