@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from economics.monthly_report import monthly_report_pdf
+from economics.selectors import month_bounds
 from events.models import Channel, Notification
 from events.notify import outbox_enqueue
+from generation.models import StationDailyGeneration
 from monitoring.models import PowerStation
 
 
@@ -30,12 +32,18 @@ def report_filename(station: PowerStation, year: int, month: int) -> str:
 
 
 def monthly_reports_enqueue(*, year: int, month: int, now: datetime | None = None) -> int:
-    """Queue the month's report for every owner with an e-mail address; returns how many are
-    new. A PDF is made once per plant and language."""
+    """Queue the month's report of every plant with generation data in it for each of its
+    owners with an e-mail address; returns how many are new. A PDF is made once per plant and
+    language."""
     now = now or timezone.now()
-    stations = PowerStation.objects.exclude(status__in=PowerStation.UNWATCHED).exclude(
-        customer=None
+    start, end = month_bounds(year, month)
+    with_data = set(
+        StationDailyGeneration.objects.filter(date__gte=start, date__lte=end)
+        .values_list("station_id", flat=True)
+        .distinct()
     )
+    # A plant with no generation data in the month (not yet built, long dead) gets no report.
+    stations = PowerStation.objects.filter(id__in=with_data).exclude(customer=None)
     owners: dict[int, list[User]] = {}
     for user in User.objects.filter(
         is_active=True, role=User.Role.OWNER, customer__isnull=False

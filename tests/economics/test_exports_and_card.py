@@ -48,4 +48,4 @@ def test_the_revenue_card_shows_today_and_the_month(fleet, may_prices):
         Context({"station": fleet["station_a"], "today": date(2026, 5, 12)})
     )
     assert "49,100 won" in html and "271,047 won" in html
-    assert "/economics/report/A001/2026-4.pdf" in html
+    assert "/economics/report/A001/2026-04.pdf" in html

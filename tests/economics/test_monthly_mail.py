@@ -13,7 +13,7 @@ from economics.monthly_mail import monthly_reports_enqueue, previous_month
 from events.models import Notification
 from events.notify import send_notifications
 from solarsite.schedules import job_named
-from tests.conftest import make_user
+from tests.conftest import make_station, make_user
 from tests.economics.conftest import MAY_KWH, put_days
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -30,6 +30,8 @@ def owners(fleet, may_prices):
     make_user("partner_a", User.Role.OWNER, customer=fleet["station_a"].customer,
               email="partner-a@example.com", language="en")  # fmt: skip
     make_user("no_mail_a", User.Role.OWNER, customer=fleet["station_a"].customer)
+    idle = make_station("A009", customer=fleet["station_a"].customer)  # no data in May
+    assert idle.customer_id == fleet["station_a"].customer_id
     return fleet
 
 
