@@ -68,3 +68,14 @@ def _seed_rows_after_flush(request):
         from django.apps import apps
 
         importlib.import_module("events.migrations.0002_event_types").seed(apps, None)
+
+
+@pytest.fixture
+def server(transactional_db):
+    """gunicorn serving the test databases on a free port (tests/live.py); for HTTP end to end."""
+    from tests.live import Server
+
+    server = Server()
+    server.start()
+    yield server
+    server.stop()

@@ -1,47 +1,56 @@
-"""End to end with the real clock and the job functions: the site reports a grid outage, the
-alarm is raised and the e-mail arrives; the grid returns and the clear e-mail arrives.
-
-The ingest (monitoring/ingest.py) and the simulator land with the telemetry branch; until then
-the site's reports are written to the latest-state tables exactly as the ingest contract says.
-"""
+"""End to end: the simulator injects a grid outage and sends it over HTTP to a real server; the
+detection job raises the alarm and the owner's e-mail arrives; the grid returns and the clear
+e-mail arrives."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from events import jobs
+from events.detection import detect_events
 from events.models import Alarm
-from tests.events.world import World
+from events.notify import send_notifications
+from monitoring.collector_client import CollectorClient
+from monitoring.simulation import (
+    PlantModel,
+    Simulator,
+    VirtualCollector,
+    fault_from_spec,
+    plant_specs,
+)
 
-pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
+pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
 
 
-def site_reports(world: World, *, outage: bool) -> None:
-    minute = (timezone.now() - world.start).total_seconds() / 60
-    world.grid(minute, outage=outage)
-    world.readings(minute, ac_kw=0 if outage else 40, grid_outage=outage)
-
-
-def test_grid_outage_and_return_reach_the_owner_by_e_mail(smtp):
+def test_a_simulated_grid_outage_reaches_the_owner_and_so_does_its_end(server, fleet, smtp):
     smtp.start()
-    world = World(start=timezone.now())
-    site_reports(world, outage=False)
-    jobs.detect_events()
-    assert jobs.send_notifications().startswith("0 sent")
+    owner = fleet["owner_a"]
+    owner.email = "owner-a@example.com"
+    owner.save()
+    start = (timezone.now() - timedelta(minutes=45)).replace(second=0, microsecond=0)
+    client = CollectorClient(
+        url=server.url, token=fleet["collector_a"].issue_token(), backoff_base=0
+    )
+    plants = [PlantModel(spec) for spec in plant_specs(["A001"], 0)]
+    outage = fault_from_spec(
+        {"kind": "grid_outage", "station": "A001", "start": "+10m", "duration": "15m"},
+        origin=start,
+    )
+    simulator = Simulator([VirtualCollector("collector-a", plants, client)], [outage])
 
-    site_reports(world, outage=True)
-    jobs.detect_events()
-    jobs.detect_events()
-    assert Alarm.objects.filter(event_type_id=201, cleared_at=None).count() == 1
-    assert jobs.send_notifications().startswith("3 sent")  # owner: e-mail, SMS; manager
-    [raised] = smtp.inbox.to("owner-p001@example.com")
-    assert raised["Subject"] == "[Plant P001] 계통 정전"
+    subjects = []
+    for step in range(9):  # every 5 minutes: outage from minute 10 to 25
+        moment = start + timedelta(minutes=5 * step)
+        simulator.step(moment)
+        assert simulator.send(moment, force=True)
+        detect_events(now=moment)
+        send_notifications(now=moment)
+        subjects = [m["Subject"] for m in smtp.inbox.to("owner-a@example.com")]
+        if step == 2:  # the outage is seen once: not yet an alarm (no flapping)
+            assert subjects == []
 
-    site_reports(world, outage=False)
-    jobs.detect_events()
-    jobs.detect_events()
-    assert jobs.send_notifications().startswith("3 sent")
-    subjects = [m["Subject"] for m in smtp.inbox.to("owner-p001@example.com")]
-    assert subjects == ["[Plant P001] 계통 정전", "[Plant P001] 계통 정전: 해제"]
-    assert Alarm.objects.get().cleared_at is not None
+    alarm = Alarm.objects.get(event_type_id=201, station=fleet["station_a"])
+    assert alarm.cleared_at is not None
+    assert subjects == ["[Plant A001] 계통 정전", "[Plant A001] 계통 정전: 해제"]
