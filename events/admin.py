@@ -135,6 +135,9 @@ class NotificationAdmin(admin.ModelAdmin):
     exclude = ["attachment"]
     actions = ["retry_now"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("attachment")  # a PDF per report message
+
     def has_add_permission(self, request) -> bool:
         return False
 
