@@ -94,6 +94,16 @@ def revenue_by(days: Iterable[DayRevenue], *, by: str) -> list[dict]:
     return [groups[key] for key in sorted(groups)]
 
 
+def stations_revenue_total(
+    *, stations: Iterable[PowerStation], start: date, end: date
+) -> tuple[dict[int, Decimal], list[str]]:
+    """Per plant, its won over [start, end] (a reports page's column); and the notes."""
+    stations = list(stations)
+    per_station, notes = stations_daily_revenue(stations=stations, start=start, end=end)
+    totals = {s.id: Revenue(days=per_station.get(s.id, [])).won for s in stations}
+    return totals, notes
+
+
 @dataclass(frozen=True)
 class TodayAndMonth:
     today_won: Decimal

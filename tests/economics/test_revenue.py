@@ -15,6 +15,7 @@ from economics.selectors import (
     revenue_by,
     station_revenue,
     stations_revenue_today_and_month,
+    stations_revenue_total,
 )
 from monitoring.models import Region
 from tests.conftest import make_station
@@ -146,3 +147,15 @@ def test_overlapping_contracts_are_refused(fleet):
     no_price = Contract(station=fleet["station_b"], kind="fixed", starts_on=date(2026, 6, 1))
     with pytest.raises(ValidationError, match="needs its price"):
         no_price.full_clean()
+
+
+def test_totals_per_plant_for_a_reports_page(fleet, may_prices):
+    put_days(fleet["station_a"], MAY_KWH)
+    put_days(fleet["station_b"], {date(2026, 5, 1): 100.0})  # 12,000 + 0.1 x 70,000 x 1.2
+    totals, notes = stations_revenue_total(
+        stations=[fleet["station_a"], fleet["station_b"]], start=MAY[0], end=MAY[1]
+    )
+    assert totals == {
+        fleet["station_a"].id: Decimal("271047.00"),
+        fleet["station_b"].id: Decimal("20400.00"),
+    }
