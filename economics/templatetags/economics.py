@@ -30,5 +30,14 @@ def revenue_card(stations, today=None) -> dict:
         "month_won": sum((f.month_won for f in figures.values()), Decimal(0)),
         "notes": notes,
         "station": stations[0] if len(stations) == 1 else None,
-        "last_month": today.replace(day=1) - timedelta(days=1),
+        "report_months": past_months(today, count=12),
     }
+
+
+def past_months(today, *, count: int) -> list:
+    """The 1st of each of the `count` months before today's, newest first."""
+    months, first = [], today.replace(day=1)
+    for _ in range(count):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(first)
+    return months

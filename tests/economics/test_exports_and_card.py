@@ -48,4 +48,5 @@ def test_the_revenue_card_shows_today_and_the_month(fleet, may_prices):
         Context({"station": fleet["station_a"], "today": date(2026, 5, 12)})
     )
     assert "49,100 won" in html and "271,047 won" in html
-    assert "/economics/report/A001/2026-04.pdf" in html
+    assert "/economics/report/A001/2026-04.pdf" in html  # last month's report, first
+    assert "/economics/report/A001/2025-05.pdf" in html  # and eleven before it
