@@ -30,5 +30,5 @@ bench: setup
 messages: setup
 	$(PY) manage.py makemessages -l ko --no-obsolete --ignore=.venv --ignore=var \
 	  --ignore=node_modules --ignore=tests --ignore=bench --ignore=scripts \
-	  --ignore=generation --ignore=events
+	  --ignore=./generation --ignore=./events
 	$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules

@@ -6,8 +6,9 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import Customer, LoginHistory, User
+from accounts.models import ApiToken, Customer, LoginHistory, User
 from accounts.sessions import login_end
+from accounts.tokens import api_tokens_revoke
 
 
 @admin.register(Customer)
@@ -111,5 +112,37 @@ class LoginHistoryAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext("Ended %(count)d login.", "Ended %(count)d logins.", ended) % {"count": ended},
+            messages.SUCCESS if ended else messages.WARNING,
+        )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by logging in through the API; here they are only seen and revoked."""
+
+    list_display = ["user", "device", "prefix", "created_at", "last_used", "live"]
+    list_select_related = ["user", "login"]
+    search_fields = ["user__username", "device", "prefix"]
+    readonly_fields = ["user", "device", "prefix", "login", "created_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("last used"))
+    def last_used(self, token: ApiToken):
+        return token.login.last_seen_at
+
+    @admin.display(description=_("live"), boolean=True)
+    def live(self, token: ApiToken) -> bool:
+        return token.login.is_active
+
+    @admin.action(description=_("Revoke these tokens"), permissions=["change"])
+    def revoke(self, request, queryset) -> None:
+        ended = api_tokens_revoke(tokens=queryset)
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", ended)
+            % {"count": ended},
             messages.SUCCESS if ended else messages.WARNING,
         )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -166,3 +168,42 @@ class LoginHistory(models.Model):
     @property
     def is_active(self) -> bool:
         return self.succeeded and self.ended_at is None
+
+
+class ApiToken(models.Model):
+    """A mobile or integration client's token: one per user and device, stored hashed.
+
+    It lives as long as its login (LoginHistory row): idle past LOGIN_IDLE_MINUTES, logged out,
+    replaced or ended by an administrator, the token stops working with it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    device = models.CharField(_("device"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("token starts with"), max_length=8, editable=False)
+    login = models.OneToOneField(
+        LoginHistory,
+        verbose_name=_("login"),
+        on_delete=models.CASCADE,
+        related_name="api_token",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device"], name="api_token_one_per_device")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.device} {self.prefix}…"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -166,6 +166,80 @@ def run_time(*, stations: Iterable[PowerStation], start: date, end: date) -> dic
 
 
 @dataclass(frozen=True)
+class StationNow:
+    """One plant's figures at a moment: what its inverters deliver now and made today."""
+
+    current_kw: float
+    today_kwh: float
+    lifetime_kwh: float
+    reporting: int  # active inverters heard from within the plant's communication-loss minutes
+    last_ts: datetime | None
+
+
+def station_now(
+    *, stations: Iterable[PowerStation], now: datetime | None = None
+) -> dict[int, StationNow]:
+    """Per station id: current kW, today's kWh, lifetime kWh, inverters reporting, last data.
+
+    Today is each inverter's own day counter where it reported one today, else its running
+    daily row. Current kW counts only inverters heard from within their plant's
+    communication-loss minutes. Two queries per distinct plant time zone, whatever the count.
+    """
+    now = now or timezone.now()
+    stations = {s.id: s for s in stations}
+    today_rows: dict[int, tuple[int, float]] = {}
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for station in stations.values():
+        by_date[plant_time.local_date(now, station.tz)].append(station.id)
+    for today, ids in by_date.items():
+        for inverter_id, station_id, kwh in DailyGeneration.objects.filter(
+            station_id__in=ids, date=today
+        ).values_list("inverter_id", "station_id", "kwh"):
+            today_rows[inverter_id] = (station_id, kwh)
+    figures = {sid: {"kw": 0.0, "life": 0.0, "reporting": 0, "last": None} for sid in stations}
+    # Tuples, not model instances: the overview asks this for 1,000 plants at a time.
+    for (
+        inverter_id,
+        station_id,
+        last_ts,
+        ac_kw,
+        day_kwh,
+        total_kwh,
+    ) in InverterStatus.objects.filter(
+        station_id__in=stations.keys(), inverter__is_active=True
+    ).values_list("inverter_id", "station_id", "last_ts", "ac_kw", "day_kwh", "total_kwh"):
+        station = stations[station_id]
+        row = figures[station_id]
+        if last_ts and (row["last"] is None or last_ts > row["last"]):
+            row["last"] = last_ts
+        if last_ts and now - last_ts <= timedelta(minutes=station.comm_loss_minutes):
+            row["reporting"] += 1
+            row["kw"] += ac_kw or 0.0
+        if total_kwh is not None:
+            row["life"] += total_kwh
+        reported_today = (
+            last_ts
+            and day_kwh is not None
+            and plant_time.local_date(last_ts, station.tz) == plant_time.local_date(now, station.tz)
+        )
+        if reported_today:
+            today_rows[inverter_id] = (station_id, day_kwh)
+    today: dict[int, float] = defaultdict(float)
+    for station_id, kwh in today_rows.values():
+        today[station_id] += kwh
+    return {
+        sid: StationNow(
+            current_kw=round(row["kw"], 3),
+            today_kwh=round(today[sid], 3),
+            lifetime_kwh=round(row["life"], 3),
+            reporting=row["reporting"],
+            last_ts=row["last"],
+        )
+        for sid, row in figures.items()
+    }
+
+
+@dataclass(frozen=True)
 class Summary:
     current_kw: float
     today_kwh: float
@@ -177,50 +251,26 @@ class Summary:
 def summary(*, stations: Iterable[PowerStation], now: datetime | None = None) -> Summary:
     """Current kW, today, this month, this year and lifetime over the stations given.
 
-    Today is each inverter's own day counter where it reported one today, else its running
-    daily row; month and year add the daily rows of the earlier days. Current kW counts only
-    inverters heard from within their plant's communication-loss minutes.
+    Today and now come from `station_now`; month and year add the daily rows of the earlier
+    days of each plant's month and year.
     """
     now = now or timezone.now()
     stations = list(stations)
-    current = today_total = lifetime = month = year = 0.0
-    today_rows = {}
+    month = year = 0.0
     by_date: dict[date, list[int]] = defaultdict(list)
     for station in stations:
         by_date[plant_time.local_date(now, station.tz)].append(station.id)
     for today, ids in by_date.items():
-        today_rows.update(
-            DailyGeneration.objects.filter(station_id__in=ids, date=today).values_list(
-                "inverter_id", "kwh"
-            )
-        )
         earlier = DailyGeneration.objects.filter(station_id__in=ids, date__lt=today)
         month += earlier.filter(date__gte=today.replace(day=1)).aggregate(s=Sum("kwh"))["s"] or 0
         year += (
             earlier.filter(date__gte=today.replace(month=1, day=1)).aggregate(s=Sum("kwh"))["s"]
             or 0
         )
-    zones = {s.id: s for s in stations}
-    for status in InverterStatus.objects.filter(
-        station_id__in=zones.keys(), inverter__is_active=True
-    ):
-        station = zones[status.station_id]
-        fresh = status.last_ts and now - status.last_ts <= timedelta(
-            minutes=station.comm_loss_minutes
-        )
-        if fresh and status.ac_kw:
-            current += status.ac_kw
-        if status.total_kwh is not None:
-            lifetime += status.total_kwh
-        reported_today = (
-            status.last_ts
-            and status.day_kwh is not None
-            and plant_time.local_date(status.last_ts, station.tz)
-            == plant_time.local_date(now, station.tz)
-        )
-        if reported_today:
-            today_rows[status.inverter_id] = status.day_kwh
-    today_total = sum(today_rows.values())
+    per_station = station_now(stations=stations, now=now).values()
+    current = sum(s.current_kw for s in per_station)
+    today_total = sum(s.today_kwh for s in per_station)
+    lifetime = sum(s.lifetime_kwh for s in per_station)
     return Summary(
         current_kw=round(current, 3),
         today_kwh=round(today_total, 3),
@@ -277,4 +327,42 @@ def inverter_numbers(stations: Iterable[PowerStation]) -> dict[int, str]:
     return {
         inv.id: str(inv)
         for inv in Inverter.objects.filter(station__in=list(stations)).select_related("station")
+    }
+
+
+# --- Power over a period (api) --------------------------------------------------------------
+
+
+def _figures(values: list[float]) -> dict:
+    if not values:
+        return {"average": None, "sum": None, "median": None, "count": 0}
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return {
+        "average": round(sum(values) / len(values), 3),
+        "sum": round(sum(values), 3),
+        "median": round(median, 3),
+        "count": len(values),
+    }
+
+
+def power_figures(*, station: PowerStation, start: datetime, end: datetime) -> dict:
+    """Per inverter number, the DC and AC kW readings in [start, end): average, sum, median.
+
+    {number: {"ac_kw": {...}, "dc_kw": {...}}}, every active inverter present."""
+    numbers = dict(station.inverters.values_list("id", "number"))
+    values: dict[int, dict[str, list[float]]] = {
+        number: {"ac_kw": [], "dc_kw": []} for number in sorted(numbers.values())
+    }
+    for reading in store.station_inverter_readings(station_id=station.id, start=start, end=end):
+        number = numbers.get(reading.inverter_id)
+        if number is None:
+            continue
+        for name in ("ac_kw", "dc_kw"):
+            if getattr(reading, name) is not None:
+                values[number][name].append(getattr(reading, name))
+    return {
+        number: {name: _figures(series) for name, series in kinds.items()}
+        for number, kinds in values.items()
     }

@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from generation import exports
+from generation import exports, reporting
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 
 CONTENT_TYPES = {
@@ -73,3 +74,34 @@ def export(request, kind: str, fmt: str):
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+# --- Reports page (issue 6) ---------------------------------------------------------------------
+
+
+def _report_period(request) -> tuple[int, int]:
+    today = timezone.localdate()
+    year, month = request.GET.get("year", ""), request.GET.get("month", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= today.year + 1 else today.year
+    month = int(month) if month.isdigit() and 1 <= int(month) <= 12 else today.month
+    return year, month
+
+
+@login_required
+def reports(request):
+    """Monthly and yearly generation per plant (and per inverter for one plant), the fleet's
+    statistics by region and the under-performing plants of the month. Reads rollups only."""
+    year, month = _report_period(request)
+    code = request.GET.get("station", "")
+    station = visible_station_or_404(request.user, code) if code else None
+    stations = [station] if station else list(stations_visible_to(request.user))
+    context = {
+        "year": year,
+        "month": month,
+        "station": station,
+        "years": list(range(timezone.localdate().year, 2019, -1)),
+        "months": list(range(1, 13)),
+        "all_stations": stations_visible_to(request.user).only("code", "name").order_by("code"),
+        **reporting.report(stations=stations, year=year, month=month, per_inverter=station),
+    }
+    return render(request, "generation/reports.html", context)

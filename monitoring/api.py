@@ -1,6 +1,7 @@
 """The collectors' API: ingest and heartbeat. Thin: authenticate, parse, call, answer.
 
-Every error is JSON `{"code": "<machine code>", "detail": "<one sentence>"}`.
+Every error has the API's one shape (solarsite/api_errors.py):
+`{"error": "<machine code>", "detail": "<one sentence>", "fields": {...}}`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from monitoring.ingest import (
     reading_ingest,
 )
 from monitoring.models import Collector
+from solarsite.api_errors import error_response
 
 # A generous 1 KB per item: a body bigger than this cannot be a valid batch.
 BYTES_PER_ITEM = 1000
@@ -100,36 +102,12 @@ class LenientJSONParser(JSONParser):
     strict = False
 
 
-def error_response(code: str, detail: str, status_code: int, **headers) -> Response:
-    return Response({"code": code, "detail": detail}, status=status_code, headers=headers)
-
-
-def api_exception_handler(exc, context):
-    if not isinstance(exc, exceptions.APIException):
-        return None
-    if isinstance(exc, exceptions.ParseError):
-        code, detail = "invalid_json", _("The body is not valid JSON: %(error)s") % {
-            "error": exc.detail
-        }
-    else:
-        code, detail = exc.get_codes(), str(exc.detail)
-        if not isinstance(code, str):
-            code = exc.default_code
-    headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    return error_response(code, detail, exc.status_code, **headers)
-
-
 class CollectorAPIView(APIView):
     authentication_classes = [CollectorTokenAuthentication]
     permission_classes = [IsCollector]
     parser_classes = [LenientJSONParser]
     renderer_classes = [JSONRenderer]
     throttle_classes: list = []
-
-    def get_exception_handler(self):
-        return api_exception_handler
 
     def remote_address(self) -> str | None:
         return self.request.META.get("REMOTE_ADDR") or None
@@ -220,9 +198,8 @@ class HeartbeatView(CollectorAPIView):
 
 
 def field_error(field: str, detail: str) -> Response:
-    return Response(
-        {"code": "invalid_field", "field": field, "detail": detail},
-        status=status.HTTP_400_BAD_REQUEST,
+    return error_response(
+        "invalid_field", detail, status.HTTP_400_BAD_REQUEST, fields={field: [detail]}
     )
 
 

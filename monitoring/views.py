@@ -1,12 +1,188 @@
+"""Pages of the fleet, a plant and an inverter. Thin: parse the request, call selectors, render."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+import calendar
+from datetime import date, timedelta
 
-from monitoring.visibility import stations_visible_to
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.selectors import alarms_for, station_event_log
+from generation import plant_time, store
+from generation import selectors as generation_selectors
+from generation.models import StationDailyGeneration
+from monitoring import charts
+from monitoring.models import Region
+from monitoring.overview import (
+    COUNTED_STATES,
+    StationState,
+    overview_rows,
+    plant_overview,
+    state_counts,
+)
+from monitoring.visibility import stations_visible_to, visible_station_or_404
+
+PAGE_SIZE = 100
+SEARCH_LIMIT = 10
+SORT_KEYS = {
+    "code": lambda r: r.station.code,
+    "name": lambda r: r.station.name,
+    "region": lambda r: r.station.get_region_display(),
+    "state": lambda r: COUNTED_STATES.index(r.state) if r.state in COUNTED_STATES else 99,
+    "kw": lambda r: r.current_kw,
+    "kwh": lambda r: r.today_kwh,
+    "yield": lambda r: r.specific_yield or 0,
+    "alarms": lambda r: r.open_alarms,
+    "age": lambda r: r.age_seconds if r.age_seconds is not None else float("inf"),
+}
+
+
+def _matches(row, *, text: str, region: str, state: str) -> bool:
+    station = row.station
+    if region and station.region != region:
+        return False
+    if state and row.state != state:
+        return False
+    if text:
+        customer = station.customer.name if station.customer else ""
+        haystack = f"{station.code} {station.name} {customer}".casefold()
+        return text.casefold() in haystack
+    return True
 
 
 @login_required
-def station_list(request):
+def overview(request):
+    """Every plant the user may see, with the state counts on top; htmx asks for the table
+    alone every minute (and on each filter change), so the page never reloads."""
+    now = timezone.now()
     stations = stations_visible_to(request.user).select_related("customer")
-    return render(request, "monitoring/station_list.html", {"stations": stations})
+    rows = overview_rows(stations, now=now)
+    counts = state_counts(rows)
+    text = request.GET.get("q", "").strip()
+    region = request.GET.get("region", "")
+    region = region if region in Region.values else ""
+    state = request.GET.get("state", "")
+    state = state if state in StationState.values else ""
+    sort = request.GET.get("sort", "code")
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        sort, key = "code", "code"
+    shown = [r for r in rows if _matches(r, text=text, region=region, state=state)]
+    shown.sort(key=SORT_KEYS[key], reverse=sort.startswith("-"))
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "counts": [(s, StationState(s).label, counts[s]) for s in counts],
+        "total": len(rows),
+        "shown": len(shown),
+        "filters": {"q": text, "region": region, "state": state, "sort": sort},
+        "regions": Region.choices,
+        "states": [(s.value, s.label) for s in COUNTED_STATES],
+        "columns": [
+            ("code", _("Code")), ("name", _("Name")), ("state", _("State")),
+            ("kw", _("Current kW")), ("kwh", _("Today kWh")), ("yield", _("Today kWh/kWp")),
+            ("alarms", _("Open alarms")), ("age", _("Last reading")),
+        ],  # fmt: skip
+        "now": now,
+        "plants_url": reverse("plant", args=["-"])[:-2],
+    }
+    if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
+        return render(request, "monitoring/_fleet.html", context)
+    return render(request, "monitoring/overview.html", context)
+
+
+def _picked_date(request, station) -> date:
+    today = plant_time.local_date(timezone.now(), station.tz)
+    try:
+        picked = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return today
+    return picked if date(2000, 1, 1) <= picked <= today + timedelta(days=1) else today
+
+
+@login_required
+def plant(request, code: str):
+    station = visible_station_or_404(request.user, code)
+    now = timezone.now()
+    detail = plant_overview(station, now=now)
+    if request.headers.get("HX-Request") and request.GET.get("part") == "inverters":
+        return render(request, "monitoring/_inverters.html", detail)
+    day = _picked_date(request, station)
+    month_start = day.replace(day=1)
+    month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    daily = generation_selectors.daily_generation(
+        stations=[station], start=month_start, end=month_end
+    )
+    monthly = generation_selectors.monthly_generation(stations=[station], year=day.year)
+    curve = generation_selectors.power_curve(station=station, day=day)
+    hourly = generation_selectors.hourly_generation(station=station, day=day)
+    irradiance = charts.irradiance_points(station=station, day=day)
+    day_row = StationDailyGeneration.objects.filter(station_id=station.id, date=day).first()
+    month_row = next(
+        iter(generation_selectors.month_report(stations=[station], year=day.year, month=day.month)),
+        None,
+    )
+    context = {
+        **detail,
+        "day": day,
+        "today": plant_time.local_date(now, station.tz),
+        "day_row": day_row,
+        "month_row": month_row,
+        "boxes": charts.combiner_strings(boxes=detail["boxes"], now=now),
+        "open_alarms": alarms_for(user=request.user, stations=[station], is_open=True)[:50],
+        "recent_events": station_event_log(user=request.user, station=station)[:20],
+        "chart_data": {
+            "curve": charts.curve_series(curve, irradiance, tz=station.tz),
+            "hourly": charts.hourly_series(hourly),
+            "daily": charts.daily_series(daily, month_start, month_end),
+            "monthly": charts.monthly_series(monthly),
+        },
+    }
+    return render(request, "monitoring/plant.html", context)
+
+
+@login_required
+def inverter(request, code: str, number: int):
+    station = visible_station_or_404(request.user, code)
+    inverter = station.inverters.filter(number=number).first()
+    if inverter is None:
+        raise Http404("No such inverter in this plant.")
+    day = _picked_date(request, station)
+    start, end = plant_time.day_bounds(day, station.tz)
+    readings = store.inverter_readings(inverter_id=inverter.id, start=start, end=end)
+    context = {
+        "station": station,
+        "inverter": inverter,
+        "day": day,
+        "readings": readings,
+        "chart_data": charts.reading_series(readings, tz=station.tz),
+    }
+    return render(request, "monitoring/inverter.html", context)
+
+
+@login_required
+def search(request):
+    """Plants by code, name or customer. htmx gets the suggestion list; a browser the page."""
+    text = request.GET.get("q", "").strip()
+    found = []
+    if text:
+        found = list(
+            stations_visible_to(request.user)
+            .filter(
+                Q(code__icontains=text) | Q(name__icontains=text)
+                | Q(customer__name__icontains=text)
+            )
+            .select_related("customer")
+            .order_by("code")[: SEARCH_LIMIT if request.headers.get("HX-Request") else 200]
+        )  # fmt: skip
+    template = "monitoring/_suggestions.html" if request.headers.get("HX-Request") else (
+        "monitoring/search.html"
+    )  # fmt: skip
+    return render(request, template, {"q": text, "found": found})

@@ -18,7 +18,10 @@ $PY manage.py migrate --database telemetry -v0
 $PY manage.py seed_demo --stations "${DEMO_STATIONS:-30}"
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait; }
+cleanup() {
+  for pid in "${pids[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+  wait
+}
 trap cleanup EXIT INT TERM
 
 echo "== serving http://127.0.0.1:$PORT (Ctrl-C stops everything)"
@@ -26,9 +29,17 @@ $PY manage.py runserver --noreload "127.0.0.1:$PORT" &
 pids+=($!)
 $PY manage.py qcluster &  # the scheduled jobs (solarsite/schedules.py), synced on migrate
 pids+=($!)
-# One virtual collector per demo plant, through the real HTTP API; the first run backfills
-# history (later runs only fill the gap since each plant's newest reading).
-$PY manage.py simulate --url "http://127.0.0.1:$PORT" --backfill-days "${DEMO_BACKFILL_DAYS:-60}" \
-  --backfill-interval 900 --buffer-dir var/sim-buffer &
+# One virtual collector per demo plant. The first run writes DEMO_BACKFILL_DAYS of history in
+# process and rolls it up at once (later runs only fill the gap since each plant's newest
+# reading); then the collectors send live through the real HTTP API.
+days=${DEMO_BACKFILL_DAYS:-60}
+(
+  $PY manage.py simulate --backfill-only --backfill-days "$days" --backfill-interval 900
+  $PY manage.py recompute_generation --from "$(date -d "-$days days" +%F)" --to "$(date +%F)" \
+    > var/demo-recompute.log
+  echo "== history of $days days rolled up; the collectors now send live"
+  exec $PY manage.py simulate --url "http://127.0.0.1:$PORT" --buffer-dir var/sim-buffer \
+    --backfill-days 1 --backfill-interval 300
+) &
 pids+=($!)
 wait -n

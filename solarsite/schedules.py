@@ -49,8 +49,7 @@ JOBS: tuple[Job, ...] = (
         "import_legacy",
         "field.legacy_import.legacy_import_job",
         "*/10 * * * *",
-        "Import what changed in the old MySQL database (does nothing without "
-        "LEGACY_DATABASE_URL).",
+        "Import what changed in the old MySQL database (does nothing without LEGACY_DATABASE_URL).",
     ),
     # --- end field ---
     # --- generation (issue 4) ---

@@ -262,21 +262,52 @@ REPORT_FONT_PATH = env.str("REPORT_FONT_PATH", default="")
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "solarsite.api_schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "DEFAULT_VERSION": "v1",
     "ALLOWED_VERSIONS": ["v1"],
+    # --- api ---
+    "EXCEPTION_HANDLER": "solarsite.api_errors.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "solarsite.api_views.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "solarsite.api_throttles.AnonThrottle",
+        "solarsite.api_throttles.UserThrottle",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # --- end api ---
 }
+# --- api ---
+# Throttle counters live in the default cache: Redis (shared by every worker) when REDIS_URL is
+# set, else each process's memory.
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+    "user": env.str("API_THROTTLE_USER", default="1200/min"),
+    "login": env.str("API_THROTTLE_LOGIN", default="10/min"),
+}
+# --- end api ---
 SPECTACULAR_SETTINGS = {
     "TITLE": "solarsite API",
     "VERSION": "1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # --- api ---
+    "DESCRIPTION": "Plants, inverters, generation and alarms of the stations you may see. "
+    "Send `Authorization: Token <token>` from POST /api/v1/auth/login. Every 4xx answer is "
+    '`{"error": code, "detail": sentence, "fields": {name: [sentences]}}`.',
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v[0-9]+",
+    # --- end api ---
 }
 
 # --- Security (production) --------------------------------------------------------------------

@@ -12,6 +12,11 @@ admin.site.site_title = _("solarsite administration")
 
 api_v1 = [
     path("", include("monitoring.api_urls")),
+    # --- api ---
+    path("", include("accounts.api_urls")),
+    path("", include("generation.api_urls")),
+    path("", include("events.api_urls")),
+    # --- end api ---
     # --- economics (issue 9) ---
     path("", include("economics.api_urls")),
     # --- end economics ---
@@ -28,6 +33,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("accounts/", include("accounts.urls")),
     path("generation/", include("generation.urls")),
+    # --- pages (issue 6) ---
+    path("events/", include("events.urls")),
+    # --- end pages ---
     path("economics/", include("economics.urls")),  # economics (issue 9)
     path("", include("monitoring.urls")),
 ]
+
+handler404 = "solarsite.api_errors.not_found"

@@ -79,3 +79,19 @@ def server(transactional_db):
     server.start()
     yield server
     server.stop()
+
+
+# --- pages (issue 6) ---
+@pytest.fixture
+def client_as(client):
+    """The test client logged in as a user (force_login skips the login rules on purpose:
+    those have their own tests in tests/accounts)."""
+
+    def log_in(user):
+        client.force_login(user)
+        return client
+
+    return log_in
+
+
+# --- end pages ---

@@ -10,6 +10,9 @@ from playwright.sync_api import sync_playwright
 from accounts.models import LoginHistory
 from tests.conftest import PASSWORD
 
+# The home page after a login is the fleet overview, which reads today's rollups (telemetry).
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "telemetry"])
+
 
 @pytest.fixture
 def page(live_server, fleet, monkeypatch):

@@ -14,6 +14,8 @@ from accounts.sessions import expire_logins
 from tests.conftest import PASSWORD
 
 EndReason = LoginHistory.EndReason
+# The home page after a login is the fleet overview, which reads today's rollups (telemetry).
+pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
 
 @pytest.fixture(autouse=True)

@@ -241,14 +241,14 @@ def test_non_finite_numbers_are_rejected_item_by_item(client, site, literal):
 )
 def test_a_malformed_body_is_refused_whole(client, site, body, status, code):
     response = post(client, site["token"], body)
-    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert (response.status_code, response.json()["error"]) == (status, code)
     assert response.json()["detail"]
 
 
 def test_a_batch_over_the_limit_is_413(client, site, settings):
     settings.INGEST_MAX_ITEMS = 3
     response = post(client, site["token"], {"readings": [reading(recent(m)) for m in range(4)]})
-    assert (response.status_code, response.json()["code"]) == (413, "batch_too_large")
+    assert (response.status_code, response.json()["error"]) == (413, "batch_too_large")
     assert "at most 3" in response.json()["detail"]
     assert stored_readings(site["inverter_1"]) == []
 
@@ -264,13 +264,13 @@ def test_sentences_are_korean_unless_the_collector_asks_otherwise(client, site):
 def test_tokens(client, site):
     body = {"readings": [reading()]}
     missing = post(client, None, body)
-    assert (missing.status_code, missing.json()["code"]) == (401, "missing_token")
+    assert (missing.status_code, missing.json()["error"]) == (401, "missing_token")
     assert missing["WWW-Authenticate"].startswith("Bearer")
     unknown = post(client, "not-a-token", body)
-    assert (unknown.status_code, unknown.json()["code"]) == (401, "invalid_token")
+    assert (unknown.status_code, unknown.json()["error"]) == (401, "invalid_token")
     Collector.objects.filter(pk=site["collector_a"].pk).update(is_active=False)
     disabled = post(client, site["token"], body)
-    assert (disabled.status_code, disabled.json()["code"]) == (403, "collector_disabled")
+    assert (disabled.status_code, disabled.json()["error"]) == (403, "collector_disabled")
     assert stored_readings(site["inverter_1"]) == []
 
 
@@ -325,5 +325,8 @@ def test_heartbeat_refuses_bad_fields(client, site, body, field):
         "/api/v1/collectors/heartbeat", body, content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {site['token']}",
     )  # fmt: skip
-    assert (response.status_code, response.json()["field"]) == (400, field)
+    answer = response.json()
+    assert (response.status_code, answer["error"], list(answer["fields"])) == (
+        400, "invalid_field", [field]
+    )
     assert Collector.objects.get(pk=site["collector_a"].pk).last_seen is None

@@ -59,7 +59,7 @@ def test_a_failure_after_half_the_batch_is_written_stores_none_of_it(client, fle
     with failing("telemetry", GridReport._meta.db_table):
         response = post(client, token, batch())
     assert response.status_code == 503
-    assert response.json()["code"] == "storage_unavailable"
+    assert response.json()["error"] == "storage_unavailable"
     assert response["Retry-After"]
     assert store.inverter_reading_count() == 0
     assert not InverterStatus.objects.exists() and not StationStatus.objects.exists()

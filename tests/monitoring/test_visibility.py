@@ -45,6 +45,7 @@ def test_a_plant_you_may_not_see_is_not_found_rather_than_forbidden(fleet):
         visible_station_or_404(fleet["operator"], "Z999")
 
 
+@pytest.mark.django_db(databases=["default", "telemetry"])  # the overview reads rollups
 def test_the_plant_list_shows_what_the_rule_allows(fleet):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(fleet["owner_b"])

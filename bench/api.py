@@ -1,0 +1,227 @@
+"""Requests per second and 95th percentile latency of two API calls, served by gunicorn.
+
+    .venv/bin/python bench/api.py [--stations 1000] [--requests 200] [--clients 4]
+
+MariaDB at $MARIADB_URL (default mysql://root@127.0.0.1:3306/), databases ss_bench_api and
+ss_bench_api_tel, dropped and re-created. Seeds 1,000 plants of 2 inverters with a latest
+status each, and one plant's day of 1-minute readings; starts gunicorn with 2 sync workers on
+the real settings (DEBUG off), logs an operator in through POST /api/v1/auth/login, then times
+  - the station list: GET /api/v1/stations?page_size=1000 (every plant: kW now, kWh today,
+    state), and
+  - a plant's day curve: GET /api/v1/stations/<code>/generation/curve?date=...
+with CLIENTS threads sending REQUESTS calls each, and prints requests/s and p95 in ms.
+Never part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+DAY = date(2026, 6, 1)
+PASSWORD = secrets.token_urlsafe(16)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stations", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=200, help="calls per endpoint")
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    env = databases()
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solarsite.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="telemetry", verbosity=0)
+    code = seed(args.stations)
+    calls = {
+        f"station list ({args.stations:,} plants)": f"/api/v1/stations?page_size={args.stations}",
+        "a plant's day curve (2 inverters, 1-minute)": (
+            f"/api/v1/stations/{code}/generation/curve?date={DAY}"
+        ),
+    }
+    with gunicorn(env) as url:
+        token = login(url)
+        for name, path in calls.items():
+            rate, p95, size = measure(url + path, token, args.requests, args.clients)
+            print(f"{name}: {rate:,.1f} requests/s, p95 {p95:,.0f} ms ({size:,} bytes)")
+    print(f"(gunicorn 2 sync workers, MariaDB, {args.clients} client threads, "
+          f"{args.requests} calls per endpoint, {os.cpu_count()} CPUs)")  # fmt: skip
+
+
+def databases() -> dict:
+    import environ
+    import MySQLdb
+
+    base = os.environ.get("MARIADB_URL", "mysql://root@127.0.0.1:3306/").rstrip("/")
+    cfg = environ.Env.db_url_config(base + "/mysql")
+    conn = MySQLdb.connect(
+        host=cfg["HOST"] or "127.0.0.1",
+        user=cfg["USER"],
+        passwd=cfg["PASSWORD"] or "",
+        port=int(cfg["PORT"] or 3306),
+    )
+    with conn.cursor() as cursor:
+        for name in ("ss_bench_api", "ss_bench_api_tel"):
+            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+            cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+    conn.close()
+    return {
+        "DATABASE_URL": f"{base}/ss_bench_api",
+        "TELEMETRY_DATABASE_URL": f"{base}/ss_bench_api_tel",
+        "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
+        "API_THROTTLE_USER": "1000000/min", "API_THROTTLE_LOGIN": "1000/min",
+    }  # fmt: skip
+
+
+def seed(count: int) -> str:
+    """count plants of 2 inverters, each inverter heard from a minute ago; the first plant
+    also gets a full day of 1-minute readings. Returns that plant's code."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from generation.models import InverterReading
+    from monitoring.models import Inverter, InverterState, InverterStatus, PowerStation, Region
+
+    regions = [r.value for r in Region]
+    PowerStation.objects.bulk_create(
+        PowerStation(
+            code=f"BENCH-{i:05d}", name=f"Bench plant {i}", region=regions[i % len(regions)],
+            latitude=34.0 + (i % 40) * 0.1, longitude=126.0 + (i % 30) * 0.1,
+            capacity_kwp=Decimal("100"),
+        )
+        for i in range(count)
+    )  # fmt: skip
+    stations = list(PowerStation.objects.order_by("code"))
+    Inverter.objects.bulk_create(
+        Inverter(station=s, number=n, capacity_kw=Decimal("50")) for s in stations for n in (1, 2)
+    )
+    now = timezone.now()
+    InverterStatus.objects.bulk_create(
+        InverterStatus(
+            inverter=inverter, station_id=inverter.station_id, last_ts=now, ac_kw=30.0,
+            dc_kw=31.0, day_kwh=120.0, total_kwh=50_000.0, state=InverterState.RUNNING,
+            state_since=now,
+        )
+        for inverter in Inverter.objects.all()
+    )  # fmt: skip
+    first = stations[0]
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=first.tz).astimezone(UTC)
+    InverterReading.objects.bulk_create(
+        InverterReading(
+            inverter_id=inverter.id, station_id=first.id, ts=start + timedelta(minutes=m),
+            ac_kw=max(0.0, 40 - abs(m - 720) / 18), total_kwh=1000 + m / 3,
+        )
+        for inverter in first.inverters.all()
+        for m in range(1440)
+    )  # fmt: skip
+    User.objects.create_user(username="bench", password=PASSWORD, role=User.Role.OPERATOR)
+    return first.code
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class gunicorn:  # noqa: N801 - used as a context manager, like open()
+    def __init__(self, env: dict):
+        self.env = env
+
+    def __enter__(self) -> str:
+        import httpx
+
+        port = free_port()
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+             "--log-level", "warning", "solarsite.wsgi"],
+            cwd=BASE_DIR, env=dict(os.environ, **self.env),
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.server.poll() is not None:
+                self.server.terminate()
+                raise SystemExit("gunicorn did not start")
+            time.sleep(0.2)
+
+    def __exit__(self, *exc) -> None:
+        self.server.terminate()
+        self.server.wait(timeout=30)
+
+
+def login(url: str) -> str:
+    import httpx
+
+    answer = httpx.post(
+        url + "/api/v1/auth/login",
+        json={"username": "bench", "password": PASSWORD, "device": "bench"},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return answer.json()["token"]
+
+
+def measure(url: str, token: str, requests: int, clients: int) -> tuple[float, float, int]:
+    import httpx
+
+    headers = {"Authorization": f"Token {token}"}
+    for _ in range(4):  # warm both workers (imports, connections)
+        httpx.get(url, headers=headers, timeout=60).raise_for_status()
+    latencies: list[float] = []
+    sizes: list[int] = []
+    lock = threading.Lock()
+    remaining = [requests]
+
+    def client():
+        with httpx.Client(timeout=120, headers=headers) as session:
+            while True:
+                with lock:
+                    if remaining[0] == 0:
+                        return
+                    remaining[0] -= 1
+                began = time.perf_counter()
+                response = session.get(url)
+                elapsed = time.perf_counter() - began
+                response.raise_for_status()
+                with lock:
+                    latencies.append(elapsed)
+                    sizes.append(len(response.content))
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = time.perf_counter() - began
+    latencies.sort()
+    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000
+    return len(latencies) / total, p95, sizes[0]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The one error shape of the whole API: {"error": code, "detail": sentence, "fields": {...}}.
+
+DRF's exceptions, Django's Http404 and PermissionDenied all end here, so a client parses one
+shape for every 4xx. `fields` maps a field or query parameter to its sentences (empty when the
+error is not about one field).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+
+class ApiError(exceptions.APIException):
+    """An error a view raises with its own code, sentence and optional fields."""
+
+    def __init__(self, code: str, detail: str, *, status_code: int = 400, fields=None):
+        super().__init__(detail=detail, code=code)
+        self.status_code = status_code
+        self.error_code = code
+        self.fields = fields or {}
+
+
+def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
+    return {"error": code, "detail": str(detail), "fields": fields or {}}
+
+
+def error_response(code: str, detail: str, status_code: int, *, fields=None, **headers):
+    return Response(error_body(code, detail, fields), status=status_code, headers=headers)
+
+
+def error_sentences(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [
+            f"{key}: {text}" for key, value in detail.items() for text in error_sentences(value)
+        ]
+    if isinstance(detail, list):
+        return [text for item in detail for text in error_sentences(item)]
+    return [str(detail)]
+
+
+def _validation(exc: exceptions.ValidationError) -> tuple[str, str, dict]:
+    detail = exc.detail
+    if isinstance(detail, dict):
+        fields = {
+            key: error_sentences(value)
+            for key, value in detail.items()
+            if key != "non_field_errors"
+        }
+        general = error_sentences(detail.get("non_field_errors", []))
+        sentences = general + [f"{key}: {texts[0]}" for key, texts in fields.items()]
+        return "invalid", " ".join(sentences) or _("The request is not valid."), fields
+    return "invalid", " ".join(error_sentences(detail)), {}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        message = str(exc) if exc.args else _("Not found.")
+        exc = ApiError("not_found", message, status_code=404)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    fields: dict = {}
+    if isinstance(exc, ApiError):
+        code, detail, fields = exc.error_code, str(exc.detail), exc.fields
+    elif isinstance(exc, exceptions.ParseError):
+        code = "invalid_json"
+        detail = _("The body is not valid JSON: %(error)s") % {"error": exc.detail}
+    elif isinstance(exc, exceptions.ValidationError):
+        code, detail, fields = _validation(exc)
+    else:
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        detail = str(exc.detail)
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    return error_response(code, detail, exc.status_code, fields=fields, **headers)
+
+
+def not_found(request, exception=None):
+    """Django's 404 for a URL no route matches: JSON in the API's shape under /api/."""
+    if request.path.startswith("/api/"):
+        body = error_body("not_found", _("No endpoint has this address: %(path)s") % {
+            "path": request.path
+        })  # fmt: skip
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)

@@ -1,0 +1,40 @@
+"""OpenAPI generation: each view's query serializer becomes its parameters, and every
+operation documents the error shape for the 4xx answers it can give."""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="A machine code, e.g. not_found, invalid_parameter.")
+    detail = serializers.CharField(help_text="One sentence saying what was wrong.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per field or query parameter, what was wrong with it.",
+    )
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        query = getattr(self.view, "query_serializer", None)
+        if query is not None and self.method == "GET":
+            parameters.append(query)
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        error = self._get_response_for_code(
+            OpenApiResponse(ErrorSerializer), "400", direction=direction
+        )
+        codes = ["400", "401", "404", "429"]
+        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        if not public:
+            codes.append("403")
+        for code in codes:
+            responses.setdefault(code, error)
+        return responses

@@ -1,0 +1,97 @@
+"""What every endpoint of the public API shares: pagination with a stable order, throttles,
+and query parameters checked before the view runs (an unknown one or a bad date is a 400 that
+says which and why)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import APIView
+
+from solarsite.api_errors import ApiError, error_sentences
+
+# Query parameters any endpoint accepts: DRF's format suffix, and paging where it pages.
+ALWAYS_ALLOWED = {"format"}
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000  # the overview of a 1,000-plant fleet in one call
+
+
+class QueryMixin:
+    """Declare `query_serializer` (a Serializer of the query string) and/or a filterset; any
+    other parameter is refused by name. The validated values are in `self.query`."""
+
+    query_serializer: type[serializers.Serializer] | None = None
+    query: dict
+
+    def allowed_query_parameters(self) -> set[str]:
+        allowed = set(ALWAYS_ALLOWED)
+        if self.query_serializer is not None:
+            allowed |= set(self.query_serializer().fields)
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is not None:
+            allowed |= set(filterset.base_filters)
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None and getattr(self, "action", "list") in ("list", None):
+            allowed |= {paginator.page_query_param, paginator.page_size_query_param}
+        return allowed
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            super().initial(request, *args, **kwargs)
+        except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed):
+            # DRF throttles only after authentication and permissions pass, so calls without
+            # a valid token would never count: count them as anonymous ones here.
+            self.check_throttles(request)
+            raise
+        unknown = sorted(set(request.query_params) - self.allowed_query_parameters())
+        if unknown:
+            known = ", ".join(sorted(self.allowed_query_parameters() - ALWAYS_ALLOWED)) or "-"
+            raise ApiError(
+                "unknown_parameter",
+                _("Unknown query parameter %(names)s; this endpoint takes: %(known)s.")
+                % {"names": ", ".join(unknown), "known": known},
+                fields={name: [_("Not a parameter of this endpoint.")] for name in unknown},
+            )
+        self.query = {}
+        if self.query_serializer is not None:
+            query = self.query_serializer(data=request.query_params)
+            if not query.is_valid():
+                fields = {name: error_sentences(texts) for name, texts in query.errors.items()}
+                raise ApiError(
+                    "invalid_parameter",
+                    " ".join(f"{name}: {texts[0]}" for name, texts in fields.items()),
+                    fields=fields,
+                )
+            self.query = query.validated_data
+
+
+class ApiView(QueryMixin, APIView):
+    pass
+
+
+class PeriodQuery(serializers.Serializer):
+    """from/to as dates (inclusive), to not before from, at most MAX_DAYS apart."""
+
+    MAX_DAYS = 366
+    from_ = serializers.DateField(required=False, help_text="First day, YYYY-MM-DD.")
+    to = serializers.DateField(required=False, help_text="Last day (inclusive), YYYY-MM-DD.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs):
+        start, end = attrs.get("from"), attrs.get("to")
+        if start and end and end < start:
+            raise serializers.ValidationError({"to": _("'to' must not be before 'from'.")})
+        if start and end and (end - start).days > self.MAX_DAYS:
+            raise serializers.ValidationError(
+                {"to": _("Ask for at most %(days)s days at a time.") % {"days": self.MAX_DAYS}}
+            )
+        return attrs

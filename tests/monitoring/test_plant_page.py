@@ -1,0 +1,128 @@
+"""The plant and inverter pages: facts, live table, charts' data, strings, alarms, visibility."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from events.models import Alarm, EventLog, EventType
+from generation import plant_time
+from tests.monitoring.page_data import (
+    combiner_box_with_weak_string,
+    day_of_readings,
+    rollups_compute,
+    status_set,
+)
+
+pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
+
+
+@pytest.fixture
+def plant(fleet):
+    station = fleet["station_a"]
+    now = timezone.now()
+    yesterday = plant_time.local_date(now, station.tz) - timedelta(days=1)
+    day_of_readings(station, yesterday)
+    rollups_compute([station], [yesterday])
+    for inverter in station.inverters.all():
+        status_set(inverter, at=now - timedelta(minutes=1), ac_kw=25.0, day_kwh=80.0)
+    combiner_box_with_weak_string(station, at=now - timedelta(minutes=2))
+    inverter = station.inverters.get(number=2)
+    alarm = Alarm.objects.create(
+        event_type_id=EventType.INVERTER_FAULT, subject=f"inv:{inverter.id}", station=station,
+        inverter=inverter, raised_at=now - timedelta(minutes=30), open_key="204:t",
+        details={"fault_bits": 1, "faults": ["ground_fault"]},
+    )  # fmt: skip
+    EventLog.objects.create(
+        event_type_id=EventType.INVERTER_FAULT, kind="raised", at=alarm.raised_at,
+        station=station, inverter=inverter, alarm=alarm, subject=alarm.subject,
+    )  # fmt: skip
+    return {**fleet, "station": station, "day": yesterday, "alarm": alarm}
+
+
+def chart_data(response) -> dict:
+    html = response.content.decode()
+    start = html.index('<script id="chart-data" type="application/json">') + 48
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_the_plant_page_shows_facts_live_inverters_strings_and_alarms(client_as, plant):
+    response = client_as(plant["owner_a"]).get("/plants/A001/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = " ".join(response.content.decode().split())
+    assert "A001 Plant A001" in html and "100.00 kWp" in html and "Customer A" in html
+    assert "Times in the plant's time zone (Asia/Seoul)." in html
+    inverters = html.split('id="inverters"')[1].split("</table>")[0]
+    assert inverters.count("<tr class=") == 2
+    assert "25.00 kW" in inverters and "80.0 kWh" in inverters and "41.5 °C" in inverters
+    assert "Running" in inverters and "1 min ago" in inverters
+    assert 'class="weak"' in html and "weak string" in html and "26 %" in html
+    assert "204 Inverter fault" in html and "Inverter 2" in html
+
+
+def test_the_chosen_day_has_curves_irradiance_and_bars(client_as, plant):
+    day = plant["day"]
+    response = client_as(plant["operator"]).get(f"/plants/A001/?date={day}")
+    data = chart_data(response)
+    assert len(data["curve"]["inverters"]["1"]) == 144  # every 10 minutes
+    assert max(p["y"] for p in data["curve"]["total"]) == pytest.approx(80.0, rel=0.01)
+    assert max(p["y"] for p in data["curve"]["irradiance"]) == pytest.approx(1000, rel=0.01)
+    noon = next(p for p in data["curve"]["total"] if p["x"] == 12 * 60 + 30)
+    assert noon["y"] == pytest.approx(80.0, rel=0.01)  # local time: the sun peaks at 12:30
+    assert len(data["hourly"]["kwh"]) == 24 and max(data["hourly"]["kwh"]) > 70
+    assert data["daily"]["kwh"][day.day - 1] > 600
+    assert data["monthly"]["kwh"][day.month - 1] >= data["daily"]["kwh"][day.day - 1]
+    row = response.context["day_row"]
+    assert row.performance_ratio is not None and row.kwh > 600
+
+
+def test_a_day_without_data_is_empty_not_an_error(client_as, plant):
+    response = client_as(plant["operator"]).get("/plants/A001/?date=2021-01-01")
+    assert response.status_code == 200
+    assert chart_data(response)["curve"]["total"] == []
+    assert client_as(plant["operator"]).get("/plants/A001/?date=junk").status_code == 200
+
+
+def test_the_inverter_table_refreshes_alone(client_as, plant):
+    response = client_as(plant["operator"]).get(
+        "/plants/A001/?part=inverters", HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith("<table") and "<html" not in html
+
+
+def test_another_owners_plant_is_404(client_as, plant):
+    client = client_as(plant["owner_b"])
+    assert client.get("/plants/A001/").status_code == 404
+    assert client.get("/plants/A001/inverters/1/").status_code == 404
+    assert client.get("/plants/NOPE/").status_code == 404
+
+
+def test_the_inverter_page_shows_a_days_readings(client_as, plant):
+    day = plant["day"]
+    response = client_as(plant["owner_a"]).get(
+        f"/plants/A001/inverters/1/?date={day}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert len(response.context["readings"]) == 144
+    assert len(chart_data(response)["ac_kw"]) == 144
+    html = response.content.decode()
+    assert "144 readings on this day; times in Asia/Seoul." in html
+    assert "12:30:00" in html  # local clock times in the table
+    assert client_as(plant["owner_a"]).get("/plants/A001/inverters/9/").status_code == 404
+
+
+def test_search_suggests_plants_by_code_name_or_customer(client_as, plant):
+    client = client_as(plant["owner_a"])
+    hx = {"HTTP_HX_REQUEST": "true"}
+    assert "/plants/A001/" in client.get("/search/?q=a00", **hx).content.decode()
+    assert "/plants/A001/" in client.get("/search/?q=customer a", **hx).content.decode()
+    # owner A does not find owner B's plant
+    assert "/plants/B001/" not in client.get("/search/?q=B001", **hx).content.decode()
+    operator = client_as(plant["operator"])
+    assert "/plants/B001/" in operator.get("/search/?q=plant b", **hx).content.decode()
+    page = operator.get("/search/?q=plant")
+    assert "<html" in page.content.decode() and len(page.context["found"]) == 2

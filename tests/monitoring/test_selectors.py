@@ -1,0 +1,74 @@
+"""Station rows, states and counts that the overview page and the station API both show."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generation.models import DailyGeneration
+from monitoring import selectors
+from monitoring.models import InverterState, InverterStatus, StationStatus
+from tests.conftest import make_station
+
+pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
+SEOUL = ZoneInfo("Asia/Seoul")
+NOW = datetime(2026, 6, 2, 12, 0, tzinfo=SEOUL)
+
+
+def status(inverter, *, ago: int, ac_kw: float, state=InverterState.RUNNING, day_kwh=None):
+    return InverterStatus.objects.create(
+        inverter=inverter, station=inverter.station, last_ts=NOW - timedelta(minutes=ago),
+        ac_kw=ac_kw, day_kwh=day_kwh, total_kwh=1000, state=state,
+    )  # fmt: skip
+
+
+def test_rows_give_kw_today_and_state_per_station():
+    running = make_station("R001", inverters=2)
+    silent = make_station("S001", inverters=1)
+    never = make_station("N001", inverters=1)
+    one, two = running.inverters.order_by("number")
+    status(one, ago=2, ac_kw=20.0, day_kwh=33.0)
+    status(two, ago=3, ac_kw=10.5)
+    DailyGeneration.objects.create(
+        inverter_id=two.id, station_id=running.id, date=NOW.date(), kwh=12.0, computed_at=NOW
+    )
+    status(silent.inverters.get(), ago=180, ac_kw=5.0)
+
+    rows = {r.station.code: r for r in selectors.station_rows([running, silent, never], now=NOW)}
+
+    assert (rows["R001"].current_kw, rows["R001"].today_kwh) == (30.5, 45.0)
+    assert rows["R001"].state == InverterState.RUNNING
+    assert (rows["R001"].power_station_status, rows["R001"].comm_status) == (0, 1)
+    # Silent past its 60 communication-loss minutes: no kW counted, comm error.
+    assert (rows["S001"].current_kw, rows["S001"].state) == (0.0, InverterState.COMM_LOST)
+    assert (rows["S001"].power_station_status, rows["S001"].comm_status) == (1, 0)
+    assert rows["N001"].state == InverterState.UNKNOWN
+
+
+def test_grid_outage_outranks_running():
+    station = make_station("G001", inverters=1)
+    status(station.inverters.get(), ago=1, ac_kw=3.0)
+    StationStatus.objects.create(station=station, grid_outage=True, grid_ts=NOW)
+    stopped = make_station("T001", inverters=1)
+    status(stopped.inverters.get(), ago=1, ac_kw=0.0, state=InverterState.STOPPED)
+
+    rows = selectors.station_rows([station, stopped], now=NOW)
+
+    assert [(row.station.code, row.state) for row in rows] == [
+        ("G001", "grid_outage"), ("T001", "stopped"),
+    ]  # fmt: skip
+
+
+def test_detail_lists_every_inverter_with_its_state_now():
+    station = make_station("D001", inverters=2)
+    status(station.inverters.get(number=1), ago=1, ac_kw=7.0)
+
+    detail = selectors.station_detail(station, now=NOW)
+
+    assert [(i.inverter.number, i.state) for i in detail.inverters] == [
+        (1, InverterState.RUNNING), (2, InverterState.UNKNOWN),
+    ]  # fmt: skip
+    # An inverter that never reported does not hide the one that runs.
+    assert detail.row.current_kw == 7.0 and detail.row.state == InverterState.RUNNING
