@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Customer
 from economics.selectors import (
     PERIODS,
     customer_revenue,
@@ -104,13 +105,15 @@ class RevenueSummaryView(APIView):
 
 
 class CustomerRevenueView(APIView):
-    """The revenue of the caller's customer (an owner's own plants), per period and plant."""
+    """A customer's revenue, per period and plant: an owner's own customer; operators and
+    administrators name one with ?customer=<id>."""
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[*PERIOD_PARAMETERS, OpenApiParameter("customer", OpenApiTypes.INT)],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, **kwargs):
-        customer = getattr(request.user, "customer", None)
-        if customer is None:
-            raise NotFound(_("Your account belongs to no customer."))
+        customer = _customer_visible_or_404(request.user, request.query_params.get("customer"))
         q = period_parse(request.query_params)
         result = customer_revenue(
             customer=customer, start=q["start"], end=q["end"], by=q["by"],
@@ -124,3 +127,16 @@ class CustomerRevenueView(APIView):
                          for p in result["stations"]],
             "notes": result["notes"],
         })  # fmt: skip
+
+
+def _customer_visible_or_404(user, wanted: str | None) -> Customer:
+    if user.sees_all_stations:
+        if not wanted:
+            raise ValidationError({"customer": [_("Name the customer: ?customer=<id>.")]})
+        customer = Customer.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+    else:
+        own = wanted in (None, "", str(user.customer_id))
+        customer = user.customer if own else None
+    if customer is None:
+        raise NotFound(_("No customer with this id is visible to you."))
+    return customer

@@ -39,7 +39,7 @@ def test_bad_parameters_name_the_field(api):
     response = api.get("/api/v1/stations/A001/revenue", {"from": "May", "by": "week"})
     assert response.status_code == 400
     body = response.json()
-    assert set(body) >= {"from", "by"} or set(body.get("fields", {})) >= {"from", "by"}
+    assert set(body) == {"error", "detail", "fields"} and set(body["fields"]) == {"from", "by"}
     response = api.get("/api/v1/stations/A001/revenue", {"from": "2026-05-31", "to": "2026-05-01"})
     assert response.status_code == 400
 
@@ -61,6 +61,22 @@ def test_the_customer_revenue_of_an_owner(api):
     assert body["customer"] == "Customer A" and body["won"] == 271047
     assert body["periods"] == [{"period": "2026", "kwh": 1330.5, "won": 271047}]
     assert body["stations"] == [{"station": "A001", "kwh": 1330.5, "won": 271047}]
+
+
+def test_operators_name_the_customer(client, fleet, may_prices):
+    put_days(fleet["station_a"], MAY_KWH)
+    client.login(username="operator", password=PASSWORD)
+    url = "/api/v1/revenue/customer"
+    assert client.get(url).status_code == 400
+    assert client.get(url, {"customer": "x"}).status_code == 404
+    customer = fleet["station_a"].customer_id
+    body = client.get(url, {"customer": customer, "from": "2026-05-01", "to": "2026-05-31"}).json()
+    assert body["won"] == 271047
+
+
+def test_an_owner_cannot_ask_for_another_customer(api, fleet):
+    other = fleet["station_b"].customer_id
+    assert api.get("/api/v1/revenue/customer", {"customer": other}).status_code == 404
 
 
 def test_the_api_needs_a_login(client, fleet):
