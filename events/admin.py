@@ -131,8 +131,12 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["status", "channel", "transition"]
     search_fields = ["recipient", "subject", "idempotency_key", "provider_message_id"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    readonly_fields = [f.name for f in Notification._meta.fields if f.name != "attachment"]
+    exclude = ["attachment"]
     actions = ["retry_now"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("attachment")  # a PDF per report message
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -281,6 +281,9 @@ class Notification(models.Model):
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # --- economics (issue 9): a file sent with an e-mail, such as the monthly report ---
+    attachment_name = models.CharField(_("attachment"), max_length=200, blank=True)
+    attachment = models.BinaryField(_("attachment content"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -202,6 +202,12 @@ def transitions_enqueue(
     return _outbox_insert(rows)
 
 
+def outbox_enqueue(rows: list[Notification]) -> int:
+    """Outbox rows built elsewhere (the monthly report, say); a row whose idempotency key is
+    already in the outbox is left out. Returns how many are new."""
+    return _outbox_insert(rows)
+
+
 def _outbox_insert(rows: list[Notification]) -> int:
     keys = [row.idempotency_key for row in rows]
     existing = set(

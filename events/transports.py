@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import mimetypes
 import smtplib
 
 import httpx
@@ -53,6 +54,13 @@ class EmailTransport:
         )
         if notification.body_html:
             message.attach_alternative(notification.body_html, "text/html")
+        if notification.attachment_name:
+            kind = mimetypes.guess_type(notification.attachment_name)[0]
+            message.attach(
+                notification.attachment_name,
+                bytes(notification.attachment or b""),
+                kind or "application/octet-stream",
+            )
         try:
             message.send()
         except smtplib.SMTPRecipientsRefused as exc:

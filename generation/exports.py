@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from economics.selectors import stations_daily_revenue
 from generation.models import StationDailyGeneration
 from generation.selectors import month_report
 from monitoring.models import PowerStation
@@ -32,8 +35,9 @@ def daily_table(*, stations: Iterable[PowerStation], start: date, end: date) -> 
     header = [
         _("Date"), _("Plant code"), _("Plant"), _("kWh"), _("Specific yield (kWh/kWp)"),
         _("Peak kW"), _("Hours generating"), _("Availability (%)"), _("Performance ratio (%)"),
-        _("Completeness (%)"), _("Zero-filled"),
+        _("Completeness (%)"), _("Zero-filled"), _("Revenue (won)"),
     ]  # fmt: skip
+    revenue = _daily_won(stations.values(), start, end)
     rows = []
     for row in StationDailyGeneration.objects.filter(
         station_id__in=stations.keys(), date__gte=start, date__lte=end
@@ -44,7 +48,7 @@ def daily_table(*, stations: Iterable[PowerStation], start: date, end: date) -> 
                 row.date, station.code, station.name, _r(row.kwh), _r(row.specific_yield),
                 _r(row.peak_kw), _r(row.run_minutes / 60, 2), _percent(row.availability),
                 _percent(row.performance_ratio), _percent(row.completeness),
-                _("yes") if row.zero_filled else "",
+                _("yes") if row.zero_filled else "", _won(revenue.get((row.station_id, row.date))),
             ]
         )  # fmt: skip
     return header, rows
@@ -56,8 +60,13 @@ def monthly_table(*, stations: Iterable[PowerStation], year: int) -> Table:
     header = [
         _("Month"), _("Plant code"), _("Plant"), _("kWh"), _("Specific yield (kWh/kWp)"),
         _("Peak kW"), _("Hours generating"), _("Days"), _("Zero-filled days"),
-        _("Under-performing days"),
+        _("Under-performing days"), _("Revenue (won)"),
     ]  # fmt: skip
+    won: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for (station_id, day), value in _daily_won(
+        stations.values(), date(year, 1, 1), date(year, 12, 31)
+    ).items():
+        won[station_id, day.month] += value or 0
     rows = []
     for month in range(1, 13):
         for row in month_report(stations=stations.values(), year=year, month=month):
@@ -68,9 +77,20 @@ def monthly_table(*, stations: Iterable[PowerStation], year: int) -> Table:
                     _r(row["specific_yield"]), _r(row["peak_kw"]),
                     _r((row["run_minutes"] or 0) / 60, 2), row["days"],
                     row["zero_filled_days"], row["underperforming_days"],
+                    _won(won.get((row["station_id"], month))),
                 ]
             )  # fmt: skip
     return header, rows
+
+
+def _daily_won(stations, start: date, end: date) -> dict[tuple[int, date], Decimal | None]:
+    """(station id, day) -> won, from economics (the revenue column)."""
+    per_station, _notes = stations_daily_revenue(stations=stations, start=start, end=end)
+    return {(sid, day.date): day.won for sid, days in per_station.items() for day in days}
+
+
+def _won(value: Decimal | None) -> int | None:
+    return None if value is None else round(value)
 
 
 def _percent(share: float | None):

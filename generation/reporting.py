@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from economics.selectors import stations_revenue_total
 from generation import selectors
 from generation.models import StationDailyGeneration
 from monitoring.models import PowerStation, Region
@@ -15,11 +16,13 @@ def report(
 ) -> dict:
     by_id = {s.id: s for s in stations}
     month_rows = selectors.month_report(stations=stations, year=year, month=month)
-    for row in month_rows:
-        row["station"] = by_id[row["station_id"]]
     year_rows = _year_rows(by_id, year)
     start = date(year, month, 1)
     end = date(year, month, calendar.monthrange(year, month)[1])
+    won, revenue_notes = stations_revenue_total(stations=stations, start=start, end=end)
+    for row in month_rows:
+        row["station"] = by_id[row["station_id"]]
+        row["won"] = won.get(row["station_id"])  # economics (issue 9)
     result = {
         "month_rows": sorted(month_rows, key=lambda r: r["station"].code),
         "year_rows": year_rows,
@@ -30,6 +33,7 @@ def report(
         ),
         "month_start": start,
         "month_end": end,
+        "revenue_notes": revenue_notes,
     }
     if per_inverter is not None:
         result["inverter_rows"] = _inverter_rows(per_inverter, year, start, end)

@@ -96,6 +96,7 @@ def overview(request):
         ],  # fmt: skip
         "now": now,
         "plants_url": reverse("plant", args=["-"])[:-2],
+        "stations": [r.station for r in rows],  # the revenue card (economics)
     }
     if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
         return render(request, "monitoring/_fleet.html", context)

@@ -10,6 +10,9 @@ dpkg -s pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+# The monthly report PDF embeds a TrueType Hangul font (fpdf2 cannot extract text from the CFF
+# fonts in Noto CJK reliably).
+dpkg -s fonts-nanum >/dev/null 2>&1 || need+=(fonts-nanum)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing system packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

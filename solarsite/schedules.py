@@ -84,6 +84,14 @@ JOBS: tuple[Job, ...] = (
         "10 0 * * *",
         "The previous local day: hours again, zero fill, plant KPIs and statistics.",
     ),
+    # --- economics (issue 9) ---
+    Job(
+        "monthly_reports",
+        "economics.monthly_mail.send_monthly_reports",
+        "0 6 1 * *",
+        "On the 1st, e-mail each plant's report of the month before to its owners (PDF).",
+    ),
+    # --- end economics ---
 )
 
 

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "field",
     # --- end field ---
     "jobs",
+    # --- economics (issue 9) ---
+    "economics",
+    # --- end economics ---
 ]
 
 MIDDLEWARE = [
@@ -263,6 +266,11 @@ if READING_INTERVAL_SECONDS < 1 or ROLLUP_MAX_GAP_MINUTES < 1:
     )
 if not 0 < UNDERPERFORMING_SHARE <= 1:
     raise ImproperlyConfigured("UNDERPERFORMING_SHARE must be a share between 0 and 1, e.g. 0.7.")
+
+# --- economics (issue 9) ---
+# A TrueType font with Hangul for the monthly report PDF; empty: look for Debian's fonts-nanum.
+REPORT_FONT_PATH = env.str("REPORT_FONT_PATH", default="")
+# --- end economics ---
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -17,6 +17,9 @@ api_v1 = [
     path("", include("generation.api_urls")),
     path("", include("events.api_urls")),
     # --- end api ---
+    # --- economics (issue 9) ---
+    path("", include("economics.api_urls")),
+    # --- end economics ---
 ]
 
 urlpatterns = [
@@ -33,6 +36,7 @@ urlpatterns = [
     # --- pages (issue 6) ---
     path("events/", include("events.urls")),
     # --- end pages ---
+    path("economics/", include("economics.urls")),  # economics (issue 9)
     path("", include("monitoring.urls")),
 ]
 

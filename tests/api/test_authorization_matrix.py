@@ -76,6 +76,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("api-subscription-detail", "put"): OWN_ROW,
     ("api-subscription-detail", "patch"): OWN_ROW,
     ("api-subscription-detail", "delete"): (401, 204, 404, 404, 404),
+    # --- economics (issue 9) ---
+    ("api-station-revenue", "get"): PLANT_A,
+    ("api-revenue-summary", "get"): SEEN_BY_ALL,
+    ("api-revenue-customer", "get"): PLANT_A,  # ?customer=<A's customer>
+    # --- end economics ---
 }
 
 
@@ -164,6 +169,9 @@ def request_for(name: str, method: str, world) -> tuple[str, dict]:
         "api-collector-command-result": "collectors/commands/1/result",
         "api-station-commands": "stations/A001/commands",
         "api-station-command": f"stations/A001/commands/{fresh_command(name, world)}",
+        "api-station-revenue": "stations/A001/revenue",
+        "api-revenue-summary": "revenue",
+        "api-revenue-customer": f"revenue/customer?customer={world['station_a'].customer_id}",
     }
     path = "/api/v1/" + paths[name]
     if name in ("api-power", "api-inverter-readings"):

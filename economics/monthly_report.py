@@ -1,0 +1,260 @@
+"""The monthly report of one plant as a PDF: generation by day, revenue, specific yield against
+the regional median, availability and the month's alarms, in the reader's language.
+
+fpdf2 writes it with a TrueType Hangul font embedded (subset). The CFF fonts of Noto CJK draw
+fine but their text cannot be read back or copied correctly, so we use a TrueType one:
+settings.REPORT_FONT_PATH, else Debian's fonts-nanum (scripts/setup.sh installs it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from fpdf import FPDF, FontFace
+
+from economics.selectors import Revenue, month_bounds, station_revenue
+from events.models import Alarm
+from generation import plant_time
+from generation.models import GenerationStatistics, StationDailyGeneration
+from monitoring.models import PowerStation
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+    "/usr/share/fonts/truetype/nanum/NanumBarunGothic.ttf",
+)
+# fontTools warns about every hinting table it drops while subsetting; that is expected.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+
+
+class ReportFontMissing(RuntimeError):
+    pass
+
+
+def report_font() -> Path:
+    """The TrueType font the report embeds; ReportFontMissing says what to install."""
+    configured = settings.REPORT_FONT_PATH
+    candidates = (configured,) if configured else FONT_CANDIDATES
+    for candidate in candidates:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise ReportFontMissing(
+        f"No Hangul TrueType font for the monthly report at {', '.join(candidates)}: "
+        "install Debian's fonts-nanum (scripts/setup.sh does) or set REPORT_FONT_PATH."
+    )
+
+
+@dataclass(frozen=True)
+class ReportDay:
+    date: date
+    kwh: float
+    specific_yield: float | None
+    regional_median: float | None
+    availability: float | None
+    won: Decimal | None
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    station: PowerStation
+    year: int
+    month: int
+    days: list[ReportDay]
+    revenue: Revenue
+    alarms: list[Alarm]
+
+    @property
+    def specific_yield(self) -> float:
+        return round(sum(d.specific_yield or 0 for d in self.days), 2)
+
+    @property
+    def regional_median(self) -> float | None:
+        medians = [d.regional_median for d in self.days if d.regional_median is not None]
+        return round(sum(medians), 2) if medians else None
+
+    @property
+    def median_days(self) -> int:
+        return sum(1 for d in self.days if d.regional_median is not None)
+
+    @property
+    def availability(self) -> float | None:
+        shares = [d.availability for d in self.days if d.availability is not None]
+        return sum(shares) / len(shares) if shares else None
+
+
+def month_figures(*, station: PowerStation, year: int, month: int) -> MonthFigures:
+    start, end = month_bounds(year, month)
+    revenue = station_revenue(station=station, start=start, end=end)
+    won = {d.date: d.won for d in revenue.days}
+    medians = dict(
+        GenerationStatistics.objects.filter(
+            date__gte=start, date__lte=end, scope=station.region
+        ).values_list("date", "yield_median")
+    )
+    days = [
+        ReportDay(row.date, row.kwh, row.specific_yield, medians.get(row.date), row.availability,
+                  won.get(row.date))
+        for row in StationDailyGeneration.objects.filter(
+            station_id=station.id, date__gte=start, date__lte=end
+        ).order_by("date")
+    ]  # fmt: skip
+    first = plant_time.day_bounds(start, station.tz)[0]
+    last = plant_time.day_bounds(end, station.tz)[1]
+    alarms = list(
+        Alarm.objects.filter(station=station, raised_at__lt=last)
+        .filter(Q(cleared_at__isnull=True) | Q(cleared_at__gte=first))
+        .select_related("event_type", "inverter")
+        .order_by("raised_at")
+    )
+    return MonthFigures(station, year, month, days, revenue, alarms)
+
+
+def monthly_report_pdf(*, station: PowerStation, year: int, month: int, language: str) -> bytes:
+    with translation.override(language):  # the price notes are written in it too
+        figures = month_figures(station=station, year=year, month=month)
+        return _Report(figures, language).render()
+
+
+def _number(value, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.1f}%"
+
+
+class _Report:
+    def __init__(self, figures: MonthFigures, language: str) -> None:
+        self.f = figures
+        self.language = language
+        self.pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        self.pdf.set_auto_page_break(auto=True, margin=15)
+        font = report_font()
+        self.pdf.add_font("report", fname=str(font))
+        bold = font.with_name(f"{font.stem}Bold{font.suffix}")
+        if bold.is_file():
+            self.pdf.add_font("report", style="B", fname=str(bold))
+        # Table headings in bold where the bold face exists, else in the regular one.
+        self.headings = FontFace(emphasis="BOLD" if bold.is_file() else None, fill_color=235)
+        self.pdf.set_title(self.title())
+        self.pdf.set_creator("solarsite")
+
+    def title(self) -> str:
+        return _("Monthly report %(month)s: %(plant)s") % {
+            "month": f"{self.f.year}-{self.f.month:02d}",
+            "plant": self.f.station.name,
+        }
+
+    def render(self) -> bytes:
+        self.pdf.add_page()
+        self.heading()
+        self.summary()
+        self.daily_table()
+        self.alarm_list()
+        self.notes()
+        return bytes(self.pdf.output())
+
+    def text(self, size: float, line: str, height: float = 7) -> None:
+        self.pdf.set_font("report", size=size)
+        self.pdf.multi_cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
+
+    def heading(self) -> None:
+        station = self.f.station
+        self.text(16, self.title(), 9)
+        self.text(
+            9,
+            _("Plant %(code)s, %(region)s, %(capacity)s kWp")
+            % {"code": station.code, "region": station.get_region_display(),
+               "capacity": _number(station.capacity_kwp, 2)},
+        )  # fmt: skip
+        self.pdf.ln(2)
+
+    def summary(self) -> None:
+        f = self.f
+        rows = [
+            (_("Generation"), f"{_number(f.revenue.kwh, 1)} kWh"),
+            (_("Revenue"), _("%(won)s won") % {"won": _number(f.revenue.won)}),
+            (_("Specific yield"), f"{_number(f.specific_yield, 2)} kWh/kWp"),
+            (_("Regional median"), self.median_summary()),
+            (_("Availability"), _percent(f.availability)),
+            (_("Alarms"), str(len(f.alarms))),
+        ]
+        self.pdf.set_font("report", size=10)
+        with self.pdf.table(
+            col_widths=(50, 80), width=130, align="LEFT", first_row_as_headings=False
+        ) as table:
+            for label, value in rows:
+                table.row([label, value])
+        self.pdf.ln(4)
+
+    def median_summary(self) -> str:
+        f = self.f
+        line = f"{_number(f.regional_median, 2)} kWh/kWp"
+        if f.regional_median is not None and f.median_days < len(f.days):
+            line += " " + _("(%(days)s days with a regional figure)") % {"days": f.median_days}
+        return line
+
+    def daily_table(self) -> None:
+        self.text(12, _("Generation by day"), 8)
+        self.pdf.set_font("report", size=8)
+        header = [_("Date"), "kWh", "kWh/kWp", _("Regional median"), _("Availability"),
+                  _("Revenue (won)")]  # fmt: skip
+        with self.pdf.table(
+            col_widths=(26, 26, 22, 30, 26, 36),
+            text_align="RIGHT",
+            line_height=5,
+            headings_style=self.headings,
+        ) as table:
+            table.row(header)
+            for day in self.f.days:
+                table.row([
+                    day.date.isoformat(), _number(day.kwh, 1), _number(day.specific_yield, 2),
+                    _number(day.regional_median, 2), _percent(day.availability),
+                    _number(day.won),
+                ])  # fmt: skip
+            f = self.f
+            table.row([_("Total"), _number(f.revenue.kwh, 1), _number(f.specific_yield, 2),
+                       _number(f.regional_median, 2), _percent(f.availability),
+                       _number(f.revenue.won)])  # fmt: skip
+        self.pdf.ln(4)
+
+    def alarm_list(self) -> None:
+        self.text(12, _("Alarms of the month"), 8)
+        if not self.f.alarms:
+            self.text(9, _("No alarms this month."))
+            return
+        tz = self.f.station.tz
+        self.pdf.set_font("report", size=8)
+        with self.pdf.table(
+            col_widths=(30, 30, 60, 30), line_height=5, headings_style=self.headings
+        ) as table:
+            table.row([_("Raised"), _("Cleared"), _("Event"), _("Device")])
+            for alarm in self.f.alarms:
+                table.row([
+                    _local(alarm.raised_at, tz), _local(alarm.cleared_at, tz) or _("open"),
+                    f"{alarm.event_type_id} {alarm.event_type.name_in(self.language)}",
+                    _("inverter %(number)s") % {"number": alarm.inverter.number}
+                    if alarm.inverter else _("whole plant"),
+                ])  # fmt: skip
+        self.pdf.ln(4)
+
+    def notes(self) -> None:
+        lines = list(self.f.revenue.notes)
+        lines.append(
+            _("Made on %(date)s. Revenue is an estimate from the measured generation and the "
+              "prices of each day; the settlement of the power exchange is authoritative.")
+            % {"date": timezone.localdate()}
+        )  # fmt: skip
+        for line in lines:
+            self.text(7, line, 4)
+
+
+def _local(when: datetime | None, tz) -> str:
+    return "" if when is None else f"{timezone.localtime(when, tz):%Y-%m-%d %H:%M}"
