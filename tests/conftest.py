@@ -96,3 +96,11 @@ def client_as(client):
 
 
 # --- end pages ---
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (throttle counters, cached revenue card sums)."""
+    from django.core.cache import cache
+
+    cache.clear()

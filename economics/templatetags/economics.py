@@ -6,16 +6,23 @@ economics.selectors only.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
 from django import template
+from django.core.cache import cache
 from django.utils import timezone
 
 from economics.selectors import stations_revenue_today_and_month
 from monitoring.models import PowerStation
 
 register = template.Library()
+
+# Revenue comes from the plants' daily rows, which the rollup jobs rewrite at most every few
+# minutes; reading a month of them for a whole fleet on every overview request would cost more
+# than the rest of the page, so the card's sums are kept this long.
+CARD_SECONDS = 300
 
 
 @register.inclusion_tag("economics/revenue_card.html")
@@ -24,14 +31,30 @@ def revenue_card(stations, today=None) -> dict:
         stations = [stations]
     stations = list(stations)
     today = today or timezone.localdate()
-    figures, notes = stations_revenue_today_and_month(stations, today=today)
+    today_won, month_won, notes = card_figures(stations, today=today)
     return {
-        "today_won": sum((f.today_won for f in figures.values()), Decimal(0)),
-        "month_won": sum((f.month_won for f in figures.values()), Decimal(0)),
+        "today_won": today_won,
+        "month_won": month_won,
         "notes": notes,
         "station": stations[0] if len(stations) == 1 else None,
         "report_months": past_months(today, count=12),
     }
+
+
+def card_figures(stations: list[PowerStation], *, today) -> tuple[Decimal, Decimal, list[str]]:
+    """Today's and this month's won of these plants together, and the price notes (cached)."""
+    ids = ",".join(str(s.id) for s in sorted(stations, key=lambda s: s.id))
+    key = f"revenue-card:{today.isoformat()}:{hashlib.sha256(ids.encode()).hexdigest()}"
+    cached = cache.get(key)
+    if cached is None:
+        figures, notes = stations_revenue_today_and_month(stations, today=today)
+        cached = (
+            sum((f.today_won for f in figures.values()), Decimal(0)),
+            sum((f.month_won for f in figures.values()), Decimal(0)),
+            notes,
+        )
+        cache.set(key, cached, CARD_SECONDS)
+    return cached
 
 
 def past_months(today, *, count: int) -> list:

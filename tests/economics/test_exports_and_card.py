@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 import pytest
+from django.db import connections
 from django.template import Context, Template
 from openpyxl import load_workbook
 
@@ -50,3 +51,16 @@ def test_the_revenue_card_shows_today_and_the_month(fleet, may_prices):
     assert "49,100 won" in html and "271,047 won" in html
     assert "/economics/report/A001/2026-04.pdf" in html  # last month's report, first
     assert "/economics/report/A001/2025-05.pdf" in html  # and eleven before it
+
+
+def test_the_card_reads_the_daily_rows_once_per_few_minutes(
+    fleet, may_prices, django_assert_max_num_queries
+):
+    put_days(fleet["station_a"], MAY_KWH)
+    card = Template("{% load economics %}{% revenue_card station today %}")
+    context = {"station": fleet["station_a"], "today": date(2026, 5, 12)}
+    first = card.render(Context(context))
+    telemetry = connections["telemetry"]
+    with django_assert_max_num_queries(0), django_assert_max_num_queries(0, connection=telemetry):
+        again = card.render(Context(context))
+    assert again == first and "271,047 won" in again
