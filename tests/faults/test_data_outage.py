@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -51,7 +54,8 @@ print(collector.issue_token())
 
 
 class RecordingTransport(httpx.HTTPTransport):
-    """httpx's own transport, noting each answer's status (or the error) and its time."""
+    """httpx's own transport, noting each answer's status (or the error) by the time its
+    request was sent: a request sent before the crash may rightly have been answered 200."""
 
     def __init__(self):
         super().__init__()
@@ -60,18 +64,19 @@ class RecordingTransport(httpx.HTTPTransport):
 
     def handle_request(self, request):
         self.in_flight = True
+        sent = time.monotonic()
         try:
             response = super().handle_request(request)
         except httpx.HTTPError as error:
-            self.answers.append((time.monotonic(), type(error).__name__))
+            self.answers.append((sent, type(error).__name__))
             raise
         finally:
             self.in_flight = False
-        self.answers.append((time.monotonic(), response.status_code))
+        self.answers.append((sent, response.status_code))
         return response
 
     def count_since(self, moment: float) -> int:
-        return sum(1 for at, _ in self.answers if at > moment)
+        return sum(1 for sent, _ in self.answers if sent > moment)
 
 
 def wait_for(condition, *, timeout: float, what: str) -> None:
@@ -82,16 +87,20 @@ def wait_for(condition, *, timeout: float, what: str) -> None:
 
 
 @pytest.fixture
-def mariadb(tmp_path):
+def mariadb():
     if mariadbd_path() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("mariadbd is not installed; under CI this fault test must run")
         pytest.skip("mariadbd is not installed (apt-get install mariadb-server): the database "
                     "outage test needs a MariaDB server of its own to kill")  # fmt: skip
-    server = PrivateMariaDB(tmp_path / "mariadb")
-    server.install("solarsite", "solarsite_telemetry")
-    yield server
-    server.stop()
+    root = Path(tempfile.mkdtemp(prefix="ss-mariadb-"))  # short: a socket path has 107 bytes
+    server = PrivateMariaDB(root)
+    try:
+        server.install("solarsite", "solarsite_telemetry")
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def manage(env: dict, *args: str) -> str:
@@ -156,8 +165,8 @@ def test_a_database_crash_mid_ingest_loses_and_doubles_nothing(mariadb, capsys):
         killed = time.monotonic()
         wait_for(lambda: transport.count_since(killed) >= 5, timeout=60,
                  what="the client answered 5 times while the database is down")  # fmt: skip
+        restarting = time.monotonic()
         mariadb.start()
-        restarted = time.monotonic()
         wait_for(lambda: not sender.is_alive(), timeout=180, what="every reading sent")
     finally:
         stop.set()
@@ -167,7 +176,7 @@ def test_a_database_crash_mid_ingest_loses_and_doubles_nothing(mariadb, capsys):
 
     stored = stored_readings(mariadb)
     sent = {(item["inverter"], datetime.fromisoformat(item["ts"])) for item in made}
-    during = Counter(status for at, status in transport.answers if killed < at < restarted)
+    during = Counter(status for sent, status in transport.answers if killed < sent < restarting)
     overall = Counter(status for _, status in transport.answers)
     lost, doubled = len(sent - set(stored)), len(stored) - len(set(stored))
     with capsys.disabled():
