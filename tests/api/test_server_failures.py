@@ -52,3 +52,14 @@ def test_a_lone_surrogate_echoed_by_a_validation_error_still_renders(fleet):
                         content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
     assert response.status_code == 400
     assert response.json()["fields"] == {"kind": ['"\ud800" is not a valid choice.']}
+
+
+def test_a_body_over_djangos_upload_limit_is_a_json_413(fleet, settings):
+    # The public API reads JSON through Django's upload limit (the collectors' endpoints have
+    # their own, larger one): past it, the API's shape, not Django's HTML 400.
+    api = client_as(token_for(fleet["operator"]))
+    body = '{"kind": "read_now", "pad": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE) + '"}'
+    response = api.post("/api/v1/stations/A001/commands", body,
+                        content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 413
+    assert response.json()["error"] == "body_too_large"
