@@ -2,12 +2,22 @@
 
 Every error has the API's one shape (solarsite/api_errors.py):
 `{"error": "<machine code>", "detail": "<one sentence>", "fields": {...}}`.
+
+What a collector can count on from every endpoint here (ingest, heartbeat, commands):
+- a body is read only up to the ingest's byte limit (413 `body_too_large` past it), as JSON
+  whatever its nesting (400 `too_deep`, not a crash);
+- a database failure anywhere, the token lookup included, is a 503 `storage_unavailable`
+  with Retry-After: nothing was half-stored, and sending the same body again is safe;
+- nothing else answers 5xx, and no answer fails to render after its data was committed.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
+import json
+import logging
+
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -15,26 +25,26 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monitoring.ingest import (
+    MAX_INTEGER_DIGITS,
     BatchError,
     ItemProblem,
     StorageUnavailable,
+    batch_max_bytes,
     collector_heartbeat,
-    parse_timestamp,
+    heartbeat_check,
     reading_ingest,
 )
 from monitoring.models import Collector
-from solarsite.api_errors import error_response
+from solarsite.api_errors import ApiError, database_unavailable, error_response
+from solarsite.api_renderers import JSONRenderer
 
-# A generous 1 KB per item: a body bigger than this cannot be a valid batch.
-BYTES_PER_ITEM = 1000
-RETRY_AFTER_SECONDS = 30
+log = logging.getLogger(__name__)
 INGEST_EXAMPLE = {
     "readings": [{"station": "D001", "inverter": 1, "ts": "2026-11-26T10:00:00+09:00",
                   "ac_kw": 12.3, "dc_kw": 12.9, "day_kwh": 40.1, "total_kwh": 123456.7}],
@@ -96,18 +106,84 @@ class IsCollector(BasePermission):
         )
 
 
-class LenientJSONParser(JSONParser):
-    """Accepts NaN and Infinity, so such a value is refused item by item, not the batch."""
+class CollectorJSONParser(BaseParser):
+    """The collectors' JSON, read so that no body can crash the endpoint:
 
-    strict = False
+    1. a body over the ingest's byte limit is refused by its Content-Length, or as soon as
+       more than the limit arrives, without reading the rest (Django's own upload limit,
+       DATA_UPLOAD_MAX_MEMORY_SIZE, is never reached: DRF's JSONParser would go through it);
+    2. NaN and Infinity are accepted, so such a value is refused item by item, not the batch;
+    3. an integer longer than Python reads (MAX_INTEGER_DIGITS) stands in as 10^4300, so it
+       too is refused item by item, as out of range, instead of failing the whole body;
+    4. nesting deeper than the parser can follow is a 400 `too_deep`, not a RecursionError.
+    """
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = batch_max_bytes()
+        request = (parser_context or {}).get("request")
+        if request is not None and content_length(request.META) > limit:
+            raise body_too_large(limit)
+        body = stream.read(limit + 1)
+        if len(body) > limit:
+            raise body_too_large(limit)
+        try:
+            return json.loads(body.decode("utf-8-sig"), parse_int=_parse_int)
+        except RecursionError:
+            raise ApiError(
+                "too_deep",
+                _("The body is nested too deeply; items are flat JSON objects."),
+            ) from None
+        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError among them
+            raise exceptions.ParseError(str(error)) from None
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits) <= MAX_INTEGER_DIGITS:
+        return int(digits)
+    return -(10**MAX_INTEGER_DIGITS) if digits.startswith("-") else 10**MAX_INTEGER_DIGITS
+
+
+def content_length(meta: dict) -> int:
+    try:
+        return int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def body_too_large(limit: int) -> ApiError:
+    return ApiError(
+        "body_too_large",
+        _("The body is larger than %(limit)d bytes; send smaller batches.") % {"limit": limit},
+        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
 
 
 class CollectorAPIView(APIView):
     authentication_classes = [CollectorTokenAuthentication]
     permission_classes = [IsCollector]
-    parser_classes = [LenientJSONParser]
+    parser_classes = [CollectorJSONParser]
     renderer_classes = [JSONRenderer]
     throttle_classes: list = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not request.META.get("CONTENT_LENGTH"):
+            # Django reads no body without a length: the batch would arrive empty, and be lost.
+            raise ApiError(
+                "length_required",
+                _("Send the body with a Content-Length header, not in chunks."),
+                status_code=status.HTTP_411_LENGTH_REQUIRED,
+            )
+
+    def handle_exception(self, exc):
+        # From the token lookup to the last write: any database failure is the outage answer.
+        if isinstance(exc, DatabaseError | StorageUnavailable):
+            log.warning("%s: database failure, answered 503: %s", self.request.path, exc)
+            return storage_unavailable()
+        return super().handle_exception(exc)
 
     def remote_address(self) -> str | None:
         return self.request.META.get("REMOTE_ADDR") or None
@@ -129,22 +205,12 @@ class IngestView(CollectorAPIView):
         ],
     )
     def post(self, request, version=None):
-        limit = settings.INGEST_MAX_ITEMS * BYTES_PER_ITEM
-        if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
-            return error_response(
-                "body_too_large",
-                _("The body is larger than %(limit)d bytes; send smaller batches.")
-                % {"limit": limit},
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
         try:
             result = reading_ingest(
                 collector=request.auth, payload=request.data, remote_address=self.remote_address()
             )
         except BatchError as error:
             return error_response(error.code, error.message, error.status)
-        except StorageUnavailable:
-            return storage_unavailable()
         return Response(result.as_dict())
 
 
@@ -155,40 +221,16 @@ class HeartbeatView(CollectorAPIView):
         summary="Tell the server the collector is alive",
     )
     def post(self, request, version=None):
-        body = request.data if isinstance(request.data, dict) else None
-        if body is None:
-            return error_response(
-                "not_an_object", _("The body must be a JSON object."), status.HTTP_400_BAD_REQUEST
-            )
-        version_text = body.get("software_version", "")
-        uptime = body.get("uptime_seconds")
-        clock = body.get("clock")
-        if not isinstance(version_text, str):
-            return field_error("software_version", _("software_version must be text."))
-        if uptime is not None and (
-            isinstance(uptime, bool) or not isinstance(uptime, int) or uptime < 0
-        ):
-            return field_error("uptime_seconds", _("uptime_seconds must be a whole number >= 0."))
-        site_clock = None
-        if clock is not None:
-            try:
-                site_clock = parse_timestamp(clock)
-            except ItemProblem:
-                return field_error(
-                    "clock", _("clock must be an ISO 8601 time with an offset, or epoch seconds.")
-                )
         now = timezone.now()
         try:
-            collector_heartbeat(
-                collector=request.auth,
-                remote_address=self.remote_address(),
-                software_version=version_text,
-                uptime_seconds=uptime,
-                site_clock=site_clock,
-                now=now,
-            )
-        except StorageUnavailable:
-            return storage_unavailable()
+            fields = heartbeat_check(body=request.data, now=now)
+        except ItemProblem as problem:
+            if not problem.field:
+                return error_response(problem.code, problem.message, status.HTTP_400_BAD_REQUEST)
+            return field_error(problem.field, problem.message)
+        collector_heartbeat(
+            collector=request.auth, remote_address=self.remote_address(), now=now, **fields
+        )
         return Response(
             {
                 "server_time": now.isoformat(),
@@ -204,9 +246,6 @@ def field_error(field: str, detail: str) -> Response:
 
 
 def storage_unavailable() -> Response:
-    return error_response(
-        "storage_unavailable",
-        _("The database is unavailable; send the batch again (nothing is ever stored twice)."),
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        **{"Retry-After": str(RETRY_AFTER_SECONDS)},
+    return database_unavailable(
+        _("The database is unavailable; send the batch again (nothing is ever stored twice).")
     )

@@ -6,10 +6,23 @@ talks to the server only through the public HTTP API, so it works the same on a 
 - Readings go into a buffer first (SQLite: in memory, or a file that survives a restart) and
   leave it only when the server has answered 200 for them, so a server or network outage
   loses nothing: they are sent when the server is back.
-- A 5xx, a timeout or a refused connection backs off exponentially (with jitter) and keeps
-  the batch; 401/403 too (an operator must fix the token, the readings wait). 413 halves the
-  batch. A 400 means the batch itself is malformed: it is dropped and logged, as re-sending
-  can never succeed. Items the server rejected one by one are logged, never re-sent.
+- What each answer means for the batch that got it:
+  1. 200: sent; the items the server rejected one by one are logged, never re-sent.
+  2. A 5xx, a timeout or a refused connection: the batch stays and is sent again after an
+     exponential backoff with jitter (the server stores nothing twice, so that is safe).
+  3. 413 (too large, from the server or a proxy in front of it): the batch is split in halves
+     and sent again, down to one item, and the smaller size is kept for the rest of the flush.
+  4. Any other 4xx says the batch itself can never be taken (a 400, or one item alone still
+     too large): it is never sent again. It moves to the dead letters with the server's
+     answer, and the readings behind it go on.
+  5. Except the 4xx that are about the collector or the moment, not the batch (WAIT_STATUSES:
+     401/403 a token an operator must fix, 404/407 an address or proxy to fix, 408/429 too
+     soon): those keep the batch and back off like a 5xx, so a wrong token never sends a
+     site's readings to the dead letters.
+- Dead letters go to a JSON Lines file beside a file buffer (`buffer.sqlite3` ->
+  `buffer.dead-letters.jsonl`), one line per refused batch: when, the HTTP status, the
+  server's answer and the batch as it was posted, ready to correct and post again by hand.
+  An in-memory buffer keeps them in memory (`ReadingBuffer.dead_letters()`) and in the log.
 - Remote commands: `commands_fetch()` asks for the commands to carry out now; the outcome of
   each goes into the same buffer with `command_report()` and is posted until the server has
   it, so a result reached during an outage is told afterwards, once.
@@ -19,12 +32,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
@@ -35,12 +50,24 @@ HEARTBEAT_PATH = "/api/v1/collectors/heartbeat"
 COMMANDS_PATH = "/api/v1/collectors/commands"
 RESULT_PATH = "/api/v1/collectors/commands/{id}/result"
 SECTIONS = ("readings", "combiner_boxes", "sensors", "grid")
+# 4xx answers about the collector or the moment, not the batch: keep it and try again later.
+WAIT_STATUSES = frozenset({401, 403, 404, 407, 408, 429})
+IN_MEMORY = ("", ":memory:")
+
+
+def dead_letter_path(buffer_path: str) -> Path | None:
+    """Where a buffer's refused batches go: beside its file; None for an in-memory buffer."""
+    if buffer_path in IN_MEMORY:
+        return None
+    return Path(buffer_path).with_suffix(".dead-letters.jsonl")
 
 
 class ReadingBuffer:
     """A FIFO of items waiting to be sent, in SQLite (":memory:" or a file path)."""
 
     def __init__(self, path: str = ":memory:"):
+        self.dead_letter_path = dead_letter_path(str(path))
+        self._dead_letters: list[dict] = []  # an in-memory buffer's
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(
@@ -75,6 +102,27 @@ class ReadingBuffer:
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM pending").fetchone()[0]
 
+    def dead_letter_put(self, *, batch: dict, status: int, answer: object) -> None:
+        """Keep a batch the server refused for good, with its answer (see the module doc)."""
+        letter = {"rejected_at": datetime.now(UTC).isoformat(), "status": status,
+                  "answer": answer, "items": sum(len(items) for items in batch.values()),
+                  "batch": batch}  # fmt: skip
+        if self.dead_letter_path is None:
+            self._dead_letters.append(letter)
+            return
+        with open(self.dead_letter_path, "a", encoding="utf-8") as file:
+            file.write(json.dumps(letter) + "\n")
+            file.flush()
+            os.fsync(file.fileno())  # the batch is gone from the buffer once this returns
+
+    def dead_letters(self) -> list[dict]:
+        if self.dead_letter_path is None:
+            return list(self._dead_letters)
+        if not self.dead_letter_path.exists():
+            return []
+        with open(self.dead_letter_path, encoding="utf-8") as file:
+            return [json.loads(line) for line in file if line.strip()]
+
     def result_put(self, command_id: int, *, succeeded: bool, message: str) -> None:
         with self.db:
             self.db.execute(
@@ -100,7 +148,8 @@ class SendStats:
     duplicate: int = 0
     updated: int = 0
     rejected: int = 0
-    dropped: int = 0
+    dead_lettered: int = 0  # items of batches the server refused whole, kept as dead letters
+    split: int = 0  # times a batch was halved after a 413
     failures: int = 0
     errors: list[dict] = field(default_factory=list)
 
@@ -163,13 +212,11 @@ class CollectorClient:
             if not rows:
                 return True
             outcome = self._post_batch(rows)
-            if outcome == "sent":
-                size = self.batch_size
-                continue
-            if outcome == "smaller" and size > 1:
-                size = max(1, size // 2)
-                continue
-            return False
+            if outcome == "smaller":
+                size = max(1, len(rows) // 2)  # and so on for this flush: the limit holds
+                self.stats.split += 1
+            elif outcome == "failed":
+                return False
 
     def heartbeat(self, *, force: bool = False) -> bool:
         now = self.clock()
@@ -196,11 +243,14 @@ class CollectorClient:
         except httpx.HTTPError as error:
             log.info("fetching commands from %s failed: %s", self.url, error)
             return []
-        if response.status_code != 200:
+        answer = _json_object(response) if response.status_code == 200 else None
+        if answer is None:
             log.warning("fetching commands: server answered %s: %s", response.status_code,
                         response.text[:200])  # fmt: skip
             return []
-        commands = response.json().get("commands", [])
+        commands = answer.get("commands", [])
+        if not isinstance(commands, list):
+            return []
         return [c for c in commands if isinstance(c, dict) and isinstance(c.get("id"), int)]
 
     def command_report(self, command_id: int, *, succeeded: bool, message: str) -> bool:
@@ -239,20 +289,31 @@ class CollectorClient:
             response = self.http.post(self.url + INGEST_PATH, json=body)
         except httpx.HTTPError as error:
             return self._failed(f"cannot reach {self.url}: {error}")
-        if response.status_code == 200:
-            self._record(response.json(), sent=len(rows))
-            self.buffer.ack(rows[-1][0])
-            self._failures_in_a_row = 0
-            self._retry_at = 0.0
+        status = response.status_code
+        if status == 200:
+            answer = _json_object(response)
+            if answer is None:  # not the server's answer (a proxy's page): try again later
+                return self._failed(f"server answered 200 without its JSON: {response.text[:200]}")
+            self._record(answer, sent=len(rows))
+            self._done(rows)
             return "sent"
-        if response.status_code == 413 and len(rows) > 1:
+        if status == 413 and len(rows) > 1:
             return "smaller"
-        if response.status_code in (400, 413):
-            log.error("server refused a batch of %d items: %s", len(rows), response.text[:500])
-            self.stats.dropped += len(rows)
-            self.buffer.ack(rows[-1][0])
-            return "sent"
-        return self._failed(f"server answered {response.status_code}: {response.text[:200]}")
+        if 400 <= status < 500 and status not in WAIT_STATUSES:
+            answer = _json_object(response) or response.text[:2000]
+            self.buffer.dead_letter_put(batch=body, status=status, answer=answer)
+            log.error("server refused a batch of %d items with %d: %s; kept in %s", len(rows),
+                      status, response.text[:300],
+                      self.buffer.dead_letter_path or "the in-memory dead letters")  # fmt: skip
+            self.stats.dead_lettered += len(rows)
+            self._done(rows)
+            return "dead_letter"
+        return self._failed(f"server answered {status}: {response.text[:200]}")
+
+    def _done(self, rows: list[tuple[int, str, dict]]) -> None:
+        self.buffer.ack(rows[-1][0])
+        self._failures_in_a_row = 0
+        self._retry_at = 0.0
 
     def _failed(self, reason: str) -> str:
         self._failures_in_a_row += 1
@@ -273,3 +334,11 @@ class CollectorClient:
         for error in answer.get("errors", []):
             log.warning("item rejected: %s", error)
         stats.errors = (stats.errors + answer.get("errors", []))[-100:]  # the latest, for a log
+
+
+def _json_object(response: httpx.Response) -> dict | None:
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None

@@ -2,7 +2,8 @@
 
 Thin: parse, call monitoring/commands.py, answer. The operators' views use the project's
 default authentication, permissions and exception handler; the collectors' views are
-CollectorAPIViews (bearer token, `{"code", "detail"}` errors) like the ingest.
+CollectorAPIViews (bearer token, the API's error shape, 503 on any database failure) like
+the ingest.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from monitoring.commands import (
     commands_hand_out,
     station_commands,
 )
+from monitoring.ingest import is_text
 from monitoring.models import Command
 from monitoring.visibility import visible_station_or_404
 
@@ -177,7 +179,7 @@ class CollectorCommandResultView(CollectorAPIView):
                 _("succeeded must be true or false."),
                 status.HTTP_400_BAD_REQUEST,
             )
-        if not isinstance(message, str):
+        if not isinstance(message, str) or not is_text(message):
             return error_response(
                 "invalid_field", _("message must be text."), status.HTTP_400_BAD_REQUEST
             )

@@ -1,7 +1,8 @@
 """The ingest: a collector's batch of readings, checked item by item, stored, and made current.
 
     reading_ingest(collector=..., payload=...)
-      1. check the batch's shape (BatchError -> 400/413 for the whole batch);
+      1. check the batch's shape (BatchError -> 400/413 for the whole batch; the body's size
+         and JSON nesting were checked by the API's parser before, by the same limits);
       2. check each item against the registry and physical bounds; a bad item is listed with
          a machine code and a sentence, and the good items go on;
       3. upsert the good items in the telemetry database, all or nothing (generation.store),
@@ -9,6 +10,12 @@
          rollups to recompute;
       4. after that commit, move the latest state forward in the default database;
       5. count the batch as a heartbeat of the collector.
+
+Nothing a collector sends can make this raise anything but BatchError or StorageUnavailable:
+a malformed item (a 309-digit number, a time past year 9999 in UTC, a lone surrogate in a
+string) is an ItemError, and no sentence echoes a value the answer could not encode. The
+registry is read inside the database-error handling too, so an outage is StorageUnavailable
+from the first query on.
 
 Two databases are two transactions. Readings are committed first: if step 4 then fails, the
 caller answers 503, the collector sends the batch again, step 3 finds every item a duplicate
@@ -41,6 +48,16 @@ SECTIONS = {
 DEVICE_FIELD = {"readings": "inverter", "combiner_boxes": "box", "sensors": "sensor",
                 "grid": "station"}  # fmt: skip
 MAX_FUTURE = timedelta(minutes=5)
+# A heartbeat's uptime and clock beyond these are no collector's: a unit error, a broken field.
+MAX_UPTIME = 100 * 365 * 24 * 3600
+MAX_CLOCK_OFFSET = timedelta(days=100 * 365)
+# A batch's limits, one rule: at most INGEST_MAX_ITEMS items, and a body of at most 1 KiB per
+# allowed item (5,000 items of up to 1 KB fit, with their commas and the sections' names).
+BYTES_PER_ITEM = 1024
+# Python reads integers of at most 4,300 digits (a guard against slow conversions); a longer one
+# stands in as 10^4300, which is out of every field's range and so refused item by item.
+MAX_INTEGER_DIGITS = 4300
+ECHO_LENGTH = 40
 # Values outside these are not physics but a broken meter or a wrong unit.
 FIXED_BOUNDS = {
     "dc_v": (0, 1500),
@@ -125,6 +142,11 @@ class IngestResult:
         }
 
 
+def batch_max_bytes() -> int:
+    """The largest body the ingest reads: the item limit's share of bytes."""
+    return settings.INGEST_MAX_ITEMS * BYTES_PER_ITEM
+
+
 def reading_ingest(
     *,
     collector: Collector,
@@ -135,7 +157,10 @@ def reading_ingest(
     """Check, store and apply one batch from `collector`; see the module docstring."""
     now = now or timezone.now()
     sections = batch_sections(payload)
-    registry = Registry.load(collector=collector, sections=sections)
+    try:
+        registry = Registry.load(collector=collector, sections=sections)
+    except DatabaseError as error:
+        raise StorageUnavailable(str(error)) from error
     checker = ItemChecker(registry=registry, now=now)
     result = IngestResult()
     rows: dict[str, list[store.Row]] = {}
@@ -189,7 +214,7 @@ def batch_sections(payload: object) -> dict[str, list]:
         raise BatchError(
             "unknown_section",
             _("Unknown section %(names)s; the sections are %(known)s.")
-            % {"names": ", ".join(unknown), "known": ", ".join(SECTIONS)},
+            % {"names": ", ".join(echo(name) for name in unknown), "known": ", ".join(SECTIONS)},
         )
     sections = {}
     for name in SECTIONS:
@@ -221,6 +246,45 @@ def collector_seen(
     Collector.objects.filter(pk=collector.pk).update(**fields)
     for name, value in fields.items():
         setattr(collector, name, value)
+
+
+def heartbeat_check(*, body: object, now: datetime) -> dict:
+    """The heartbeat's fields as collector_heartbeat's arguments, or ItemProblem naming the
+    first wrong one (the whole heartbeat is refused: its fields are one statement)."""
+    if not isinstance(body, dict):
+        raise ItemProblem("", "not_an_object", _("The body must be a JSON object."))
+    version = body.get("software_version", "")
+    if not isinstance(version, str) or not is_text(version):
+        raise ItemProblem(
+            "software_version", "wrong_type", _("software_version must be text.")
+        )
+    uptime = body.get("uptime_seconds")
+    if uptime is not None and (
+        isinstance(uptime, bool) or not isinstance(uptime, int) or not 0 <= uptime <= MAX_UPTIME
+    ):
+        raise ItemProblem(
+            "uptime_seconds",
+            "out_of_range",
+            _("uptime_seconds must be a whole number from 0 to %(max)d (100 years).")
+            % {"max": MAX_UPTIME},
+        )
+    clock = body.get("clock")
+    site_clock = None
+    if clock is not None:
+        try:
+            site_clock = parse_timestamp(clock)
+        except ItemProblem:
+            raise ItemProblem(
+                "clock", "invalid_timestamp",
+                _("clock must be an ISO 8601 time with an offset, or epoch seconds."),
+            ) from None  # fmt: skip
+        if abs(site_clock - now) > MAX_CLOCK_OFFSET:
+            raise ItemProblem(
+                "clock", "out_of_range",
+                _("clock is more than 100 years from the server's time; check the site's "
+                  "clock."),
+            )  # fmt: skip
+    return {"software_version": version, "uptime_seconds": uptime, "site_clock": site_clock}
 
 
 def collector_heartbeat(
@@ -291,6 +355,7 @@ class Registry:
             for item in items
             if isinstance(item, dict) and isinstance(item.get("station"), str)
         }
+        codes = {code for code in codes if is_text(code)}  # the database takes only UTF-8
         stations = {s.code: s for s in PowerStation.objects.filter(code__in=codes)}
         ids = [s.pk for s in stations.values()]
         served = set(collector.stations.values_list("pk", flat=True))
@@ -426,7 +491,7 @@ class ItemChecker:
                 "sensor",
                 "unknown_device",
                 _("Plant %(code)s has no sensor named %(name)s.")
-                % {"code": station.code, "name": name},
+                % {"code": station.code, "name": echo(name)},
             )
         value = _number(item, "value", *SENSOR_BOUNDS.get(sensor.kind, (-1e6, 1e6)))
         return store.Row(sensor.pk, ts, (station.pk, value))
@@ -449,7 +514,9 @@ class ItemChecker:
         station = self.registry.stations.get(code)
         if station is None:
             raise ItemProblem(
-                "station", "unknown_station", _("There is no plant %(code)s.") % {"code": code}
+                "station",
+                "unknown_station",
+                _("There is no plant %(code)s.") % {"code": echo(code)},
             )
         return station
 
@@ -499,7 +566,7 @@ def parse_timestamp(raw: object) -> datetime:
             raise ItemProblem(
                 "ts",
                 "invalid_timestamp",
-                _("ts %(value)s is not an ISO 8601 time.") % {"value": raw[:40]},
+                _("ts %(value)s is not an ISO 8601 time.") % {"value": echo(raw)},
             ) from None
         if ts.tzinfo is None:
             raise ItemProblem(
@@ -507,8 +574,11 @@ def parse_timestamp(raw: object) -> datetime:
                 "naive_timestamp",
                 _("ts has no UTC offset; add one (for example +09:00) or send epoch seconds."),
             )
-        return ts.astimezone(UTC)
-    if not math.isfinite(raw):
+        try:
+            return ts.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+14:00 is before the year 1 in UTC
+            raise ItemProblem("ts", "invalid_timestamp", _("ts is not a possible time.")) from None
+    if isinstance(raw, float) and not math.isfinite(raw):
         raise ItemProblem("ts", "not_finite", _("ts must be a finite number."))
     if abs(raw) > 1e11:  # later than the year 5138: milliseconds sent as seconds
         raise ItemProblem(
@@ -533,7 +603,7 @@ def _value(value: object, name: str, low: float, high: float) -> float:
         return float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ItemProblem(name, "wrong_type", _("%(field)s must be a number.") % {"field": name})
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise ItemProblem(
             name, "not_finite", _("%(field)s must be a finite number.") % {"field": name}
         )
@@ -542,7 +612,7 @@ def _value(value: object, name: str, low: float, high: float) -> float:
             name,
             "out_of_range",
             _("%(field)s is %(value)s, outside %(low)s to %(high)s.")
-            % {"field": name, "value": value, "low": _short(low), "high": _short(high)},
+            % {"field": name, "value": echo(value), "low": _short(low), "high": _short(high)},
         )
     return float(value)
 
@@ -564,7 +634,7 @@ def _integer(
             name,
             "out_of_range",
             _("%(field)s is %(value)s, outside %(low)s to %(high)s.")
-            % {"field": name, "value": value, "low": low, "high": high},
+            % {"field": name, "value": echo(value), "low": low, "high": high},
         )
     return value
 
@@ -596,3 +666,22 @@ def _phases(
 
 def _short(number: float) -> str:
     return f"{number:g}"
+
+
+def is_text(value: str) -> bool:
+    """True if `value` can be stored and sent back: no lone surrogate ("\\ud800"), which JSON
+    allows and UTF-8 cannot encode."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def echo(value: object) -> str:
+    """A value a collector sent, fit to quote in a sentence: short, and always encodable."""
+    if isinstance(value, int) and abs(value) >= 10**ECHO_LENGTH:  # str() stops at 4,300 digits
+        return f"~{'-' if value < 0 else ''}1e{int(abs(value).bit_length() * math.log10(2))}"
+    text = value if isinstance(value, str) else repr(value)
+    text = text[:ECHO_LENGTH] + ("..." if len(text) > ECHO_LENGTH else "")
+    return text if is_text(text) else text.encode("utf-8", "backslashreplace").decode()

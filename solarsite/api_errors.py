@@ -3,16 +3,29 @@
 DRF's exceptions, Django's Http404 and PermissionDenied all end here, so a client parses one
 shape for every 4xx. `fields` maps a field or query parameter to its sentences (empty when the
 error is not about one field).
+
+Failures answer in the same shape: a body over Django's upload limit is a 413, a database
+that cannot be reached (connection lost, lock wait timeout) a 503 with Retry-After, and any
+other unexpected error a 500 `server_error`, logged with its traceback. Errors raised outside
+an API view (in a middleware) reach `server_error`, which answers JSON under /api/ too.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import logging
+import sys
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.defaults import page_not_found
 from rest_framework import exceptions
 from rest_framework.response import Response
+
+log = logging.getLogger("django.request")
+RETRY_AFTER_SECONDS = 30
 
 
 class ApiError(exceptions.APIException):
@@ -57,14 +70,41 @@ def _validation(exc: exceptions.ValidationError) -> tuple[str, str, dict]:
     return "invalid", " ".join(error_sentences(detail)), {}
 
 
+def database_unavailable(detail: str | None = None) -> Response:
+    """503 with Retry-After: the database cannot be reached now; the same request may be sent
+    again."""
+    return error_response(
+        "storage_unavailable",
+        detail or _("The database is unavailable; try again in a minute."),
+        503,
+        **{"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _unexpected(exc, context) -> Response:
+    """An exception no view turned into an answer: still the API's shape, never HTML."""
+    request = context.get("request")
+    path = request.path if request is not None else "?"
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(
+            "body_too_large", _("The body is too large for this endpoint."), 413
+        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        log.warning("%s: database unavailable: %s", path, exc)
+        return database_unavailable()
+    log.error("Unexpected error in an API view: %s", path, exc_info=exc)
+    return error_response("server_error", _("Something went wrong on the server; it is logged."),
+                          500)  # fmt: skip
+
+
 def api_exception_handler(exc, context):
+    if not isinstance(exc, exceptions.APIException | Http404 | PermissionDenied):
+        return _unexpected(exc, context)
     if isinstance(exc, Http404):
         message = str(exc) if exc.args else _("Not found.")
         exc = ApiError("not_found", message, status_code=404)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    if not isinstance(exc, exceptions.APIException):
-        return None
     fields: dict = {}
     if isinstance(exc, ApiError):
         code, detail, fields = exc.error_code, str(exc.detail), exc.fields
@@ -92,3 +132,18 @@ def not_found(request, exception=None):
         })  # fmt: skip
         return JsonResponse(body, status=404)
     return page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's 500 (an error outside a view, e.g. in a middleware): JSON under /api/, with
+    the database's outage as 503 as the API views answer it."""
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        body = error_body("storage_unavailable", _("The database is unavailable; try again in a "
+                                                   "minute."))  # fmt: skip
+        response = JsonResponse(body, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    body = error_body("server_error", _("Something went wrong on the server; it is logged."))
+    return JsonResponse(body, status=500)

@@ -41,3 +41,4 @@ urlpatterns = [
 ]
 
 handler404 = "solarsite.api_errors.not_found"
+handler500 = "solarsite.api_errors.server_error"

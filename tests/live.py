@@ -30,9 +30,11 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving the test databases on a port that stays the same across restarts."""
+    """gunicorn serving the test databases on a port that stays the same across restarts;
+    `env` adds to or overrides its environment (other databases, DEBUG off...)."""
 
-    def __init__(self):
+    def __init__(self, *, env: dict[str, str] | None = None):
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -40,6 +42,7 @@ class Server:
     def start(self) -> None:
         env = dict(os.environ, DATABASE_URL=database_url("default"),
                    TELEMETRY_DATABASE_URL=database_url("telemetry"), DEBUG="true")  # fmt: skip
+        env.update(self.env)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
              f"127.0.0.1:{self.port}", "solarsite.wsgi"],

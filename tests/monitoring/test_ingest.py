@@ -230,19 +230,112 @@ def test_non_finite_numbers_are_rejected_item_by_item(client, site, literal):
     assert [(e["field"], e["code"]) for e in answer["errors"]] == [("ac_kw", "not_finite")]
 
 
+HUGE = "9" * 5000  # past the 4,300 digits Python reads as an integer
+
+
+# Items that once crashed the ingest (500, or a commit and then a 500): now one rejected item
+# each, in a 200 answer that stores the good item beside it.
+@pytest.mark.parametrize(
+    ("section", "item", "field", "code"),
+    [
+        ("readings", reading(ac_kw=10**308), "ac_kw", "out_of_range"),  # 309 digits
+        ("readings", reading(fault_bits=-(10**308)), "fault_bits", "out_of_range"),
+        ("readings", reading(state="HUGE"), "state", "out_of_range"),
+        ("readings", reading(ac_v=[10**308]), "ac_v[0]", "out_of_range"),
+        ("readings", reading(10**308), "ts", "invalid_timestamp"),
+        ("readings", reading("0001-01-01T00:00:00+14:00"), "ts", "invalid_timestamp"),
+        ("readings", reading("9999-12-31T23:59:59-14:00"), "ts", "invalid_timestamp"),
+        ("readings", reading("\ud800"), "ts", "invalid_timestamp"),
+        ("readings", reading(station="\ud800"), "station", "unknown_station"),
+        ("sensors", {"station": "A001", "sensor": "\ud800", "ts": recent(), "value": 1},
+         "sensor", "unknown_device"),
+        ("combiner_boxes", {"station": "A001", "box": 10**308, "ts": recent()}, "box",
+         "out_of_range"),
+        ("grid", {"station": "A001", "ts": "\udfff", "outage": False}, "ts", "invalid_timestamp"),
+    ],
+    ids=["309-digit number", "309-digit whole number", "5000-digit whole number",
+         "309-digit phase", "309-digit epoch", "year 1 at +14", "year 9999 at -14",
+         "surrogate ts", "surrogate station", "surrogate sensor", "309-digit box",
+         "surrogate grid ts"],
+)  # fmt: skip
+def test_an_item_that_once_crashed_the_ingest_is_one_rejected_item(
+    client, site, section, item, field, code
+):
+    body = {"readings": [reading(recent(1), inverter=2)]}
+    body.setdefault(section, []).append(item)
+    response = post(client, site["token"], json.dumps(body).replace('"HUGE"', HUGE))
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert (answer["accepted"], answer["rejected"]) == (1, 1), answer
+    (error,) = answer["errors"]
+    assert (error["section"], error["field"], error["code"]) == (section, field, code)
+    assert len(error["message"]) < 200  # a huge value is shown short
+    assert len(stored_readings(site["inverter_2"])) == 1
+
+
+def test_a_surrogate_is_quoted_escaped_in_the_answer(client, site):
+    answer = post(client, site["token"], {"readings": [reading(station="A\ud800")]}).json()
+    assert answer["errors"][0]["message"] == "There is no plant A\\ud800."
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
         ("{not json", 400, "invalid_json"),
+        (b"\xff\xfe{}", 400, "invalid_json"),  # not UTF-8
         ("[1, 2]", 400, "not_an_object"),
         ('{"readings": {"station": "A001"}}', 400, "invalid_section"),
         ('{"reading": []}', 400, "unknown_section"),
+        ('{"\\ud800": []}', 400, "unknown_section"),
+        ("[" * 1000 + "]" * 1000, 400, "too_deep"),
+        ('{"readings": [{"ac_v": ' + "[" * 1000 + "]" * 1000 + "}]}", 400, "too_deep"),
     ],
-)
+    ids=["not json", "not utf-8", "a list", "a section not a list", "unknown section",
+         "surrogate section", "1000 levels", "1000 levels in an item"],
+)  # fmt: skip
 def test_a_malformed_body_is_refused_whole(client, site, body, status, code):
     response = post(client, site["token"], body)
     assert (response.status_code, response.json()["error"]) == (status, code)
     assert response.json()["detail"]
+    assert stored_readings(site["inverter_1"]) == []
+
+
+def padded_readings(count: int, *, pad: int) -> list[dict]:
+    """`count` distinct readings of inverters 1 and 2, each padded with an unknown field."""
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(days=3)
+    return [
+        reading((start + timedelta(minutes=m // 2)).isoformat(), inverter=1 + m % 2,
+                note="x" * pad)
+        for m in range(count)
+    ]  # fmt: skip
+
+
+def test_the_documented_limit_of_5000_items_of_1_kb_is_taken(client, site, settings):
+    settings.INGEST_MAX_ITEMS = 5000
+    body = json.dumps({"readings": padded_readings(5000, pad=780)})
+    assert 4_900_000 < len(body) <= 5000 * 1024  # past Django's 2.5 MB upload limit
+    answer = post(client, site["token"], body).json()
+    assert (answer["accepted"], answer["rejected"]) == (5000, 0)
+    assert store.inverter_reading_count() == 5000
+
+
+def test_a_body_over_the_byte_limit_is_413_in_the_api_shape(client, site, settings):
+    settings.INGEST_MAX_ITEMS = 3  # and so 3 KiB
+    body = json.dumps({"readings": padded_readings(3, pad=1100)})
+    response = post(client, site["token"], body)
+    assert response.status_code == 413
+    assert response.json() == {
+        "error": "body_too_large",
+        "detail": "The body is larger than 3072 bytes; send smaller batches.",
+        "fields": {},
+    }
+    assert stored_readings(site["inverter_1"]) == []
+
+
+def test_a_chunked_body_without_a_length_is_411_not_an_empty_batch(client, site):
+    response = post(client, site["token"], {"readings": [reading()]},
+                    CONTENT_LENGTH="", HTTP_TRANSFER_ENCODING="chunked")  # fmt: skip
+    assert (response.status_code, response.json()["error"]) == (411, "length_required")
 
 
 def test_a_batch_over_the_limit_is_413(client, site, settings):
@@ -316,17 +409,51 @@ def test_heartbeat_records_version_uptime_address_and_clock_offset(client, site)
     assert response.json()["clock_offset_seconds"] == collector.clock_offset_seconds
 
 
+def heartbeat(client, token: str, body) -> object:
+    return client.post(
+        "/api/v1/collectors/heartbeat", body if isinstance(body, str) else json.dumps(body),
+        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}",
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"clock": "2026-11-26T10:00:00"}, "clock"), ({"uptime_seconds": -1}, "uptime_seconds")],
-)
+    [
+        ({"clock": "2026-11-26T10:00:00"}, "clock"),
+        ({"clock": "0001-01-01T00:00:00+00:00"}, "clock"),
+        ({"clock": "0001-01-01T00:00:00+09:00"}, "clock"),
+        ({"clock": -(10**12)}, "clock"),
+        ({"uptime_seconds": -1}, "uptime_seconds"),
+        ({"uptime_seconds": 2**63}, "uptime_seconds"),
+        ({"uptime_seconds": 10**308}, "uptime_seconds"),
+        ({"software_version": "\ud800"}, "software_version"),
+        ({"software_version": ["2.1"]}, "software_version"),
+    ],
+    ids=["naive clock", "year-1 clock", "year-1 clock at +09", "epoch before year 1",
+         "negative uptime", "uptime 2^63", "309-digit uptime", "surrogate version",
+         "version not text"],
+)  # fmt: skip
 def test_heartbeat_refuses_bad_fields(client, site, body, field):
-    response = client.post(
-        "/api/v1/collectors/heartbeat", body, content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {site['token']}",
-    )  # fmt: skip
+    response = heartbeat(client, site["token"], body)
     answer = response.json()
     assert (response.status_code, answer["error"], list(answer["fields"])) == (
         400, "invalid_field", [field]
     )
     assert Collector.objects.get(pk=site["collector_a"].pk).last_seen is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [("[" * 1000 + "]" * 1000, "too_deep"), ("[1]", "not_an_object"), ("{", "invalid_json")],
+)
+def test_heartbeat_refuses_a_malformed_body_whole(client, site, body, code):
+    response = heartbeat(client, site["token"], body)
+    assert (response.status_code, response.json()["error"]) == (400, code)
+    assert Collector.objects.get(pk=site["collector_a"].pk).last_seen is None
+
+
+def test_heartbeat_takes_a_clock_far_off_but_possible(client, site):
+    # A site logger whose battery died starts at 1970: told as it is, for the operator to see.
+    assert heartbeat(client, site["token"], {"clock": 0}).status_code == 200
+    offset = Collector.objects.get(pk=site["collector_a"].pk).clock_offset_seconds
+    assert offset == pytest.approx(-timezone.now().timestamp(), abs=60)

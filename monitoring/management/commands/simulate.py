@@ -206,7 +206,7 @@ class Command(BaseCommand):
                 vc.client.close()
 
     def report(self, simulator: Simulator, moment: datetime) -> None:
-        sent = accepted = duplicate = rejected = waiting = 0
+        sent = accepted = duplicate = rejected = waiting = dead = 0
         for vc in simulator.collectors:
             stats = vc.client.stats
             sent += stats.sent
@@ -214,10 +214,11 @@ class Command(BaseCommand):
             duplicate += stats.duplicate
             rejected += stats.rejected
             waiting += vc.client.pending
+            dead += stats.dead_lettered
         self.stdout.write(
             f"{timezone.localtime(moment):%Y-%m-%d %H:%M} generated {simulator.generated} "
             f"inverter readings; sent {sent} items: {accepted} accepted, {duplicate} duplicate, "
-            f"{rejected} rejected; {waiting} waiting"
+            f"{rejected} rejected; {waiting} waiting; {dead} in dead letters"
         )
 
 
