@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import ApiToken, Customer, LoginHistory, User
+from accounts.models import ApiToken, Customer, LoginFailureCount, LoginHistory, User
 from accounts.sessions import login_end
 from accounts.tokens import api_tokens_revoke
 
@@ -85,7 +85,8 @@ class LoginHistoryAdmin(admin.ModelAdmin):
         "ended_at",
         "end_reason",
     ]
-    list_filter = [LoginStateFilter, "failure", "end_reason", "channel", "logged_in_at"]
+    list_filter = [LoginStateFilter, "failure", "end_reason", "channel"]
+    date_hierarchy = "logged_in_at"
     list_select_related = ["user"]
     search_fields = ["username", "address", "user__first_name", "user__last_name"]
     actions = ["end_logins"]
@@ -145,4 +146,33 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", ended)
             % {"count": ended},
             messages.SUCCESS if ended else messages.WARNING,
+        )
+
+
+@admin.register(LoginFailureCount)
+class LoginFailureCountAdmin(admin.ModelAdmin):
+    """Failed logins counted by accounts/lockout.py; "Unlock" forgets them (someone called
+    and proved who they are)."""
+
+    list_display = ["scope", "username", "address", "failures", "last_failure_at", "locked_until"]
+    list_filter = ["scope"]
+    search_fields = ["username", "address"]
+    ordering = ["-last_failure_at"]
+    readonly_fields = [field.name for field in LoginFailureCount._meta.fields]
+    actions = ["unlock"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Unlock: forget these failures"), permissions=["delete"])
+    def unlock(self, request, queryset) -> None:
+        count = queryset.update(failures=0, locked_until=None)
+        self.message_user(
+            request,
+            ngettext("Unlocked %(count)d count.", "Unlocked %(count)d counts.", count)
+            % {"count": count},
+            messages.SUCCESS,
         )

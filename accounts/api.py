@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 
 from accounts.models import ApiToken, Customer, User
-from accounts.sessions import idle_limit, open_logins
+from accounts.sessions import Refusal, idle_limit, open_logins
 from accounts.tokens import api_login, api_logout
 from monitoring.visibility import stations_visible_to
 from solarsite.api_errors import ApiError
+from solarsite.api_schema import ErrorSerializer
 from solarsite.api_throttles import LoginThrottle
 from solarsite.api_views import ApiView, QueryMixin
 
@@ -47,12 +50,27 @@ class LoginIn(serializers.Serializer):
         default="default",
         help_text="Names the client; logging in again from it replaces its token.",
     )
+    force = serializers.BooleanField(
+        default=False,
+        help_text="When this user id is logged in elsewhere (a browser or another device's "
+        "token), end that login and log in here; it is told why on its next call (401 "
+        "`token_taken_over`). Without it such a login is refused (401 `login_concurrent`). "
+        "Only a right password can end another login.",
+    )
 
 
 class LoginOut(serializers.Serializer):
     token = serializers.CharField()
     expires_after_idle_minutes = serializers.IntegerField()
     user = serializers.CharField()
+
+
+LOGIN_REFUSED = OpenApiResponse(
+    ErrorSerializer,
+    description="Refused; `error` says why: `login_failed` (unknown user id or wrong password: "
+    "one code for both), `login_locked` (too many failures; `Retry-After` says how long), "
+    "`login_inactive`, `login_concurrent` (logged in elsewhere: send `force`).",
+)
 
 
 class LoginView(ApiView):
@@ -63,7 +81,7 @@ class LoginView(ApiView):
     authentication_classes: list = []
     throttle_classes = [LoginThrottle]
 
-    @extend_schema(request=LoginIn, responses={200: LoginOut}, auth=[])
+    @extend_schema(request=LoginIn, responses={200: LoginOut, 401: LOGIN_REFUSED}, auth=[])
     def post(self, request, version=None):
         body = LoginIn(data=request.data)
         body.is_valid(raise_exception=True)
@@ -71,19 +89,24 @@ class LoginView(ApiView):
             username=body.validated_data["username"],
             password=body.validated_data["password"],
             device=body.validated_data["device"],
+            force=body.validated_data["force"],
             address=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
-        if not result.outcome.ok:
-            raise ApiError(
-                f"login_{result.outcome.login.failure or 'locked'}",
-                result.outcome.message,
+        outcome = result.outcome
+        if not outcome.ok:
+            error = ApiError(
+                f"login_{outcome.refusal}",
+                outcome.message,
                 status_code=status.HTTP_401_UNAUTHORIZED,
             )
+            if outcome.refusal == Refusal.LOCKED:
+                error.wait = max(1, math.ceil((outcome.until - timezone.now()).total_seconds()))
+            raise error
         minutes = int(idle_limit().total_seconds() // 60)
         return Response(
             {"token": result.key, "expires_after_idle_minutes": minutes,
-             "user": result.outcome.user.username}
+             "user": outcome.user.username}
         )  # fmt: skip
 
 

@@ -85,13 +85,37 @@ class User(AbstractUser):
                 {"customer": _("A plant owner needs a customer: choose whose plants they see.")}
             )
 
+    # The login that changed its own password on the password page, kept open (see save).
+    password_change_keeps_login: int | None = None
+    _password_cleared = False
+
     def save(self, *args, **kwargs) -> None:
         administrator = self.role == self.Role.ADMIN
         self.is_staff = self.is_superuser = administrator
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "role" in update_fields:
             kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        # set_password leaves the raw password in _password until the save; Django's own hash
+        # upgrade at login clears it first, so an upgrade is not taken for a change.
+        password_changed = (
+            self.pk is not None
+            and (self._password is not None or self._password_cleared)
+            and (update_fields is None or "password" in update_fields)
+        )
         super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.sessions import user_logins_end
+
+            self._password_cleared = False
+            user_logins_end(
+                user=self,
+                reason=LoginHistory.EndReason.PASSWORD_CHANGED,
+                keep=self.password_change_keeps_login,
+            )
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_cleared = True
 
     def get_full_name(self) -> str:
         """Korean names read family name first, without a space: 이서연."""
@@ -127,6 +151,8 @@ class LoginHistory(models.Model):
         EXPIRED = "expired", _("Expired")
         REPLACED = "replaced", _("Replaced by a newer login")
         ADMIN = "admin", _("Ended by an administrator")
+        TAKEN_OVER = "taken_over", _("Ended by a login elsewhere that took over")
+        PASSWORD_CHANGED = "password_changed", _("Ended by a password change")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -149,7 +175,7 @@ class LoginHistory(models.Model):
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     end_reason = models.CharField(
-        _("how it ended"), max_length=10, choices=EndReason.choices, blank=True
+        _("how it ended"), max_length=20, choices=EndReason.choices, blank=True
     )
 
     class Meta:
@@ -207,3 +233,32 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class LoginFailureCount(models.Model):
+    """Failed logins counted for one user id from one address, one user id from anywhere, or
+    one address whatever user id it tries, and the lock they earned (accounts/lockout.py)."""
+
+    class Scope(models.TextChoices):
+        PAIR = "pair", _("user id from one address")
+        USER = "user", _("user id from any address")
+        ADDRESS = "address", _("address, any user id")
+
+    scope = models.CharField(_("counts"), max_length=7, choices=Scope.choices)
+    username = models.CharField(_("user id (lower case)"), max_length=150, blank=True)
+    address = models.CharField(_("address"), max_length=45, blank=True)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("failed login count")
+        verbose_name_plural = _("failed login counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "username", "address"], name="login_failure_count_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return " @ ".join(part for part in (self.username, self.address) if part)

@@ -1,9 +1,10 @@
-"""The login rules, shared by every way in (web pages now, API tokens later).
+"""The login rules, shared by every way in (web pages and API tokens).
 
 A login attempt goes through `login_attempt`, which writes one `LoginHistory` row whatever the
 outcome: the exact cause for administrators, a message a user can act on for the user. A
 successful attempt leaves its row open; the row ends by logout, idle expiry, a newer login
-(`CONCURRENT_LOGIN=replace`) or an administrator, always through `login_end`.
+(`CONCURRENT_LOGIN=replace`, or one that took over), a password change or an administrator,
+always through `login_end`.
 """
 
 from __future__ import annotations
@@ -19,15 +20,29 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
+from accounts.lockout import lockout_forget, lockout_settle, lockout_take
 from accounts.models import LoginHistory, User
 
 # Where a web session keeps the id of its LoginHistory row.
 SESSION_LOGIN_ID = "login_history_id"
 # last_seen_at is written at most this often per login, not on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
+# How long after a login refused as concurrent its user may still choose to take over.
+TAKE_OVER_WITHIN = timedelta(minutes=2)
 
 Failure = LoginHistory.Failure
 EndReason = LoginHistory.EndReason
+
+
+class Refusal:
+    """Why an attempt was refused, as a client may be told (the API's `login_<refusal>`
+    codes). Unknown user id and wrong password are one refusal, so ids cannot be probed."""
+
+    FAILED = "failed"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+    CONCURRENT = "concurrent"
+    TAKE_OVER_EXPIRED = "take_over_expired"
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,9 @@ class LoginOutcome:
     user: User | None
     login: LoginHistory
     message: str = ""
+    refusal: str = ""
+    # When the refusal ends: the lock's end, or when the other login goes idle.
+    until: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -59,56 +77,105 @@ def login_attempt(
     address: str | None,
     user_agent: str = "",
     channel: str = LoginHistory.Channel.WEB,
+    take_over: bool = False,
+    replaces: int | None = None,
     now: datetime | None = None,
 ) -> LoginOutcome:
     """Check one attempt against every rule, record it, and say whether it may log in.
 
-    1. Lockout first, before the password is looked at: a locked user id or address is refused
-       even with the right password, so guessing on gains nothing.
-    2. Unknown user id and wrong password get the same message, so ids cannot be probed;
-       "account disabled" is said only to someone who gave the right password.
-    3. Concurrent logins: a login idle past the limit no longer counts (it is ended as expired
-       here); a live one refuses this attempt (`refuse`) or is ended (`replace`).
+    1. Lockout first, before the password is looked at (accounts/lockout.py): a locked pair,
+       user id or address is refused even with the right password, so guessing on gains
+       nothing; the attempt is counted before its password is checked, so parallel guesses
+       cannot slip past the limit.
+    2. Unknown user id and wrong password get the same message and code, so ids cannot be
+       probed; "account disabled" is said only to someone who gave the right password.
+    3. Concurrent logins (`_login_open`): `take_over` ends the user's other logins instead of
+       being refused; `replaces` is the login this one replaces anyway (the same API device's
+       previous token), which never counts as another login.
     """
     now = now or timezone.now()
-    record = LoginHistory(
+    record = _record(username=username, address=address, user_agent=user_agent,
+                     channel=channel, now=now)  # fmt: skip
+    user = _user_named(username)
+    taken = lockout_take(username=username, address=address, now=now)
+    if taken.locked_until:
+        return _refuse(record, user, Failure.LOCKED, Refusal.LOCKED, until=taken.locked_until)
+
+    password_right = user is not None and user.check_password(password)
+    if user is None:
+        User().set_password(password)  # spend the hashing time a real user would cost
+    lockout_settle(taken=taken, password_right=password_right)
+    if not password_right:
+        failure = Failure.UNKNOWN_USER if user is None else Failure.WRONG_PASSWORD
+        # The attempt that reaches a limit already says so, with the time to come back.
+        if taken.earned_lock:
+            return _refuse(record, user, failure, Refusal.LOCKED, until=taken.earned_lock)
+        return _refuse(record, user, failure, Refusal.FAILED)
+    if not user.is_active:
+        return _refuse(record, user, Failure.INACTIVE, Refusal.INACTIVE)
+    return _login_open(record, user, take_over=take_over, replaces=replaces, now=now)
+
+
+def login_take_over(
+    *,
+    refused_id: int,
+    auth_hash: str,
+    address: str | None,
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> LoginOutcome:
+    """The web page's "end the other login and sign in here": log in on the strength of the
+    login `refused_id`, refused as concurrent within TAKE_OVER_WITHIN after its password was
+    right, ending the user's other logins. `auth_hash` is the user's session hash as it was
+    then, so a password changed since voids the offer. (The API sends `force` with the
+    password instead.)"""
+    now = now or timezone.now()
+    refused = (
+        LoginHistory.objects.select_related("user")
+        .filter(pk=refused_id, failure=Failure.CONCURRENT, logged_in_at__gt=now - TAKE_OVER_WITHIN)
+        .first()
+    )
+    user = refused.user if refused else None
+    record = _record(
+        username=refused.username if refused else "",
+        address=address,
+        user_agent=user_agent,
+        channel=LoginHistory.Channel.WEB,
+        now=now,
+    )
+    if user is None or not user.is_active or user.get_session_auth_hash() != auth_hash:
+        return _refuse(record, user, Failure.CONCURRENT, Refusal.TAKE_OVER_EXPIRED)
+    return _login_open(record, user, take_over=True, replaces=None, now=now)
+
+
+def _record(*, username: str, address: str | None, user_agent: str, channel: str, now):
+    return LoginHistory(
         username=username[:150],
         address=address or None,
         user_agent=(user_agent or "")[:300],
         channel=channel,
         logged_in_at=now,
     )
-    user = _user_named(username)
-    if locked_until := lockout_until(username=username, address=address, now=now):
-        return _refuse(record, user, Failure.LOCKED, _locked_message(locked_until))
 
-    if user is None or not user.check_password(password):
-        if user is None:
-            User().set_password(password)  # spend the hashing time a real user would cost
-        failure = Failure.UNKNOWN_USER if user is None else Failure.WRONG_PASSWORD
-        outcome = _refuse(record, user, failure, _("Wrong user id or password."))
-        # The attempt that reaches the limit already says so, with the time to come back.
-        if locked_until := lockout_until(username=username, address=address, now=now):
-            outcome = LoginOutcome(user=None, login=record, message=_locked_message(locked_until))
-        return outcome
-    if not user.is_active:
-        return _refuse(
-            record,
-            user,
-            Failure.INACTIVE,
-            _("Account disabled: ask an administrator to enable it."),
-        )
 
+def _login_open(
+    record: LoginHistory, user: User, *, take_over: bool, replaces: int | None, now: datetime
+) -> LoginOutcome:
+    """One active login per user: a live other login refuses this one (`refuse`), or is ended
+    (`replace`, or when this login takes over). A login idle past the limit no longer counts
+    (it is ended as expired here)."""
     expire_logins(now=now, user=user)
     live = [login for login in open_logins().filter(user=user) if not _session_gone(login)]
-    if live and settings.CONCURRENT_LOGIN == "refuse":
-        until = max(login.last_seen_at for login in live) + idle_limit()
-        message = _(
-            "You are already logged in elsewhere. Log out there first, or try again after %(time)s."
-        ) % {"time": clock(until)}
-        return _refuse(record, user, Failure.CONCURRENT, message)
+    others = [login for login in live if login.pk != replaces]
+    if others and settings.CONCURRENT_LOGIN == "refuse" and not take_over:
+        until = max(login.last_seen_at for login in others) + idle_limit()
+        return _refuse(record, user, Failure.CONCURRENT, Refusal.CONCURRENT, until=until)
     for login in live:
-        login_end(login=login, reason=EndReason.REPLACED, now=now)
+        if login.pk == replaces:
+            reason = EndReason.REPLACED
+        else:
+            reason = EndReason.TAKEN_OVER if take_over else EndReason.REPLACED
+        login_end(login=login, reason=reason, now=now)
 
     record.user = user
     record.succeeded = True
@@ -118,8 +185,25 @@ def login_attempt(
     return LoginOutcome(user=user, login=record)
 
 
-def _locked_message(until: datetime) -> str:
-    return _("Too many failed attempts, try again at %(time)s.") % {"time": clock(until)}
+def refusal_message(*, refusal: str, channel: str, until: datetime | None = None) -> str:
+    """The sentence a refused user reads, in their language."""
+    if refusal == Refusal.LOCKED:
+        return _("Too many failed attempts, try again at %(time)s.") % {"time": clock(until)}
+    if refusal == Refusal.INACTIVE:
+        return _("Account disabled: ask an administrator to enable it.")
+    if refusal == Refusal.CONCURRENT and channel == LoginHistory.Channel.API:
+        return _(
+            'You are already logged in elsewhere. Send the login again with "force": true to '
+            "end that login and log in here, or try again after %(time)s."
+        ) % {"time": clock(until)}
+    if refusal == Refusal.CONCURRENT:
+        return _(
+            "You are already logged in elsewhere. End that login and log in here, or try again "
+            "after %(time)s."
+        ) % {"time": clock(until)}
+    if refusal == Refusal.TAKE_OVER_EXPIRED:
+        return _("That offer has expired: log in again.")
+    return _("Wrong user id or password.")
 
 
 def _user_named(username: str) -> User | None:
@@ -129,52 +213,20 @@ def _user_named(username: str) -> User | None:
         return None
 
 
-def _refuse(record: LoginHistory, user: User | None, failure: str, message: str) -> LoginOutcome:
+def _refuse(
+    record: LoginHistory,
+    user: User | None,
+    failure: str,
+    refusal: str,
+    *,
+    until: datetime | None = None,
+) -> LoginOutcome:
     record.user = user
     record.succeeded = False
     record.failure = failure
     record.save()
-    return LoginOutcome(user=None, login=record, message=message)
-
-
-def lockout_until(*, username: str, address: str | None, now: datetime) -> datetime | None:
-    """When a lockout of this user id or this address ends, or None when neither is locked.
-
-    A user id is locked while it has LOGIN_MAX_FAILURES failed attempts (since its last
-    successful login) within the last LOGIN_LOCKOUT_MINUTES; an address while it has
-    LOGIN_MAX_FAILURES_PER_ADDRESS, whichever user ids were tried. Refusals during a lockout
-    are not counted, so the time a user is told stays true.
-    """
-    window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    failures = LoginHistory.objects.filter(
-        succeeded=False,
-        failure__in=[Failure.UNKNOWN_USER, Failure.WRONG_PASSWORD],
-        logged_in_at__gt=now - window,
-        logged_in_at__lte=now,
-    )
-    last_success = (
-        LoginHistory.objects.filter(username__iexact=username, succeeded=True)
-        .order_by("-logged_in_at")
-        .values_list("logged_in_at", flat=True)
-        .first()
-    )
-    by_user = failures.filter(username__iexact=username)
-    if last_success:
-        by_user = by_user.filter(logged_in_at__gt=last_success)
-    candidates = [_lock_end(by_user, settings.LOGIN_MAX_FAILURES, window)]
-    if address:
-        by_address = failures.filter(address=address)
-        candidates.append(_lock_end(by_address, settings.LOGIN_MAX_FAILURES_PER_ADDRESS, window))
-    ends = [end for end in candidates if end and end > now]
-    return max(ends) if ends else None
-
-
-def _lock_end(failures: QuerySet, limit: int, window: timedelta) -> datetime | None:
-    """The lock lasts until the limit-th newest failure leaves the window."""
-    times = list(failures.order_by("-logged_in_at").values_list("logged_in_at", flat=True)[:limit])
-    if len(times) < limit:
-        return None
-    return times[-1] + window
+    message = refusal_message(refusal=refusal, channel=record.channel, until=until)
+    return LoginOutcome(user=None, login=record, message=message, refusal=refusal, until=until)
 
 
 def open_logins() -> QuerySet[LoginHistory]:
@@ -233,15 +285,25 @@ def login_touch(
 
 def expire_logins(*, now: datetime | None = None, user: User | None = None) -> str:
     """End every login idle for longer than LOGIN_IDLE_MINUTES. The job table runs this, and
-    it also drops Django sessions past their expiry date (what `clearsessions` does)."""
+    it also drops Django sessions past their expiry date (what `clearsessions` does) and
+    failed-login counts nobody added to for a day."""
     now = now or timezone.now()
     idle = open_logins().filter(last_seen_at__lt=now - idle_limit())
     if user is not None:
         idle = idle.filter(user=user)
     ended = sum(login_end(login=login, reason=EndReason.EXPIRED, now=now) for login in idle)
+    summary = f"ended {ended} login(s) idle for more than {settings.LOGIN_IDLE_MINUTES} minutes"
     if user is None:
         _session_store().clear_expired()
-    return f"ended {ended} login(s) idle for more than {settings.LOGIN_IDLE_MINUTES} minutes"
+        summary += f", forgot {lockout_forget(now=now)} old failed-login count(s)"
+    return summary
+
+
+def user_logins_end(*, user: User, reason: str, keep: int | None = None) -> int:
+    """End every open login of a user, web and API (a password change does), except `keep`:
+    the login that changed its own password. Returns how many ended."""
+    logins = open_logins().filter(user=user).exclude(pk=keep)
+    return sum(login_end(login=login, reason=reason) for login in logins)
 
 
 def login_end_message(login: LoginHistory) -> str:
@@ -252,6 +314,13 @@ def login_end_message(login: LoginHistory) -> str:
         }
     if login.end_reason == EndReason.REPLACED:
         return _("You were logged out because the same user id logged in elsewhere.")
+    if login.end_reason == EndReason.TAKEN_OVER:
+        return _(
+            "You were logged out: your user id logged in elsewhere and ended this login. "
+            "If that was not you, change your password."
+        )
+    if login.end_reason == EndReason.PASSWORD_CHANGED:
+        return _("You were logged out because your password was changed. Log in with the new one.")
     if login.end_reason == EndReason.ADMIN:
         return _("An administrator ended your login.")
     return _("You are logged out.")

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, LoginHistory
@@ -30,37 +30,58 @@ def api_login(
     device: str,
     address: str | None,
     user_agent: str = "",
+    force: bool = False,
     now: datetime | None = None,
 ) -> TokenLogin:
     """Log in through the web login's rules (recorded with channel api) and issue a token.
 
-    A device that logs in again gets a new token; its previous one ends (as replaced)."""
+    A device that logs in again gets a new token; its previous one ends (as replaced) and does
+    not count as another login. `force` ends the user's other logins instead of being refused
+    as concurrent (only once the password is right)."""
     now = now or timezone.now()
+    previous = (
+        ApiToken.objects.filter(user__username=username, device=device)
+        .values_list("login_id", flat=True)
+        .first()
+    )
     outcome = login_attempt(
         username=username,
         password=password,
         address=address,
         user_agent=user_agent,
         channel=LoginHistory.Channel.API,
+        take_over=force,
+        replaces=previous,
         now=now,
     )
     if not outcome.ok:
         return TokenLogin(outcome=outcome)
     key = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        previous = ApiToken.objects.filter(user=outcome.user, device=device).first()
-        if previous is not None:
-            login_end(login=previous.login, reason=EndReason.REPLACED, now=now)
-            previous.delete()
-        ApiToken.objects.create(
-            user=outcome.user,
-            device=device,
-            key_hash=ApiToken.hash_key(key),
-            prefix=key[:8],
-            login=outcome.login,
-            created_at=now,
-        )
+    token = ApiToken(
+        user=outcome.user,
+        device=device,
+        key_hash=ApiToken.hash_key(key),
+        prefix=key[:8],
+        login=outcome.login,
+        created_at=now,
+    )
+    # Two logins of one device at once: the later one's token stands, the other's is replaced.
+    for last_try in (False, True):
+        try:
+            with transaction.atomic():
+                _device_tokens_end(user=outcome.user, device=device, now=now)
+                token.save(force_insert=True)
+            break
+        except IntegrityError:
+            if last_try:
+                raise
     return TokenLogin(outcome=outcome, key=key)
+
+
+def _device_tokens_end(*, user, device: str, now: datetime) -> None:
+    for previous in ApiToken.objects.select_related("login").filter(user=user, device=device):
+        login_end(login=previous.login, reason=EndReason.REPLACED, now=now)
+        previous.delete()
 
 
 def api_token_check(*, key: str, now: datetime | None = None) -> tuple[ApiToken | None, str]:

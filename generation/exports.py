@@ -2,6 +2,11 @@
 
 CSV is UTF-8 with a byte-order mark, so Korean Excel opens it with the right encoding.
 Both formats are built from the same table (a header and rows), read from the daily rows.
+
+Names come from people (a plant called "=HYPERLINK(...)"), and a spreadsheet runs a cell that
+starts like a formula: text starting with = + - @, a tab or a carriage return (or their
+full-width forms) gets a leading apostrophe in CSV, and is a text cell with Excel's quote
+prefix in XLSX. Numbers stay numbers, negative ones included.
 """
 
 from __future__ import annotations
@@ -97,13 +102,34 @@ def _percent(share: float | None):
     return None if share is None else round(share * 100, 1)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def looks_like_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    return "'" + value if looks_like_formula(value) else value
+
+
 def csv_bytes(table: Table) -> bytes:
     header, rows = table
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow([_csv_cell(v) for v in header])
+    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_row(sheet, values: list) -> None:
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # openpyxl makes "=..." a formula and "#N/A" an error
+            cell.quotePrefix = looks_like_formula(cell.value)
 
 
 def xlsx_bytes(table: Table, *, title: str) -> bytes:
@@ -111,9 +137,9 @@ def xlsx_bytes(table: Table, *, title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]  # Excel's limit for a sheet name
-    sheet.append(header)
+    _xlsx_row(sheet, header)
     for row in rows:
-        sheet.append(row)
+        _xlsx_row(sheet, row)
     sheet.freeze_panes = "A2"
     for column, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = max(10, len(name) + 2)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -58,7 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "solarsite.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "solarsite.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            "libraries": {"admin_dates": "solarsite.admin_dates"},
         },
     },
 ]
@@ -163,10 +167,21 @@ LOGIN_IDLE_MINUTES = env.int("LOGIN_IDLE_MINUTES", default=40)
 CONCURRENT_LOGIN = env.str("CONCURRENT_LOGIN", default="refuse")
 if CONCURRENT_LOGIN not in ("refuse", "replace"):
     raise ImproperlyConfigured("CONCURRENT_LOGIN must be 'refuse' or 'replace'.")
+# Lockout (accounts/lockout.py): a user id from one address is locked first; the user id from
+# every address, or one address for every user id, only at a much higher count, so nobody
+# locks someone else out with a few guesses.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
-# Higher than per user: several people behind one office address may each mistype.
-LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
-LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+LOGIN_MAX_FAILURES_PER_USER = env.int("LOGIN_MAX_FAILURES_PER_USER", default=50)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=50)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=1)
+LOGIN_LOCKOUT_MAX_MINUTES = env.int("LOGIN_LOCKOUT_MAX_MINUTES", default=60)
+if min(LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_USER, LOGIN_MAX_FAILURES_PER_ADDRESS) < 1 or (
+    not 1 <= LOGIN_LOCKOUT_MINUTES <= LOGIN_LOCKOUT_MAX_MINUTES
+):
+    raise ImproperlyConfigured(
+        "LOGIN_MAX_FAILURES* must be 1 or more, and LOGIN_LOCKOUT_MINUTES 1 or more and at most "
+        "LOGIN_LOCKOUT_MAX_MINUTES."
+    )
 SESSION_COOKIE_AGE = LOGIN_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 
@@ -282,6 +297,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "solarsite.api_schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
+    # Throttles count per REMOTE_ADDR, which ClientAddressMiddleware already took from a trusted
+    # proxy's header; DRF must not read X-Forwarded-For itself (any client can send one).
+    "NUM_PROXIES": 0,
     "DEFAULT_VERSION": "v1",
     "ALLOWED_VERSIONS": ["v1"],
     # --- api ---
@@ -294,7 +312,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "solarsite.api_renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "solarsite.api_renderers.BrowsableAPIRenderer",
     ],
     # --- end api ---
 }
@@ -329,6 +347,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security (production) --------------------------------------------------------------------
+# The client's address (login lockout, throttles, login history, collectors' addresses) comes
+# from CLIENT_ADDRESS_HEADER only on requests from one of these proxies (solarsite/middleware.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or network, e.g. 10.0.0.5 or "
+            "10.0.0.0/24."
+        ) from None
+CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="X-Forwarded-For")
+if CLIENT_ADDRESS_HEADER.lower() not in ("x-forwarded-for", "x-real-ip"):
+    raise ImproperlyConfigured("CLIENT_ADDRESS_HEADER must be 'X-Forwarded-For' or 'X-Real-IP'.")
+# Who may read the database errors of /healthz besides administrators: `Authorization: Bearer`.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )

@@ -53,3 +53,21 @@ def test_a_person_logs_in_in_korean_and_switches_to_english(page):
     page.get_by_role("button", name="Log out").click()
     assert "You are logged out." in page.locator("main").inner_text()
     assert LoginHistory.objects.get(succeeded=True).end_reason == "logout"
+
+
+def test_a_second_browser_takes_over_and_the_first_is_told_why(page, settings):
+    settings.CONCURRENT_LOGIN = "refuse"
+    page.goto(page.base_url + "/")
+    log_in(page, "owner_a", PASSWORD)
+    assert page.locator("h1").inner_text() == "발전소"
+
+    other = page.context.browser.new_context(locale="ko-KR").new_page()
+    other.goto(page.base_url + "/")
+    log_in(other, "owner_a", PASSWORD)
+    assert other.get_by_role("alert").inner_text().startswith("이미 다른 곳에서 로그인")
+    other.get_by_role("button", name="다른 곳의 로그인을 끝내고 여기서 로그인").click()
+    assert other.locator("h1").inner_text() == "발전소"
+
+    page.reload()
+    assert page.locator("h1").inner_text() == "로그인"
+    assert "이 로그인을 끝냈습니다" in page.locator("main").inner_text()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -10,7 +12,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from generation import kpis
+from generation.exports import csv_bytes, xlsx_bytes
 from generation.models import DailyGeneration
+from monitoring.models import PowerStation
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -93,3 +97,44 @@ def test_bad_dates_say_what_was_wrong(client, rows):
 def test_export_needs_a_login(client, rows):
     response = client.get("/generation/export/daily.csv")
     assert response.status_code == 302
+
+
+DANGEROUS = ['=HYPERLINK("http://x","y")', "+1+2", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "＝1+1"]
+
+
+@pytest.mark.parametrize("name", DANGEROUS)
+def test_a_plant_name_that_looks_like_a_formula_is_text_in_csv(client, rows, name):
+    PowerStation.objects.filter(code="A001").update(name=name)
+    login(client, rows["owner_a"])
+    response = client.get(
+        "/generation/export/daily.csv",
+        {"station": "A001", "from": "2026-06-01", "to": "2026-06-01"},
+    )
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    assert table[1][2] == "'" + name
+    assert table[1][3] == "500.0"  # numbers are left alone
+
+
+@pytest.mark.parametrize("name", DANGEROUS)
+def test_a_plant_name_that_looks_like_a_formula_is_a_text_cell_in_xlsx(client, rows, name):
+    PowerStation.objects.filter(code="A001").update(name=name)
+    login(client, rows["owner_a"])
+    response = client.get("/generation/export/monthly.xlsx", {"year": "2026"})
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml  # no formula anywhere in the sheet
+    cell = load_workbook(io.BytesIO(response.content)).active["C2"]
+    # (XML reads a carriage return back as a line feed)
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (name.replace("\r", "\n"), "s", True)
+
+
+def test_negative_numbers_stay_numbers_and_plain_text_stays_plain():
+    table = (["Plant", "kWh", "Note"], [["Plant-1", -2.5, "-"], ["영암", -3, "ok"]])
+
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(table, title="t"))).active
+    assert [(c.value, c.data_type) for c in sheet[2]] == [("Plant-1", "s"), (-2.5, "n"), ("-", "s")]
+    assert [(c.value, c.data_type) for c in sheet[3]] == [("영암", "s"), (-3, "n"), ("ok", "s")]
+    assert sheet["A2"].quotePrefix is False and sheet["C2"].quotePrefix is True
+
+    lines = csv_bytes(table).decode("utf-8-sig").splitlines()
+    assert lines[1:] == ["Plant-1,-2.5,'-", "영암,-3,ok"]

@@ -42,4 +42,4 @@ def test_a_bad_fault_or_scenario_is_refused_before_anything_is_sent(fleet, tmp_p
 def test_stations_nobody_serves_are_refused(fleet, tmp_path):
     token = fleet["collector_a"].issue_token()
     with pytest.raises(CommandError, match="No plant to simulate"):
-        call_command("simulate", "--token", token, "--stations", "Z999")
+        call_command("simulate", f"--token={token}", "--stations", "Z999")  # may start with -

@@ -1,16 +1,16 @@
+"""/healthz: the verdict for anyone (a load balancer, a monitor); which database failed and why
+only for administrators and for callers with HEALTHZ_TOKEN."""
+
+from contextlib import contextmanager
+
 import pytest
 from django.db import connections
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
 
-def test_healthz_reports_each_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "databases": {"default": "ok", "telemetry": "ok"}}
-
-
-def test_healthz_is_503_when_a_database_is_down(client, settings):
+@contextmanager
+def telemetry_down():
     telemetry = connections["telemetry"]
     saved = telemetry.settings_dict.copy()
     telemetry.close()
@@ -19,11 +19,45 @@ def test_healthz_is_503_when_a_database_is_down(client, settings):
     else:
         telemetry.settings_dict["PORT"] = "1"
     try:
-        response = client.get("/healthz")
+        yield
     finally:
         telemetry.close()
         telemetry.settings_dict.update(saved)
+
+
+def test_anyone_learns_that_the_site_is_healthy_and_nothing_more(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_anyone_learns_that_a_database_is_down_but_not_the_error(client):
+    with telemetry_down():
+        response = client.get("/healthz")
     assert response.status_code == 503
-    body = response.json()
-    assert body["databases"]["default"] == "ok"
-    assert body["databases"]["telemetry"].startswith("down")
+    assert response.json() == {"status": "unavailable"}
+
+
+def test_an_administrator_sees_which_database_is_down_and_why(client, fleet):
+    client.force_login(fleet["admin"])
+    with telemetry_down():
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    databases = response.json()["databases"]
+    assert databases["default"] == "ok"
+    assert databases["telemetry"].startswith("down: ")
+
+
+def test_a_monitor_with_the_token_sees_the_details(client, settings):
+    settings.HEALTHZ_TOKEN = "monitor-secret-for-tests"
+    with_token = client.get("/healthz", HTTP_AUTHORIZATION="Bearer monitor-secret-for-tests")
+    assert with_token.json() == {
+        "status": "ok", "databases": {"default": "ok", "telemetry": "ok"}
+    }  # fmt: skip
+    wrong = client.get("/healthz", HTTP_AUTHORIZATION="Bearer guess")
+    assert wrong.json() == {"status": "ok"}
+
+
+def test_other_users_see_only_the_verdict(client, fleet):
+    client.force_login(fleet["operator"])
+    assert client.get("/healthz").json() == {"status": "ok"}
