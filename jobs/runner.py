@@ -41,7 +41,7 @@ def job_record(job: Job, *, trigger: str) -> str:
 
 
 def _run_recorded(job: Job, trigger: str) -> str:
-    runs_abandoned_close(name=job.name)
+    runs_abandoned_close(job=job)
     run = JobRun.objects.create(name=job.name, trigger=trigger, started_at=timezone.now())
     steps_reset(on_enter=lambda step: JobRun.objects.filter(pk=run.pk).update(step=step))
     logger.info("job %s started (%s)", job.name, trigger)
@@ -67,14 +67,16 @@ def _run_recorded(job: Job, trigger: str) -> str:
     return summary
 
 
-def runs_abandoned_close(*, name: str) -> int:
-    """Mark runs of this job that never ended within the cluster's timeout as failed.
+def runs_abandoned_close(*, job: Job) -> int:
+    """Mark runs of this job that never ended within its timeout as failed.
 
-    django-q2 kills a task that runs past Q_CLUSTER["timeout"]; its JobRun would stay
-    "running" for ever. The step it was in is already stored, so the record still says where.
+    django-q2 kills a task that runs past its timeout (the job's own, else Q_CLUSTER's); its
+    JobRun would stay "running" for ever. The step it was in is already stored, so the record
+    still says where.
     """
+    name = job.name
     now = timezone.now()
-    limit = now - timedelta(seconds=settings.Q_CLUSTER.get("timeout", 300))
+    limit = now - timedelta(seconds=job.timeout or settings.Q_CLUSTER.get("timeout", 300))
     closed = JobRun.objects.filter(
         name=name, status=JobRun.Status.RUNNING, started_at__lt=limit
     ).update(
