@@ -21,6 +21,9 @@ from django_q.models import Schedule
 from solarsite.schedules import JOBS, Job
 
 RUNNER = "jobs.runner.job_run"
+# django-q2 passes each run the cron time it fired for under this name; the runner refuses a
+# second run for one time (JobRun's constraint).
+SLOT_KWARG = "scheduled_for"
 logger = logging.getLogger("jobs")
 
 
@@ -69,6 +72,7 @@ def schedules_sync(*, jobs: tuple[Job, ...] = JOBS, using: str = DEFAULT_DB_ALIA
                     func=RUNNER,
                     args=args,
                     kwargs=kwargs,
+                    intended_date_kwarg=SLOT_KWARG,
                     schedule_type=Schedule.CRON,
                     cron=job.cron,
                     repeats=-1,
@@ -76,11 +80,12 @@ def schedules_sync(*, jobs: tuple[Job, ...] = JOBS, using: str = DEFAULT_DB_ALIA
                     next_run=next_cron_time(job.cron),
                 )
                 result.created.append(job.name)
-            elif (schedule.cron, schedule.args, schedule.kwargs or "", schedule.repeats) != (
-                job.cron, args, kwargs, -1
-            ):
+            elif (
+                schedule.cron, schedule.args, schedule.kwargs or "", schedule.repeats,
+                schedule.intended_date_kwarg,
+            ) != (job.cron, args, kwargs, -1, SLOT_KWARG):  # fmt: skip
                 schedule.cron, schedule.args, schedule.kwargs = job.cron, args, kwargs
-                schedule.repeats = -1
+                schedule.repeats, schedule.intended_date_kwarg = -1, SLOT_KWARG
                 schedule.schedule_type = Schedule.CRON
                 schedule.next_run = next_cron_time(job.cron)
                 schedule.save()
