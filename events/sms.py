@@ -135,27 +135,27 @@ class SolapiSmsBackend:
 
     # --- looking up an earlier attempt --------------------------------------------------------
     def lookup(self, handle: str, *, deadline: float) -> SmsEarlier:
-        """What became of the attempt that used the group `handle`."""
+        """What became of the attempt that used the group `handle`.
+
+        Whether the message is in the group is read from the group's message list, not from
+        its counts (Solapi's `count.total` stays 0 until a group is sent).
+        """
         try:
             status, group = self._call("GET", f"/messages/v4/groups/{handle}", deadline=deadline)
             if status == 404:
                 return SmsEarlier(sent=False)
             _refusal_raise(status, group, doing="looking up the earlier attempt")
-            holds = int((group.get("count") or {}).get("total") or 0) > 0
-            message_id, code = self._group_message(handle, deadline=deadline) if holds else ("", "")
+            state = str(group.get("status", ""))
+            if state in self.GROUP_GONE:
+                return SmsEarlier(sent=False)
+            if state != self.GROUP_PENDING and state not in self.GROUP_SENT:
+                raise SmsError(f"Solapi's group {handle} is in an unexpected state {state!r}.")
+            message_id, code = self._group_message(handle, deadline=deadline)
         except httpx.HTTPError as exc:
             raise SmsError(f"Solapi did not answer the look-up of an attempt: {exc}") from exc
-        state = str(group.get("status", ""))
         if state in self.GROUP_SENT:
             return SmsEarlier(True, message_id, f"accepted earlier (group {state}, message {code})")
-        if state not in (self.GROUP_PENDING, *self.GROUP_GONE):
-            raise SmsError(f"Solapi's group {handle} is in an unexpected state {state!r}.")
-        return SmsEarlier(
-            sent=False,
-            message_id=message_id,
-            reusable=state == self.GROUP_PENDING,
-            holds_message=holds and state == self.GROUP_PENDING,
-        )
+        return SmsEarlier(False, message_id, reusable=True, holds_message=bool(message_id))
 
     def _group_message(self, handle: str, *, deadline: float) -> tuple[str, str]:
         status, page = self._call(

@@ -139,10 +139,11 @@ def _target(url: str, *, deadline: float) -> _Target:
         raise WebhookError(_("This is not a web address."), permanent=True) from exc
     if parsed.scheme not in ("http", "https"):
         raise WebhookError(_("A webhook address starts with http:// or https://."), permanent=True)
-    if not parsed.host:
+    host = parsed.raw_host.decode("ascii")  # an international name in its DNS (IDNA) form
+    if not host:
         raise WebhookError(_("The webhook address has no host name."), permanent=True)
-    addresses = _host_addresses(parsed.host, deadline=deadline)
-    _addresses_check(parsed.host, addresses)
+    addresses = _host_addresses(host, deadline=deadline)
+    _addresses_check(host, addresses)
     return _Target(parsed, tuple(addresses))
 
 

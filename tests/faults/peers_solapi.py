@@ -201,15 +201,17 @@ class SolapiStandIn:
         return self.groups[group_id]
 
     def _info_of(self, group: dict) -> dict:
-        total = len(group["messages"])
-        sent = total if group["status"] != "PENDING" else 0
+        # As Solapi's samples show: `total` counts only once the group is sent; what was added
+        # to a pending group shows in `registeredSuccess`.
+        registered = len(group["messages"])
+        sent = registered if group["status"] != "PENDING" else 0
         return {
             "_id": group["groupId"],
             "groupId": group["groupId"],
             "status": group["status"],
-            "count": {"total": total, "sentTotal": sent, "sentSuccess": sent, "sentFailed": 0,
+            "count": {"total": sent, "sentTotal": sent, "sentSuccess": sent, "sentFailed": 0,
                       "sentPending": 0, "sentReplacement": 0, "refund": 0,
-                      "registeredSuccess": total, "registeredFailed": 0},  # fmt: skip
+                      "registeredSuccess": registered, "registeredFailed": 0},  # fmt: skip
             "customFields": group["customFields"],
             "dateCreated": group["dateCreated"],
             "dateSent": group["dateSent"],

@@ -100,3 +100,21 @@ def test_a_lost_sending_call_is_looked_up_then_sent_once_through_the_same_group(
     assert logs_of(first) == [False, True]
     unsent, sent = SmsLog.objects.filter(notification=first).order_by("id")
     assert unsent.resolved_at is not None and unsent.result.startswith("Not sent")
+
+
+@pytest.mark.parametrize("fault", ["late", "lost"])
+def test_a_lost_answer_to_adding_the_message_never_adds_it_twice(solapi, fault):
+    """Adding is no send: its lost answer is a plain failure, and the next attempt finds the
+    message already in the group (late) or not (lost) and sends the group once."""
+    setattr(solapi, fault, {"add"})
+    solapi.late_seconds = LATE
+    plants, rows = three_plants_alarm()
+    outbox_send(channel="sms", now=plants[0].at(2))
+    assert logs_of(Notification.objects.get(id=rows[0].id)) == [False]  # known: not sent
+    setattr(solapi, fault, set())
+    send_until_done(plants[0].at(3), history={row.id: [] for row in rows})
+    per_message = solapi.deliveries_per_reference()
+    in_groups = sorted(len(group["messages"]) for group in solapi.groups.values())
+    print(f"\nSolapi's answer to adding {fault}: {sum(per_message.values())} of {len(rows)} SMS "
+          f"delivered, messages per group {in_groups}")  # fmt: skip
+    assert sorted(per_message.values()) == [1, 1, 1] and in_groups == [1, 1, 1]
