@@ -17,7 +17,8 @@ e-mail only; nothing here waits on another channel's peer.
 4. A failure is recorded on the row, which waits 1, 2, 4 ... 60 minutes and is tried again up
    to NOTIFY_MAX_ATTEMPTS times. When the channel has a single peer (the mail server, the SMS
    provider), a failure that may pass ends the run: the peer is down, and trying every other
-   row now would only spend the budget on timeouts.
+   row now would only spend the budget on timeouts. An SMS whose outcome is unknown is never
+   given up before a later attempt has looked it up.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def notification_claim(*, channel: str, now: datetime) -> Notification | None:
 def failure_record(
     row: Notification, exc: TransportError, *, now: datetime, result: SendResult
 ) -> None:
-    if exc.permanent or row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+    # An unknown outcome is never the last word: the next attempt looks it up and settles it.
+    if exc.permanent or (row.attempts >= settings.NOTIFY_MAX_ATTEMPTS and not exc.unknown):
         status, next_attempt = Notification.Status.GAVE_UP, row.next_attempt_at
         result.gave_up += 1
     else:

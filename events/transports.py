@@ -27,9 +27,13 @@ SIGNATURE_HEADER = "X-Solarsite-Signature"
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False):
+    """A failed attempt: permanent when trying again cannot help; unknown when the message may
+    have left, so the next attempt must look it up first."""
+
+    def __init__(self, message: str, *, permanent: bool = False, unknown: bool = False):
         super().__init__(message)
         self.permanent = permanent
+        self.unknown = unknown
 
 
 class EmailTransport:
@@ -152,7 +156,7 @@ class SmsTransport:
             log.succeeded = None if exc.unknown else False
             log.result = str(exc)[:300]
             log.save()
-            raise TransportError(str(exc), permanent=exc.permanent) from exc
+            raise TransportError(str(exc), permanent=exc.permanent, unknown=exc.unknown) from exc
         log.succeeded, log.result = True, sent.result[:300]
         log.provider_message_id, log.message_type = sent.message_id, sent.message_type
         log.save()

@@ -118,3 +118,17 @@ def test_a_lost_answer_to_adding_the_message_never_adds_it_twice(solapi, fault):
     print(f"\nSolapi's answer to adding {fault}: {sum(per_message.values())} of {len(rows)} SMS "
           f"delivered, messages per group {in_groups}")  # fmt: skip
     assert sorted(per_message.values()) == [1, 1, 1] and in_groups == [1, 1, 1]
+
+
+def test_an_unknown_outcome_is_settled_even_after_the_last_attempt(solapi, settings):
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    solapi.late, solapi.late_seconds = {"send"}, LATE
+    world = World()
+    world.grid_outage()
+    row = Notification.objects.get(channel="sms")
+    outbox_send(channel="sms", now=world.at(2))
+    row.refresh_from_db()
+    assert (row.status, logs_of(row)) == ("pending", [None])  # not given up while unknown
+    outbox_send(channel="sms", now=world.at(4))
+    row.refresh_from_db()
+    assert (row.status, logs_of(row)) == ("sent", [True]) and len(solapi.delivered) == 1
