@@ -2,7 +2,7 @@
 
 Each message goes into the notification outbox (events/notify.py) with the PDF attached and
 the idempotency key `report:<station>:<YYYY-MM>:email:<address>`, so running the job again,
-or twice at once, never queues a second copy; the send_notifications job delivers it.
+or twice at once, never queues a second copy; the send_email job delivers it.
 """
 
 from __future__ import annotations

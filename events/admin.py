@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -113,6 +114,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email"]
     filter_horizontal = ["stations", "event_types"]
     raw_id_fields = ["user"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Notification)

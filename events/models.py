@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from events.webhooks import webhook_url_validate
+
 
 class Severity(models.TextChoices):
     INFO = "info", _("Information")
@@ -216,7 +218,12 @@ class Subscription(models.Model):
     )
     by_email = models.BooleanField(_("by e-mail"), default=True)
     by_sms = models.BooleanField(_("by SMS"), default=False)
-    webhook_url = models.URLField(_("webhook URL"), blank=True)
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        blank=True,
+        validators=[webhook_url_validate],
+        help_text=_("A public http(s) address; addresses inside the server's network are refused."),
+    )
     quiet_start = models.TimeField(
         _("quiet hours from"),
         null=True,
@@ -279,6 +286,14 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    # Saved before the message can leave (Solapi: the message group), so an attempt whose outcome
+    # was lost is looked up at the provider instead of being sent again.
+    provider_ref = models.CharField(
+        _("provider reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the provider keeps this message (Solapi: its message group)."),
+    )
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # --- economics (issue 9): a file sent with an e-mail, such as the monthly report ---
@@ -296,7 +311,11 @@ class Notification(models.Model):
 
 
 class SmsLog(models.Model):
-    """Every SMS handed to the provider, with what it answered."""
+    """Every SMS handed to the provider, with what it answered.
+
+    `succeeded` is None while the outcome is unknown (the provider's answer was lost); the next
+    attempt looks the message up at the provider and settles it, setting `resolved_at`.
+    """
 
     recipient = models.CharField(_("to"), max_length=20, db_index=True)
     text = models.TextField(_("text"))
@@ -312,10 +331,18 @@ class SmsLog(models.Model):
     notification = models.ForeignKey(
         Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_log"
     )
-    succeeded = models.BooleanField(_("succeeded"))
+    succeeded = models.BooleanField(
+        _("succeeded"), null=True, help_text=_("Empty while the outcome is unknown.")
+    )
     result = models.CharField(_("provider result"), max_length=300, blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("time"), db_index=True)
+    resolved_at = models.DateTimeField(
+        _("outcome known"),
+        null=True,
+        blank=True,
+        help_text=_("When an unknown outcome was looked up at the provider."),
+    )
 
     class Meta:
         ordering = ["-sent_at", "-id"]

@@ -1,8 +1,8 @@
-"""Notifications: who hears of what, the outbox, and the job that sends it.
+"""Notifications: who hears of what, the messages, writing the outbox, and escalation.
 
 Every message is first written to the outbox (`Notification`) with a unique idempotency key,
-so running any step twice never queues a message twice; the send job then claims rows with a
-guarded UPDATE (as healthchecks' sendalerts does), so two senders never send one row twice,
+so running any step twice never queues a message twice; events/outbox.py then sends it, one
+channel per job, claiming rows with a guarded UPDATE so two senders never send one row twice,
 and a failure leaves the row waiting with backoff until it succeeds or gives up.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,18 +24,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from events.faults import fault_named
 from events.models import Alarm, Channel, EventLog, EventType, Notification, Severity, Subscription
-from events.transports import TRANSPORTS, TransportError
+from events.outbox import SendResult, outbox_send_all
 from monitoring.models import Collector, Inverter, PowerStation
 from monitoring.visibility import stations_visible_to
 
 if TYPE_CHECKING:
     from events.detection import DetectionResult
-
-# A row claimed longer ago than this belongs to a sender that died mid-batch: it goes back to
-# the queue (a crash between the provider's answer and our UPDATE may then repeat one message;
-# losing it would be worse).
-STALE_CLAIM_MINUTES = 15
-MAX_BACKOFF_MINUTES = 60
 
 
 @dataclass(frozen=True)
@@ -459,90 +453,18 @@ def alarms_escalate(*, now: datetime) -> int:
     return len(transitions)
 
 
-# --- sending ----------------------------------------------------------------------------------
-@dataclass
-class SendResult:
-    escalated: int = 0
-    sent: int = 0
-    retrying: int = 0
-    gave_up: int = 0
-
-    @property
-    def summary(self) -> str:
-        return (
-            f"{self.sent} sent, {self.retrying} to retry, {self.gave_up} gave up, "
-            f"{self.escalated} alarms escalated"
-        )
-
-
-def notifications_claim(*, now: datetime, limit: int) -> list[Notification]:
-    """Due rows, each claimed with a guarded UPDATE: only the sender whose UPDATE changed the
-    row sends it, so two senders running at once never send one message twice."""
-    Notification.objects.filter(
-        status=Notification.Status.SENDING,
-        claimed_at__lt=now - timedelta(minutes=STALE_CLAIM_MINUTES),
-    ).update(status=Notification.Status.PENDING)
-    due = Notification.objects.filter(
-        status=Notification.Status.PENDING, next_attempt_at__lte=now
-    ).order_by("next_attempt_at", "id")
-    claimed = [
-        row_id
-        for row_id in due.values_list("id", flat=True)[:limit]
-        if Notification.objects.filter(id=row_id, status=Notification.Status.PENDING).update(
-            status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    ]
-    return list(Notification.objects.filter(id__in=claimed).order_by("channel", "id"))
-
-
+# --- sending ---------------------------------------------------------------------------------
 def send_notifications(*, now: datetime | None = None) -> SendResult:
-    """Escalate what waited too long, then send every due outbox row, batch by channel."""
+    """Escalate what waited too long, then send every channel's due rows (events/outbox.py).
+
+    For a hand run and the tests: the scheduled jobs escalate and send each channel on their
+    own, so one channel's peer never delays another.
+    """
     now = now or timezone.now()
-    result = SendResult(escalated=alarms_escalate(now=now))
-    batch = notifications_claim(now=now, limit=settings.NOTIFY_BATCH_SIZE)
-    by_channel: dict[str, list[Notification]] = defaultdict(list)
-    for row in batch:
-        by_channel[row.channel].append(row)
-    for channel, rows in by_channel.items():
-        transport = TRANSPORTS[channel]()
-        try:
-            transport.open()
-        except TransportError as exc:
-            for row in rows:
-                _failure_record(row, exc, now=now, result=result)
-            continue
-        try:
-            for row in rows:
-                try:
-                    provider_id = transport.send(row)
-                except TransportError as exc:
-                    _failure_record(row, exc, now=now, result=result)
-                else:
-                    Notification.objects.filter(id=row.id).update(
-                        status=Notification.Status.SENT,
-                        sent_at=timezone.now(),
-                        provider_message_id=provider_id[:100],
-                        last_error="",
-                    )
-                    result.sent += 1
-        finally:
-            transport.close()
+    escalated = alarms_escalate(now=now)
+    result = outbox_send_all(now=now)
+    result.escalated = escalated
     return result
-
-
-def _failure_record(
-    row: Notification, exc: TransportError, *, now: datetime, result: SendResult
-) -> None:
-    if exc.permanent or row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-        status, next_attempt = Notification.Status.GAVE_UP, row.next_attempt_at
-        result.gave_up += 1
-    else:
-        backoff = min(2 ** (row.attempts - 1), MAX_BACKOFF_MINUTES)
-        status, next_attempt = Notification.Status.PENDING, now + timedelta(minutes=backoff)
-        result.retrying += 1
-    Notification.objects.filter(id=row.id).update(
-        status=status, next_attempt_at=next_attempt, last_error=str(exc)[:2000]
-    )
 
 
 # --- other events -----------------------------------------------------------------------------

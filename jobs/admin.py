@@ -8,7 +8,9 @@ from jobs.models import JobRun
 
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
-    list_display = ["name", "started_at", "status", "trigger", "duration", "step", "outcome"]
+    list_display = [
+        "name", "scheduled_for", "started_at", "status", "trigger", "duration", "step", "outcome"
+    ]  # fmt: skip
     list_filter = ["status", "name", "trigger"]
     search_fields = ["name", "step", "error", "summary"]
     date_hierarchy = "started_at"

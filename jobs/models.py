@@ -21,6 +21,9 @@ class JobRun(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
     )
+    # The cron time a scheduled run is for: at most one run of a job per slot (the constraint),
+    # however many clusters or redeliveries try. Empty for runs by hand.
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     step = models.CharField(
@@ -35,6 +38,9 @@ class JobRun(models.Model):
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
         indexes = [models.Index(fields=["name", "-started_at"], name="jobrun_name_started")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "scheduled_for"], name="jobrun_once_per_slot")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextvars
 import logging
 import traceback
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -30,19 +31,34 @@ class JobFailed(Exception):
         self.run = run
 
 
-def job_run(name: str, *, trigger: str = JobRun.Trigger.SCHEDULE) -> str:
-    """Run the job called `name` now; return its summary or raise JobFailed."""
-    return job_record(job_named(name), trigger=trigger)
+def job_run(
+    name: str, *, trigger: str = JobRun.Trigger.SCHEDULE, scheduled_for: str | None = None
+) -> str:
+    """Run the job called `name` now; return its summary or raise JobFailed.
+
+    `scheduled_for` is the cron time a schedule fired for (django-q2 passes it, see
+    jobs/schedules.py): a second run for the same time is skipped.
+    """
+    slot = datetime.fromisoformat(scheduled_for) if scheduled_for else None
+    return job_record(job_named(name), trigger=trigger, scheduled_for=slot)
 
 
-def job_record(job: Job, *, trigger: str) -> str:
+def job_record(job: Job, *, trigger: str, scheduled_for: datetime | None = None) -> str:
     """Run one Job and record it as a JobRun; a fresh context so steps never leak between runs."""
-    return contextvars.copy_context().run(_run_recorded, job, trigger)
+    return contextvars.copy_context().run(_run_recorded, job, trigger, scheduled_for)
 
 
-def _run_recorded(job: Job, trigger: str) -> str:
-    runs_abandoned_close(name=job.name)
-    run = JobRun.objects.create(name=job.name, trigger=trigger, started_at=timezone.now())
+def _run_recorded(job: Job, trigger: str, scheduled_for: datetime | None) -> str:
+    runs_abandoned_close(job=job)
+    try:
+        with transaction.atomic():
+            run = JobRun.objects.create(
+                name=job.name, trigger=trigger, scheduled_for=scheduled_for,
+                started_at=timezone.now(),
+            )  # fmt: skip
+    except IntegrityError:
+        logger.warning("job %s already ran for %s: skipped", job.name, scheduled_for)
+        return f"skipped: already ran for {scheduled_for:%Y-%m-%d %H:%M}"
     steps_reset(on_enter=lambda step: JobRun.objects.filter(pk=run.pk).update(step=step))
     logger.info("job %s started (%s)", job.name, trigger)
     try:
@@ -67,14 +83,16 @@ def _run_recorded(job: Job, trigger: str) -> str:
     return summary
 
 
-def runs_abandoned_close(*, name: str) -> int:
-    """Mark runs of this job that never ended within the cluster's timeout as failed.
+def runs_abandoned_close(*, job: Job) -> int:
+    """Mark runs of this job that never ended within its timeout as failed.
 
-    django-q2 kills a task that runs past Q_CLUSTER["timeout"]; its JobRun would stay
-    "running" for ever. The step it was in is already stored, so the record still says where.
+    django-q2 kills a task that runs past its timeout (the job's own, else Q_CLUSTER's); its
+    JobRun would stay "running" for ever. The step it was in is already stored, so the record
+    still says where.
     """
+    name = job.name
     now = timezone.now()
-    limit = now - timedelta(seconds=settings.Q_CLUSTER.get("timeout", 300))
+    limit = now - timedelta(seconds=job.timeout or settings.Q_CLUSTER.get("timeout", 300))
     closed = JobRun.objects.filter(
         name=name, status=JobRun.Status.RUNNING, started_at__lt=limit
     ).update(

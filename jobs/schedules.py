@@ -21,6 +21,9 @@ from django_q.models import Schedule
 from solarsite.schedules import JOBS, Job
 
 RUNNER = "jobs.runner.job_run"
+# django-q2 passes each run the cron time it fired for under this name; the runner refuses a
+# second run for one time (JobRun's constraint).
+SLOT_KWARG = "scheduled_for"
 logger = logging.getLogger("jobs")
 
 
@@ -44,6 +47,11 @@ def next_cron_time(cron: str, *, after: datetime | None = None) -> datetime:
     return croniter(cron, start).get_next(datetime)
 
 
+def schedule_kwargs(job: Job) -> str:
+    """django-q2 reads a task's own timeout from `q_options` in the schedule's kwargs."""
+    return repr({"q_options": {"timeout": job.timeout}}) if job.timeout else ""
+
+
 def schedules_sync(*, jobs: tuple[Job, ...] = JOBS, using: str = DEFAULT_DB_ALIAS) -> SyncResult:
     result = SyncResult()
     wanted = {job.name: job for job in jobs}
@@ -56,13 +64,15 @@ def schedules_sync(*, jobs: tuple[Job, ...] = JOBS, using: str = DEFAULT_DB_ALIA
                 schedule.delete()
                 result.deleted.append(name)
         for job in jobs:
-            args = repr((job.name,))
+            args, kwargs = repr((job.name,)), schedule_kwargs(job)
             schedule = owned.get(job.name)
             if schedule is None:
                 Schedule.objects.using(using).create(
                     name=job.name,
                     func=RUNNER,
                     args=args,
+                    kwargs=kwargs,
+                    intended_date_kwarg=SLOT_KWARG,
                     schedule_type=Schedule.CRON,
                     cron=job.cron,
                     repeats=-1,
@@ -70,8 +80,12 @@ def schedules_sync(*, jobs: tuple[Job, ...] = JOBS, using: str = DEFAULT_DB_ALIA
                     next_run=next_cron_time(job.cron),
                 )
                 result.created.append(job.name)
-            elif schedule.cron != job.cron or schedule.args != args or schedule.repeats != -1:
-                schedule.cron, schedule.args, schedule.repeats = job.cron, args, -1
+            elif (
+                schedule.cron, schedule.args, schedule.kwargs or "", schedule.repeats,
+                schedule.intended_date_kwarg,
+            ) != (job.cron, args, kwargs, -1, SLOT_KWARG):  # fmt: skip
+                schedule.cron, schedule.args, schedule.kwargs = job.cron, args, kwargs
+                schedule.repeats, schedule.intended_date_kwarg = -1, SLOT_KWARG
                 schedule.schedule_type = Schedule.CRON
                 schedule.next_run = next_cron_time(job.cron)
                 schedule.save()

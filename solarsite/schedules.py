@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A send job runs every minute and starts no message after NOTIFY_RUN_SECONDS; the settings keep
+# that plus the longest wait for one message within 50 s. django-q2 kills a run at this point,
+# so a run never outlives its minute, and a claim older than that is never a live sender's.
+SEND_TIMEOUT_SECONDS = 55
+
 
 @dataclass(frozen=True)
 class Job:
@@ -15,6 +20,7 @@ class Job:
     func: str  # dotted path of a function taking no arguments and returning a summary string
     cron: str
     description: str
+    timeout: int | None = None  # seconds before django-q2 kills a run; None: Q_CLUSTER's
 
 
 JOBS: tuple[Job, ...] = (
@@ -38,10 +44,33 @@ JOBS: tuple[Job, ...] = (
         "Raise and clear alarms from the fleet's latest state; queue their notifications.",
     ),
     Job(
-        "send_notifications",
-        "events.jobs.send_notifications",
+        "escalate_alarms",
+        "events.jobs.escalate_alarms",
         "* * * * *",
-        "Escalate unacknowledged alarms and send the due outbox by e-mail, SMS and webhook.",
+        "Queue messages about alarms nobody acknowledged within ESCALATE_MINUTES.",
+        timeout=SEND_TIMEOUT_SECONDS,
+    ),
+    # One job per channel: a peer that hangs delays its own channel only.
+    Job(
+        "send_email",
+        "events.jobs.send_email",
+        "* * * * *",
+        "Send the due e-mail of the outbox.",
+        timeout=SEND_TIMEOUT_SECONDS,
+    ),
+    Job(
+        "send_sms",
+        "events.jobs.send_sms",
+        "* * * * *",
+        "Send the due SMS of the outbox; look up first any whose earlier outcome was lost.",
+        timeout=SEND_TIMEOUT_SECONDS,
+    ),
+    Job(
+        "send_webhooks",
+        "events.jobs.send_webhooks",
+        "* * * * *",
+        "POST the due webhooks of the outbox.",
+        timeout=SEND_TIMEOUT_SECONDS,
     ),
     # --- end events ---
     # --- field ---

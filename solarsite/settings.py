@@ -218,6 +218,9 @@ SOLAPI_API_SECRET = env.str("SOLAPI_API_SECRET", default="")
 SOLAPI_SENDER = env.str("SOLAPI_SENDER", default="")
 SOLAPI_BASE_URL = env.str("SOLAPI_BASE_URL", default="https://api.solapi.com")
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
+# Hosts (names, addresses or networks such as 10.0.0.0/8) a webhook may reach although they are
+# loopback, private or link-local: by default a webhook may only call public addresses.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 if SMS_BACKEND not in ("console", "solapi"):
     raise ImproperlyConfigured("SMS_BACKEND must be 'console' or 'solapi'.")
 
@@ -235,7 +238,19 @@ WEAK_STRING_SHARE = env.float("WEAK_STRING_SHARE", default=0.5)
 WEAK_STRING_MINUTES = env.int("WEAK_STRING_MINUTES", default=30)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
 NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=200)
+# The longest wait for one message: a whole SMS or webhook delivery, each step of an SMTP talk.
 NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=10.0)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=NOTIFY_TIMEOUT_SECONDS)
+# One run of a channel's send job starts no message after this many seconds; the rest wait for
+# the next run. With the longest wait for the last message it stays inside the job's minute.
+NOTIFY_RUN_SECONDS = env.float("NOTIFY_RUN_SECONDS", default=30.0)
+if min(NOTIFY_TIMEOUT_SECONDS, EMAIL_TIMEOUT, NOTIFY_RUN_SECONDS) <= 0 or (
+    NOTIFY_RUN_SECONDS + max(NOTIFY_TIMEOUT_SECONDS, EMAIL_TIMEOUT) > 50
+):
+    raise ImproperlyConfigured(
+        "NOTIFY_RUN_SECONDS plus the larger of NOTIFY_TIMEOUT_SECONDS and EMAIL_TIMEOUT must be "
+        "positive and at most 50, so a send run ends within its minute; e.g. 30 and 10."
+    )
 # --- end events ---
 # --- field (issue 8): remote commands ---
 # A command nobody carried out within this many minutes expires (a request may ask for less).
@@ -252,9 +267,14 @@ if COMMAND_TTL_MINUTES < 1 or COMMAND_RESULT_WAIT_SECONDS < 1 or COMMAND_MAX_ATT
 # --- end field ---
 
 # --- Jobs (django-q2) -------------------------------------------------------------------------
+# Each notification channel has its own job every minute, and a run of one may wait on its
+# peer for up to ~40 s: four workers leave room for detection and the other channels meanwhile.
+# `timeout` is the default kill time of a run (a job in solarsite/schedules.py may set a shorter
+# one); `retry` (ORM broker: a task not finished by then is handed out again) stays above it.
 Q_CLUSTER = {
-    "name": "solarsite",
-    "workers": env.int("Q_WORKERS", default=2),
+    # Also the Redis key prefix: two sites (or a test) sharing one Redis need different names.
+    "name": env.str("Q_QUEUE_NAME", default="solarsite"),
+    "workers": env.int("Q_WORKERS", default=4),
     "timeout": 300,
     "retry": 600,
     "max_attempts": 1,

@@ -69,7 +69,7 @@ def test_each_owner_gets_the_report_once_even_when_the_job_runs_again(owners, sm
 def test_a_mail_server_outage_delays_the_report_and_sends_it_once(owners, smtp):
     monthly_reports_enqueue(year=2026, month=5, now=NOW)
     result = send_notifications(now=NOW)  # the server is not running yet
-    assert result.sent == 0 and result.retrying == 3
+    assert result.sent == 0 and result.retrying == 1  # a dead server is tried once per run
     smtp.start()
     later = datetime(2026, 5, 31, 23, 0, tzinfo=UTC)
     assert send_notifications(now=later).sent == 3

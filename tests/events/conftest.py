@@ -6,8 +6,9 @@ import pytest
 
 from accounts.models import User
 from tests.conftest import make_user
-from tests.events.servers import SOLAPI_KEY, SOLAPI_SECRET, SmtpServer, SolapiStandIn
+from tests.events.servers import SmtpServer
 from tests.events.world import World, free_port
+from tests.faults.peers_solapi import SOLAPI_KEY, SOLAPI_SECRET, SOLAPI_SENDER, SolapiStandIn
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def solapi(settings):
     settings.SMS_BACKEND = "solapi"
     settings.SOLAPI_API_KEY = SOLAPI_KEY
     settings.SOLAPI_API_SECRET = SOLAPI_SECRET
-    settings.SOLAPI_SENDER = "0212345678"
+    settings.SOLAPI_SENDER = SOLAPI_SENDER
     settings.SOLAPI_BASE_URL = stand_in.url
     yield stand_in
     stand_in.close()

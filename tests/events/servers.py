@@ -1,20 +1,23 @@
-"""Real servers for the notification tests: aiosmtpd, and a Solapi stand-in over HTTP."""
+"""Real servers for the notification tests: aiosmtpd, and the Solapi stand-in over HTTP."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import re
 import threading
-from datetime import UTC, datetime, timedelta
+import time
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-SOLAPI_KEY = "TESTKEY0000000001"
-SOLAPI_SECRET = "test-secret-not-a-real-one"
+from tests.faults.peers_solapi import (  # noqa: F401 (the stand-in lives with the fault peers)
+    SOLAPI_KEY,
+    SOLAPI_SECRET,
+    SOLAPI_SENDER,
+    SolapiStandIn,
+)
 
 
 # --- SMTP -------------------------------------------------------------------------------------
@@ -49,82 +52,57 @@ class SmtpServer:
             self.controller = None
 
 
-# --- a Solapi stand-in ------------------------------------------------------------------------
-_AUTH = re.compile(
-    r"^HMAC-SHA256 apiKey=(?P<key>[^,]+), date=(?P<date>[^,]+), salt=(?P<salt>[^,]+), "
-    r"signature=(?P<signature>[0-9a-f]{64})$"
-)
+# --- a webhook receiver -----------------------------------------------------------------------
+class WebhookReceiver:
+    """Takes webhook POSTs on loopback and checks their signature.
 
+    `redirect_to` makes it answer 302 to that address; `trickle` makes it answer one byte of its
+    status line every half second, for ever (a receiver that would hold a sender with no
+    deadline); `requests` records (path, headers) of every request.
+    """
 
-class SolapiStandIn:
-    """Answers POST /messages/v4/send like Solapi, after checking the HMAC authorization."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.rejected: list[str] = []
-        self.failing = False
-        self.lock = threading.Lock()
-        stand_in = self
+    def __init__(self, secret: str, *, redirect_to: str = "", trickle: bool = False) -> None:
+        self.bodies: list[dict] = []
+        self.requests: list[tuple[str, dict]] = []
+        self.trickled = 0
+        receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status, answer = stand_in.answer(self.path, self.headers, body)
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((self.path, dict(self.headers)))
+                if trickle:
+                    return receiver._trickle(self.wfile)
+                if redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", redirect_to)
+                    self.end_headers()
+                    return
+                expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+                ok = hmac.compare_digest(expected, self.headers.get("X-Solarsite-Signature", ""))
+                if ok:
+                    receiver.bodies.append(json.loads(body))
+                self.send_response(204 if ok else 401)
                 self.end_headers()
-                self.wfile.write(payload)
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def answer(self, path: str, headers, body: bytes) -> tuple[int, dict]:
-        if path != "/messages/v4/send":
-            return 404, {"errorCode": "NotFound", "errorMessage": path}
-        problem = self.auth_problem(headers.get("Authorization", ""))
-        if problem:
-            with self.lock:
-                self.rejected.append(problem)
-            return 401, {"errorCode": "SignatureDoesNotMatch", "errorMessage": problem}
-        if self.failing:
-            return 500, {"errorCode": "InternalError", "errorMessage": "try later"}
-        message = json.loads(body)["message"]
-        with self.lock:
-            self.received.append(message)
-            number = len(self.received)
-        return 200, {
-            "groupId": f"G{number}",
-            "messageId": f"M{number}",
-            "to": message["to"],
-            "from": message["from"],
-            "type": message["type"],
-            "statusCode": "2000",
-            "statusMessage": "정상 접수(이통사로 접수 예정)",
-        }
-
-    @staticmethod
-    def auth_problem(header: str) -> str:
-        match = _AUTH.match(header)
-        if not match:
-            return f"malformed authorization: {header!r}"
-        if match["key"] != SOLAPI_KEY:
-            return "unknown api key"
-        date = datetime.strptime(match["date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        if abs(datetime.now(UTC) - date) > timedelta(minutes=15):
-            return "date too far from now"
-        expected = hmac.new(
-            SOLAPI_SECRET.encode(), (match["date"] + match["salt"]).encode(), hashlib.sha256
-        ).hexdigest()
-        if not hmac.compare_digest(expected, match["signature"]):
-            return "signature does not match"
-        return ""
+    def _trickle(self, out) -> None:
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 10_000:
+                out.write(bytes([byte]))
+                out.flush()
+                self.trickled += 1
+                time.sleep(0.5)
+        except OSError:
+            pass  # the sender hung up
 
     def close(self) -> None:
         self.server.shutdown()

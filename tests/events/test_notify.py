@@ -3,12 +3,8 @@ stand-in for Solapi, with retries, quiet hours, escalation, and never a message 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import threading
 from datetime import time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connections
@@ -17,17 +13,14 @@ from events.models import Alarm, EventType, Notification, SmsLog, Subscription
 from events.notify import send_notifications
 from events.sms import sms_byte_length, sms_type
 from tests.conftest import make_user
+from tests.events.servers import WebhookReceiver
 from tests.events.world import World
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
 
 def outage(world: World, start: int = 0, *, minutes: int = 2) -> None:
-    """A grid outage reported by the site, held long enough to raise the alarm."""
-    for minute in range(start, start + minutes):
-        world.grid(minute, outage=True)
-        world.readings(minute, ac_kw=0, grid_outage=True)
-        world.detect(minute)
+    world.grid_outage(start, minutes=minutes)
 
 
 def grid_back(world: World, start: int, *, minutes: int = 2) -> None:
@@ -70,8 +63,10 @@ def test_sms_through_solapi_with_a_signed_request(world, smtp, solapi):
     assert message["to"] == "01012345678" and message["from"] == "0212345678"
     assert message["type"] == "SMS" and message["text"].startswith("[Plant P001] 계통 정전")
     [log] = SmsLog.objects.all()
-    assert log.succeeded and log.provider_message_id == "M1" and log.station == world.station
-    assert log.text == message["text"]
+    [delivered] = solapi.delivered
+    assert log.succeeded and log.provider_message_id == delivered["messageId"]
+    assert log.station == world.station and log.text == message["text"]
+    assert message["customFields"]["notification"].startswith(f"{log.notification_id}:")
 
 
 def test_a_long_sms_goes_as_lms(world, smtp, solapi):
@@ -106,22 +101,22 @@ def test_outage_of_the_providers_delays_messages_and_delivers_each_once(world, s
     solapi.failing = True  # the SMS provider answers 500; the mail server is not running
     outage(world)
     first = send_notifications(now=world.at(2))
-    assert first.sent == 0 and first.retrying == 3
-    assert set(Notification.objects.values_list("status", "attempts")) == {("pending", 1)}
-    assert (
-        "Could not reach the mail server"
-        in Notification.objects.filter(channel="email").first().last_error
-    )
+    # A dead peer is tried once per run: the first e-mail fails, the second is left untouched.
+    assert first.sent == 0 and first.retrying == 2
+    assert "Could not reach the mail server" in first.summary
+    tried, untouched = Notification.objects.filter(channel="email").order_by("-attempts")
+    assert "Could not reach the mail server" in tried.last_error and tried.attempts == 1
+    assert (untouched.status, untouched.attempts, untouched.last_error) == ("pending", 0, "")
+    assert Notification.objects.get(channel="sms").attempts == 1
 
-    send_notifications(now=world.at(2.5))  # not due yet: backoff
+    send_notifications(now=world.at(2.5))  # the untouched e-mail's turn; the others back off
     assert Notification.objects.filter(attempts=2).count() == 0
+    assert set(Notification.objects.values_list("status", "attempts")) == {("pending", 1)}
 
     smtp.start()
     solapi.failing = False
-    recovered = send_notifications(now=world.at(3))
-    assert recovered.sent == 3
-    for later in (4, 10, 25):
-        assert send_notifications(now=world.at(later)).sent == 0
+    sent = [send_notifications(now=world.at(minute)).sent for minute in (3, 4, 10, 25)]
+    assert sent == [2, 1, 0, 0]  # each as its backoff ends, then nothing more
     assert len(smtp.inbox.to("owner-p001@example.com")) == 1
     assert len(smtp.inbox.to("manager-p001@example.com")) == 1
     assert len(solapi.received) == 1
@@ -132,7 +127,7 @@ def test_retries_end_in_gave_up(world, smtp, settings):
     settings.NOTIFY_MAX_ATTEMPTS = 3
     outage(world)
     minute = 2
-    for _ in range(6):
+    for _ in range(12):
         send_notifications(now=world.at(minute))
         minute += 10
     rows = Notification.objects.filter(channel="email")
@@ -252,35 +247,9 @@ def test_an_acknowledged_alarm_is_not_escalated(world, smtp, settings):
     assert send_notifications(now=world.at(100)).escalated == 0
 
 
-class WebhookReceiver:
-    def __init__(self, secret: str) -> None:
-        self.bodies: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-                ok = hmac.compare_digest(expected, self.headers.get("X-Solarsite-Signature", ""))
-                if ok:
-                    receiver.bodies.append(json.loads(body))
-                self.send_response(204 if ok else 401)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_webhook_posts_signed_json(world, settings):
     settings.WEBHOOK_SECRET = "hook-secret-for-tests"
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the receiver is on loopback
     receiver = WebhookReceiver(settings.WEBHOOK_SECRET)
     try:
         operator = make_user("integrator", "operator")

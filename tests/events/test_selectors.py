@@ -88,7 +88,8 @@ def test_error_classification_counts_open_alarms_and_faults(two_plants):
 def test_the_jobs_return_one_line(two_plants):
     p, r = two_plants
     assert job_named("detect_events").func == "events.jobs.detect_events"
-    assert job_named("send_notifications").func == "events.jobs.send_notifications"
+    for channel in ("email", "sms", "webhooks"):
+        assert job_named(f"send_{channel}").func == f"events.jobs.send_{channel}"
     summary = detect_events_job()  # the real clock
     assert summary.startswith("4 inverters watched:") and "\n" not in summary
 

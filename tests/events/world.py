@@ -89,6 +89,13 @@ class World:
             },
         )
 
+    def grid_outage(self, start: float = 0, *, minutes: int = 2) -> None:
+        """A grid outage reported by the site, held long enough to raise the alarm (201)."""
+        for minute in range(int(start), int(start) + minutes):
+            self.grid(minute, outage=True)
+            self.readings(minute, ac_kw=0, grid_outage=True)
+            self.detect(minute)
+
     def detect(self, minute: float):
         return detect_events(now=self.at(minute))
 

@@ -125,6 +125,20 @@ def test_a_run_that_never_ended_is_closed_as_failed_with_its_last_step():
     assert recent.status == JobRun.Status.RUNNING  # may still be running: left alone
 
 
+def test_a_slot_runs_once_however_often_its_task_is_handed_out():
+    from jobs.runner import job_run
+
+    slot = "2026-06-15T03:00:00+00:00"  # what django-q2 passes: the cron time it fired for
+    assert Schedule.objects.get(name="expire_logins").intended_date_kwarg == "scheduled_for"
+    first = job_run("expire_logins", scheduled_for=slot)
+    again = job_run("expire_logins", scheduled_for=slot)  # a second cluster, a redelivery
+    assert not first.startswith("skipped") and again == "skipped: already ran for 2026-06-15 03:00"
+    [run] = JobRun.objects.filter(name="expire_logins")
+    assert run.scheduled_for.isoformat() == slot and run.status == JobRun.Status.OK
+    job_run("expire_logins", scheduled_for="2026-06-15T03:01:00+00:00")  # the next slot runs
+    assert JobRun.objects.filter(name="expire_logins").count() == 2
+
+
 def test_the_step_is_stored_while_the_job_runs():
     seen = []
     job = Job("probe", "tests.jobs.failing.reports_its_step", "* * * * *", "probe")
