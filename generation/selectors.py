@@ -7,6 +7,7 @@ the power curve of one plant's day reads raw readings (through generation/store.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,14 +17,13 @@ from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from generation import plant_time, store
+from generation import cadence, plant_time, store
 from generation.models import (
     DailyGeneration,
     GenerationStatistics,
     HourlyGeneration,
     StationDailyGeneration,
 )
-from generation.rollups import interval_seconds
 from generation.statistics import Figures, period_statistics
 from monitoring.models import Inverter, InverterStatus, PowerStation
 
@@ -36,24 +36,31 @@ def _ids(stations: Iterable[PowerStation]) -> list[int]:
 
 
 def power_curve(*, station: PowerStation, day: date) -> dict:
-    """AC power through the plant's local day: per inverter and the plant total per interval.
+    """AC power through the plant's local day: per inverter, and the plant's total at each
+    moment one of them reported (each reading held as generation/cadence.py says).
 
     {"inverters": {number: [(ts, kW), ...]}, "total": [(ts, kW), ...]}
     """
     start, end = plant_time.day_bounds(day, station.tz)
     numbers = dict(station.inverters.values_list("id", "number"))
     per_inverter: dict[int, list] = {number: [] for number in sorted(numbers.values())}
-    step = interval_seconds()
-    buckets: dict[int, dict[int, float]] = defaultdict(dict)
+    points: dict[int, list] = defaultdict(list)
+    moments: set[float] = set()
     for inverter_id, ts, kw in store.power_points(inverter_ids=numbers, start=start, end=end):
         per_inverter[numbers[inverter_id]].append((ts, kw))
+        points[inverter_id].append((ts.timestamp(), kw))
         if kw is not None:
-            epoch = int(ts.timestamp())
-            buckets[epoch - epoch % step][inverter_id] = kw
-    total = [
-        (datetime.fromtimestamp(epoch, start.tzinfo), sum(values.values()))
-        for epoch, values in sorted(buckets.items())
-    ]
+            moments.add(ts.timestamp())
+    steps = cadence.power_steps(
+        points, cadence.day_intervals(station=station, day=day), end=end.timestamp()
+    )
+    times = [t for t, _ in steps]
+    total = []
+    for moment in sorted(moments):
+        at = bisect.bisect_right(times, moment) - 1
+        total.append(
+            (datetime.fromtimestamp(moment, start.tzinfo), steps[at][1] if at >= 0 else 0.0)
+        )
     return {"inverters": per_inverter, "total": total}
 
 

@@ -4,8 +4,10 @@ Physics, kept simple but honest:
 - irradiance is the clear-sky model of `monitoring.solar` at the plant's coordinates, dimmed
   by the day's weather and by passing clouds (smooth deterministic noise, so a backfill and a
   later live run agree and a test can repeat a day);
-- each inverter has 1.2 kWp of modules per kW of AC capacity, a temperature loss, an
-  efficiency that falls at low load, and clips at its capacity (reported state 5, throttled);
+- each inverter has the registry's DC capacity (its kWp of modules) and AC capacity (kW): the
+  modules lose with heat and to the system's losses (soiling, wiring, mismatch), the inverter's
+  efficiency falls at low load, and it clips at its AC capacity (reported state 5,
+  throttled); so a clear day's performance ratio lands where real plants' do, 75-90 %;
 - `total_kwh` integrates AC power and only grows (unless a counter-reset fault says so),
   `day_kwh` restarts at the plant's local midnight.
 
@@ -30,7 +32,8 @@ from monitoring.collector_client import CollectorClient
 from monitoring.models import PowerStation
 from monitoring.solar import clear_sky_irradiance
 
-DC_AC_RATIO = 1.2
+# What a real plant's DC side loses besides heat: soiling, wiring, module mismatch, tolerance.
+SYSTEM_LOSS_FACTOR = 0.92
 STATE_SLEEPING, STATE_MPPT, STATE_THROTTLED, STATE_FAULT, STATE_STANDBY = 2, 4, 5, 7, 8
 FAULT_KINDS = (
     "grid_outage", "collector_silent", "inverter_stop", "inverter_fault", "counter_reset",
@@ -73,7 +76,7 @@ class PlantSpec:
     longitude: float
     time_zone: str
     seed: int
-    inverters: tuple[tuple[int, float, int], ...]  # (number, capacity kW, phases)
+    inverters: tuple[tuple[int, float, int, float], ...]  # (number, AC kW, phases, DC kWp)
     boxes: tuple[tuple[int, int], ...] = ()  # (number, channels)
     sensors: tuple[tuple[str, str], ...] = ()  # (name, kind)
 
@@ -97,17 +100,19 @@ def ambient_temp(plant: PlantSpec, when: datetime) -> float:
 
 
 def inverter_power(
-    capacity_kw: float, poa: float, module_temp: float, mismatch: float
+    ac_kw: float, dc_kwp: float, poa: float, module_temp: float, mismatch: float
 ) -> tuple[float, float, bool]:
-    """(dc_kw, ac_kw, clipped) for an inverter with DC_AC_RATIO kWp per kW of capacity."""
-    dc = capacity_kw * DC_AC_RATIO * poa / 1000 * (1 - 0.004 * (module_temp - 25)) * mismatch
-    if dc < 0.005 * capacity_kw:
+    """(dc_kw, ac_kw, clipped) for an inverter of `ac_kw` with `dc_kwp` of modules."""
+    dc = (
+        dc_kwp * poa / 1000 * (1 - 0.004 * (module_temp - 25)) * mismatch * SYSTEM_LOSS_FACTOR
+    )
+    if dc < 0.005 * ac_kw:
         return 0.0, 0.0, False
-    load = dc / capacity_kw
+    load = dc / ac_kw
     efficiency = 0.975 - 0.035 * math.exp(-load * 8)
     ac = dc * efficiency
-    if ac > capacity_kw:
-        return capacity_kw / efficiency, capacity_kw, True
+    if ac > ac_kw:
+        return ac_kw / efficiency, ac_kw, True
     return dc, ac, False
 
 
@@ -235,7 +240,7 @@ class PlantModel:
         """Counters at `when`: continued from the stored (ts, day_kwh, total_kwh) of an
         inverter when there is one, else a plant two years old integrated since midnight."""
         tz = self.spec.tz
-        for number, capacity, _ in self.spec.inverters:
+        for number, capacity, _, dc_kwp in self.spec.inverters:
             if number in stored:
                 ts, day_kwh, total_kwh = stored[number]
                 self.counters[number] = Counters(
@@ -243,18 +248,18 @@ class PlantModel:
                     local_day=ts.astimezone(tz).date(), last_ts=ts,
                 )  # fmt: skip
                 continue
-            counters = Counters(total_kwh=round(capacity * DC_AC_RATIO * 1200 * 2, 1))
+            counters = Counters(total_kwh=round(dc_kwp * 1200 * 2, 1))
             midnight = datetime.combine(when.astimezone(tz).date(), datetime.min.time(), tz)
             moment = midnight
             while moment < when:
-                counters.advance(moment, self._ac(number, capacity, moment), tz)
+                counters.advance(moment, self._ac(number, capacity, dc_kwp, moment), tz)
                 moment += timedelta(minutes=5)
             self.counters[number] = counters
 
-    def _ac(self, number: int, capacity: float, when: datetime) -> float:
+    def _ac(self, number: int, capacity: float, dc_kwp: float, when: datetime) -> float:
         poa = irradiance(self.spec, when)
         module = ambient_temp(self.spec, when) + poa / 40
-        return inverter_power(capacity, poa, module, self._mismatch(number))[1]
+        return inverter_power(capacity, dc_kwp, poa, module, self._mismatch(number))[1]
 
     def _mismatch(self, number: int) -> float:
         return 0.96 + 0.04 * noise(self.spec.seed, number, 7)
@@ -271,12 +276,14 @@ class PlantModel:
         grid = [{"station": spec.code, "ts": ts, "outage": outage}]
         out: dict[str, list[dict]] = {"readings": [], "combiner_boxes": [], "sensors": [],
                                       "grid": grid}  # fmt: skip
-        for number, capacity, phases in spec.inverters:
+        for number, capacity, phases, dc_kwp in spec.inverters:
             counters = self.counters.setdefault(
-                number, Counters(total_kwh=round(capacity * DC_AC_RATIO * 1200 * 2, 1))
+                number, Counters(total_kwh=round(dc_kwp * 1200 * 2, 1))
             )
             mine = [f for f in active if f.inverter in (None, number)]
-            dc, ac, clipped = inverter_power(capacity, poa, module, self._mismatch(number))
+            dc, ac, clipped = inverter_power(
+                capacity, dc_kwp, poa, module, self._mismatch(number)
+            )
             state, fault_bits = (STATE_THROTTLED if clipped else STATE_MPPT), 0
             if ac == 0:
                 state = STATE_SLEEPING
@@ -338,7 +345,7 @@ def plant_specs(codes: list[str], seed: int) -> list[PlantSpec]:
             longitude=s.longitude,
             time_zone=s.time_zone,
             seed=zlib.crc32(s.code.encode()) + seed * 7919,
-            inverters=tuple((i.number, float(i.capacity_kw), i.phases)
+            inverters=tuple((i.number, float(i.capacity_kw), i.phases, i.dc_kwp())
                             for i in s.inverters.all() if i.is_active),
             boxes=tuple((b.number, b.channels) for b in s.combiner_boxes.all()),
             sensors=tuple((x.name, x.kind) for x in s.sensors.all()),

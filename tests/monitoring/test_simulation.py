@@ -21,7 +21,8 @@ from monitoring.solar import sun_elevation_deg
 SEOUL = ZoneInfo("Asia/Seoul")
 SPEC = PlantSpec(
     code="S001", latitude=35.0, longitude=126.7, time_zone="Asia/Seoul", seed=42,
-    inverters=((1, 50.0, 3), (2, 30.0, 1)), boxes=((1, 4),), sensors=(("poa", "poa_irradiance"),),
+    inverters=((1, 50.0, 3, 62.0), (2, 30.0, 1, 36.0)), boxes=((1, 4),),
+    sensors=(("poa", "poa_irradiance"),),
 )  # fmt: skip
 
 
@@ -48,7 +49,7 @@ def june_week():
 def test_nothing_at_night_and_never_above_capacity(june_week):
     for step in june_week:
         night = sun_elevation_deg(SPEC.latitude, SPEC.longitude, step["when"]) < 0
-        for number, capacity, _ in SPEC.inverters:
+        for number, capacity, _, _ in SPEC.inverters:
             reading = inverter(step, number)
             assert reading["ac_kw"] <= capacity
             if night:
@@ -69,7 +70,7 @@ def test_power_peaks_near_solar_noon_and_clips_on_clear_days(june_week):
 
 
 def test_counters_grow_with_power_and_the_day_counter_restarts_at_local_midnight(june_week):
-    for number, _, _ in SPEC.inverters:
+    for number, *_ in SPEC.inverters:
         series = [inverter(step, number) | {"when": step["when"]} for step in june_week]
         totals = [r["total_kwh"] for r in series]
         assert totals == sorted(totals) and totals[-1] > totals[0]
@@ -97,11 +98,19 @@ def test_clouds_differ_between_days_and_repeat_for_the_same_day():
 
 
 def test_efficiency_and_clipping():
-    dc, ac, clipped = inverter_power(50, 500, 25, 1.0)
+    dc, ac, clipped = inverter_power(50, 60, 500, 25, 1.0)
     assert 0.93 < ac / dc < 0.98 and not clipped
-    dc, ac, clipped = inverter_power(50, 1100, 25, 1.0)
+    dc, ac, clipped = inverter_power(50, 60, 1100, 25, 1.0)
     assert ac == 50 and clipped and dc > ac
-    assert inverter_power(50, 2, 25, 1.0) == (0.0, 0.0, False)
+    assert inverter_power(50, 60, 2, 25, 1.0) == (0.0, 0.0, False)
+
+
+def test_the_modules_are_the_registrys_kwp():
+    """AC out over DC kWp times irradiance (the performance ratio) is what real plants show:
+    at 25 °C, no clipping, 80-92 %; and twice the modules give twice the power."""
+    dc, ac, _ = inverter_power(50, 40, 800, 25, 1.0)
+    assert 0.80 < ac / (40 * 800 / 1000) < 0.92
+    assert inverter_power(100, 80, 800, 25, 1.0)[1] == pytest.approx(2 * ac, rel=1e-3)
 
 
 def test_faults_outage_stop_fault_and_counter_reset():
