@@ -35,7 +35,7 @@ from monitoring.models import (
     PowerStation,
     StationStatus,
 )
-from monitoring.night import is_night, silent_too_long
+from monitoring.night import asleep, is_night, silent_too_long
 
 # A combiner box reading older than this says nothing about its strings now.
 COMBINER_FRESH_MINUTES = 15
@@ -124,12 +124,13 @@ def fleet_read(*, now: datetime) -> Fleet:
             "inverter__collector_id",
         )
     )
-    for inverter in inverters:
-        station = stations[inverter["station_id"]]
-        inverter["stale"] = inverter["last_ts"] is not None and silent_too_long(
-            latitude=station["latitude"], longitude=station["longitude"],
-            last_ts=inverter["last_ts"], now=now, comm_loss_minutes=station["comm_loss_minutes"],
-        )  # fmt: skip
+    for inverter in inverters:  # the night rule, once per inverter and pass
+        station, last_ts = stations[inverter["station_id"]], inverter["last_ts"]
+        place = {"latitude": station["latitude"], "longitude": station["longitude"]}
+        inverter["stale"] = last_ts is not None and silent_too_long(
+            **place, last_ts=last_ts, now=now, comm_loss_minutes=station["comm_loss_minutes"]
+        )
+        inverter["asleep"] = last_ts is not None and asleep(**place, last_ts=last_ts, now=now)
     grid = {
         row["station_id"]: row
         for row in StationStatus.objects.filter(station__in=watched.values("id")).values(
@@ -165,6 +166,12 @@ def _stale(inverter: dict) -> bool:
     return inverter["stale"]
 
 
+def _news(inverter: dict) -> bool:
+    """Its latest reading says something about now: not lost, and not asleep (what an
+    inverter said at dusk, or before the sun rose, is no news in daylight)."""
+    return inverter["last_ts"] is not None and not inverter["stale"] and not inverter["asleep"]
+
+
 def collectors_down(fleet: Fleet) -> set[int]:
     limit = fleet.now - timedelta(minutes=settings.COLLECTOR_DOWN_MINUTES)
     return {
@@ -175,21 +182,17 @@ def collectors_down(fleet: Fleet) -> set[int]:
 
 
 def stations_in_outage(fleet: Fleet) -> dict[int, bool | None]:
-    """Per station: the site reports an outage, or every inverter with fresh data sees no grid
-    while the sun is up (at night inverters disconnect and may read 0 V: no evidence)."""
+    """Per station: the site reports an outage, or every inverter with news (`_news`: never a
+    sleeping one, which may read 0 V after disconnecting for the night) sees no grid."""
     fresh_states: dict[int, list[str]] = defaultdict(list)
     for inverter in fleet.inverters:
-        if inverter["last_ts"] and not _stale(inverter):
+        if _news(inverter):
             fresh_states[inverter["station_id"]].append(inverter["state"])
     outage: dict[int, bool | None] = {}
-    for station_id, station in fleet.stations.items():
+    for station_id in fleet.stations:
         reported = fleet.grid.get(station_id, {}).get("grid_outage")
         states = fresh_states.get(station_id, [])
-        all_dark = (
-            not station["night"]
-            and bool(states)
-            and all(s == InverterState.GRID_OUTAGE for s in states)
-        )
+        all_dark = bool(states) and all(s == InverterState.GRID_OUTAGE for s in states)
         if reported or all_dark:
             outage[station_id] = True
         elif reported is None and not states:
@@ -244,8 +247,8 @@ def _inverter_observations(
             None if folded else stale,
             inverter_id=inverter_id,
         )
-        if stale:
-            continue  # what a silent inverter last said is no news
+        if not _news(inverter):
+            continue  # what a silent or sleeping inverter last said is no news
         faulted = inverter_is_faulted(
             reported_state=inverter["reported_state"], fault_bits=inverter["fault_bits"]
         )
@@ -307,7 +310,7 @@ def _weak_strings(fleet: Fleet, daylight: dict[int, bool]) -> Iterator[Observati
 def generation_observations(fleet: Fleet) -> Iterator[Observation]:
     """101/102: is each inverter with fresh data generating (AC power above 0)?"""
     for inverter in fleet.inverters:
-        if inverter["last_ts"] is None or _stale(inverter):
+        if not _news(inverter):
             continue
         yield Observation(
             EventType.GENERATION_STARTED,

@@ -70,7 +70,7 @@ FLAGS = {
         Flag("irradiance_zero", (POA, PR), _(
             "The irradiance sensor read nothing all day while the plant generated.")),
         Flag("irradiance_incomplete", (POA, PR), _(
-            "The irradiance sensor's readings cover less than 90 % of the daylight, so the "
+            "The irradiance sensor's readings cover less than nine tenths of the daylight, so the "
             "insolation and the performance ratio from it cannot be trusted.")),
         Flag("irradiance_far_from_neighbours", (POA, PR), _(
             "The irradiance sensor's day is more than a third off the sensors of plants within "

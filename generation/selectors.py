@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from generation import cadence, plant_time, store
+from generation import cadence, plant_time, plausibility, store
 from generation.models import (
     DailyGeneration,
     GenerationStatistics,
@@ -130,31 +130,74 @@ def monthly_generation(*, stations: Iterable[PowerStation], year: int) -> dict:
 
 
 def month_report(*, stations: Iterable[PowerStation], year: int, month: int) -> list[dict]:
-    """Per plant, its month from the plant daily rows: kWh, yield, PR range, days and flags."""
+    """Per plant, its month from the plant daily rows: kWh, yield, PR range, days and flags.
+
+    The lowest daily PR leaves out days with an implausible figure; those days are counted
+    (`flagged_days`), listed (`flagged_dates`) and their flags' codes given (`flags`)."""
     start = date(year, month, 1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    month_rows = StationDailyGeneration.objects.filter(
+        station_id__in=_ids(stations), date__gte=start, date__lte=end
+    )
     rows = (
-        StationDailyGeneration.objects.filter(
-            station_id__in=_ids(stations), date__gte=start, date__lte=end
-        )
-        .values("station_id")
+        month_rows.values("station_id")
         .annotate(
             kwh=Sum("kwh"),
             specific_yield=Sum("specific_yield"),
             peak_kw=Max("peak_kw"),
             run_minutes=Sum("run_minutes"),
             days=Count("date"),
-            min_pr=Min("performance_ratio"),
+            min_pr=Min("performance_ratio", filter=Q(plausible=True)),
             underperforming_days=Sum("underperforming"),
             zero_filled_days=Sum("zero_filled"),
         )
         .order_by("station_id")
     )
+    flagged: dict[int, list] = defaultdict(list)
+    for station_id, day, codes in month_rows.filter(plausible=False).order_by("date").values_list(
+        "station_id", "date", "flags"
+    ):
+        flagged[station_id].append((day, codes))
     return [
         {**row, "underperforming_days": int(row["underperforming_days"] or 0),
-         "zero_filled_days": int(row["zero_filled_days"] or 0)}
+         "zero_filled_days": int(row["zero_filled_days"] or 0),
+         "flagged_days": len(flagged[row["station_id"]]),
+         "flagged_dates": [day for day, _ in flagged[row["station_id"]]],
+         "flags": _codes_in_order(codes for _, codes in flagged[row["station_id"]])}
         for row in rows
     ]  # fmt: skip
+
+
+def _codes_in_order(code_lists: Iterable[list[str]]) -> list[str]:
+    seen = {code for codes in code_lists for code in codes}
+    return [code for code in plausibility.FLAGS if code in seen]
+
+
+def station_days(*, station: PowerStation, start: date, end: date) -> list[dict]:
+    """A plant's days over [start, end] with every KPI and its flags, for the API."""
+    return [
+        {
+            "date": row.date,
+            "kwh": row.kwh,
+            "specific_yield": row.specific_yield,
+            "capacity_kwp": row.capacity_kwp,
+            "capacity_kw": row.capacity_kw,
+            "peak_kw": row.peak_kw,
+            "peak_at": row.peak_at,
+            "run_hours": round(row.run_minutes / 60, 3),
+            "daylight_hours": round(row.daylight_minutes / 60, 3),
+            "availability": row.availability,
+            "completeness": row.completeness,
+            "poa_kwh_m2": row.poa_kwh_m2,
+            "performance_ratio": row.performance_ratio,
+            "zero_filled": row.zero_filled,
+            "underperforming": row.underperforming,
+            "flags": plausibility.flags_explained(row.flags),
+        }
+        for row in StationDailyGeneration.objects.filter(
+            station_id=station.id, date__gte=start, date__lte=end
+        ).order_by("date")
+    ]
 
 
 def run_time(*, stations: Iterable[PowerStation], start: date, end: date) -> dict[int, float]:

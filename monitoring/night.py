@@ -9,8 +9,10 @@ generating" use too):
    been silent for the plant's communication-loss minutes of daylight, so one that went quiet
    at dusk is not "communication lost" at midnight, nor at dawn before it had its minutes to
    wake up; one that went quiet at noon stays lost through the night;
-2. at night an inverter that is not lost and not generating is asleep (state "night"), whatever
-   it said last: 0 V on its AC side is no grid outage then, 0 kW no stop;
+2. an inverter that is not lost is asleep while the sun is down, and after sunrise until it
+   sends its first reading of the day; what it said last (0 V on its AC side, 0 kW, a fault
+   code at dusk) is then no news: no grid outage, no stop, no fault is judged from it, and
+   it shows the state "night" (unless it is still generating at dusk);
 3. a plant whose inverters are all asleep is at night (monitoring/selectors.py ranks the
    states). The collector's own heartbeat knows no night (events/detection.py, 301).
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from monitoring.models import InverterState
-from monitoring.solar import daylight_seconds, is_daylight
+from monitoring.solar import daylight_intervals, daylight_seconds, is_daylight
 
 # At night an inverter whose newest reading is older than this is asleep, even if that
 # reading said it was generating (the last one at dusk often does).
@@ -43,6 +45,16 @@ def silent_too_long(
     )
 
 
+def asleep(*, latitude: float, longitude: float, last_ts: datetime, now: datetime) -> bool:
+    """The sun is down, or up but the inverter has sent nothing since it rose (rule 2)."""
+    if is_night(latitude=latitude, longitude=longitude, now=now):
+        return True
+    if now - last_ts < timedelta(hours=1) and is_daylight(latitude, longitude, last_ts):
+        return False  # read in daylight minutes ago: the sun has not set and risen since
+    up = daylight_intervals(latitude, longitude, last_ts.timestamp(), now.timestamp())
+    return not up or up[-1][0] > last_ts.timestamp()
+
+
 def inverter_state_now(
     *,
     state: str,
@@ -60,7 +72,7 @@ def inverter_state_now(
         comm_loss_minutes=comm_loss_minutes,
     ):  # fmt: skip
         return InverterState.COMM_LOST
-    if is_night(latitude=latitude, longitude=longitude, now=now):
+    if asleep(latitude=latitude, longitude=longitude, last_ts=last_ts, now=now):
         generating = state == InverterState.RUNNING and now - last_ts < ASLEEP_AFTER
         return InverterState.RUNNING if generating else InverterState.NIGHT
     return state

@@ -1,102 +1,37 @@
 """The same day read at 1, 5 and 15-minute intervals, and with irregular holes: every figure
-computed by hand, and the same whatever the interval.
+computed by hand (tests/generation/sunny_day.py), and the same whatever the interval.
 
-The day (2026-06-01, Asia/Seoul, at 34.8 N 126.4 E): two 50 kW inverters with 60 kWp of modules
-each (a 120 kWp plant) deliver 20 kW each from 05:00 to 20:00 and nothing otherwise, and send
-readings all day; a plane-of-array sensor reads 400 and 440 W/m² by turns from 05:00 to the
-last reading before 20:00, and 0 otherwise. By hand:
-
-- energy: 20 kW x 15 h = 300 kWh an inverter, 600 kWh; specific yield 600 / 120 = 5.0 kWh/kWp;
-- insolation: the trapezoids between 400 and 440 average 420 W/m², and the ramps from and to
-  0 at 05:00 and 20:00 make the 15 hours exactly 6.3 kWh/m²; PR = 5.0 / 6.3 = 79.4 %;
-- run time: 15 h = 900 minutes; the plant's peak: 40 kW, first reached at 05:00;
-- daylight (the sun 5° up) runs from 05:53:53 to 19:09:56: inside 05:00-20:00, so availability
-  and completeness are 100 %.
+On a 120 kWp plant: specific yield 600 / 120 = 5.0 kWh/kWp; PR = 5.0 / 6.3 = 79.4 %; run time
+900 minutes; peak 40 kW at 05:00; the daylight lies inside the 15 hours of generation, so
+availability and completeness are 100 %.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from generation import kpis, plant_time, rollups
-from generation.models import (
-    DailyGeneration,
-    HourlyGeneration,
-    InverterReading,
-    ReadingCadence,
-    SensorReading,
-    StationDailyGeneration,
+from generation import rollups
+from generation.models import DailyGeneration, HourlyGeneration, ReadingCadence
+from tests.generation.sunny_day import (
+    DAY,
+    ON,
+    SEOUL,
+    compute,
+    daylight_minutes,
+    every,
+    inverter_readings,
+    sensor_readings,
+    sunny_plant,
 )
-from monitoring.models import Sensor
-from monitoring.solar import daylight_seconds
-from tests.conftest import make_station
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
-SEOUL = ZoneInfo("Asia/Seoul")
-DAY = date(2026, 6, 1)
-START, END = plant_time.day_bounds(DAY, SEOUL)
-ON, OFF = datetime(2026, 6, 1, 5, tzinfo=SEOUL), datetime(2026, 6, 1, 20, tzinfo=SEOUL)
-KW = 20.0
 
 
 @pytest.fixture
 def plant(db):
-    station = make_station("T001", inverters=2, capacity_kwp=Decimal("120"))
-    station.inverters.update(capacity_kwp=Decimal("60"))
-    sensor = Sensor.objects.create(station=station, kind=Sensor.Kind.POA_IRRADIANCE, name="poa")
-    return station, list(station.inverters.order_by("number")), sensor
-
-
-def counter(ts: datetime) -> float:
-    """kWh an inverter has made since midnight: 20 kW while it runs."""
-    running = min(max(ts, ON), OFF) - ON
-    return KW * running.total_seconds() / 3600
-
-
-def inverter_readings(inverter, stamps) -> None:
-    InverterReading.objects.bulk_create(
-        InverterReading(
-            inverter_id=inverter.id, station_id=inverter.station_id, ts=ts,
-            ac_kw=KW if ON <= ts < OFF else 0.0, total_kwh=1000 + counter(ts),
-        )  # fmt: skip
-        for ts in stamps
-    )
-
-
-def sensor_readings(sensor, step: timedelta) -> None:
-    rows, ts, k = [], START, 0
-    while ts < END:
-        value = 0.0
-        if ON <= ts < OFF:
-            value = 400.0 if k % 2 == 0 else 440.0
-            k += 1
-        rows.append(SensorReading(sensor_id=sensor.id, station_id=sensor.station_id, ts=ts,
-                                  value=value))  # fmt: skip
-        ts += step
-    SensorReading.objects.bulk_create(rows)
-
-
-def every(step: timedelta) -> list[datetime]:
-    stamps, ts = [], START - step  # one before midnight: the baseline
-    while ts < END + step:
-        stamps.append(ts)
-        ts += step
-    return stamps
-
-
-def compute(station) -> StationDailyGeneration:
-    meters = rollups.meters_for(station_ids=[station.id])
-    rollups.days_recompute(meters=meters, day_of={i: DAY for i in meters})
-    kpis.station_days_recompute(station_days=[(station.id, DAY)])
-    return StationDailyGeneration.objects.get(station_id=station.id, date=DAY)
-
-
-def daylight_minutes() -> float:
-    return daylight_seconds(34.8, 126.4, START.timestamp(), END.timestamp()) / 60
+    return sunny_plant("T001")
 
 
 @pytest.mark.parametrize("minutes", [1, 5, 15])
