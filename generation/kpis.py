@@ -104,10 +104,17 @@ def station_days_recompute(
         for row in DailyGeneration.objects.filter(station_id__in=stations.keys(), date=day):
             inverter_days[row.station_id].append(row)
         steps = _station_power(stations.values(), day, inverter_days)
+        stored = {
+            row.station_id: row
+            for row in StationDailyGeneration.objects.filter(station_id__in=stations, date=day)
+        }
         rows = [
-            _station_row(station, day, inverter_days[station.id], steps.get(station.id, []), now)
+            _station_row(station, day, inverter_days[station.id], steps.get(station.id), now)
             for station in stations.values()
         ]
+        for row in rows:
+            if row.station_id not in steps and row.station_id in stored:
+                _readings_gone(row, stored[row.station_id])
         _neighbours_flag(rows, stations, day)
         rows_upsert(
             StationDailyGeneration,
@@ -124,7 +131,7 @@ def station_days_recompute(
 
 
 def _station_power(stations, day: date, inverter_days) -> dict[int, list[tuple[float, float]]]:
-    """Per station, its summed power steps through the day (cadence.power_steps)."""
+    """Per station with raw readings that day, its summed power steps (cadence.power_steps)."""
     intervals = {
         row.inverter_id: row.interval_seconds for rows in inverter_days.values() for row in rows
     }
@@ -153,15 +160,16 @@ def _station_row(station, day, inverter_rows, steps, now) -> StationDailyGenerat
     active = [inv for inv in station.inverters.all() if inv.is_active]
     kwh = sum(r.kwh for r in inverter_rows)
     specific_yield = kwh / capacity
-    peak, run_seconds = cadence.steps_peak_and_run(steps)
+    peak, run_seconds = cadence.steps_peak_and_run(steps or [])
     start, end = (t.timestamp() for t in plant_time.day_bounds(day, station.tz))
     daylight = daylight_intervals(station.latitude, station.longitude, start, end)
     daylight_minutes = sum(hi - lo for lo, hi in daylight) / 60
     availability = completeness = None
     if daylight_minutes > 0 and active:
         possible = daylight_minutes * len(active)
-        availability = round(sum(r.daylight_run_minutes for r in inverter_rows) / possible, 4)
-        completeness = sum(r.covered_minutes for r in inverter_rows) / possible
+        generating = sum(_daylight_run(r, daylight_minutes) for r in inverter_rows)
+        availability = round(generating / possible, 4)
+        completeness = sum(_covered(r, daylight_minutes) for r in inverter_rows) / possible
     sunlight = poa_sunlight(station, day, daylight=daylight, generated=kwh > 0)
     performance_ratio = None
     if sunlight.insolation:
@@ -202,6 +210,28 @@ def _station_row(station, day, inverter_rows, steps, now) -> StationDailyGenerat
         plausible=not flags,
         computed_at=now,
     )
+
+
+# Inverter days computed before figures were weighted by real time, whose raw readings have
+# since been purged, cannot be recomputed: their own figures stand in, as they were used then.
+
+
+def _daylight_run(row: DailyGeneration, daylight_minutes: float) -> float:
+    if row.interval_seconds:  # computed by the real-time rules
+        return row.daylight_run_minutes
+    return min(row.run_minutes, daylight_minutes)
+
+
+def _covered(row: DailyGeneration, daylight_minutes: float) -> float:
+    if row.interval_seconds:
+        return row.covered_minutes
+    return row.completeness * daylight_minutes
+
+
+def _readings_gone(row: StationDailyGeneration, stored: StationDailyGeneration) -> None:
+    """No raw reading of the plant's day is left (purged, or imported figures): its summed
+    power cannot be rebuilt, so the peak and run time stored before stay."""
+    row.peak_kw, row.peak_at, row.run_minutes = stored.peak_kw, stored.peak_at, stored.run_minutes
 
 
 def _neighbours_flag(rows: list[StationDailyGeneration], stations: dict, day: date) -> None:

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from generation.models import CombinerReading, GridReport, InverterReading, SensorReading
@@ -236,6 +237,11 @@ def inverter_reading_count(*, inverter_ids: Iterable[int] | None = None) -> int:
     if inverter_ids is not None:
         readings = readings.filter(inverter_id__in=list(inverter_ids))
     return readings.count()
+
+
+def first_reading_time() -> datetime | None:
+    """When the oldest stored inverter reading was taken (None without any)."""
+    return InverterReading.objects.using(DATABASE).aggregate(first=Min("ts"))["first"]
 
 
 # --- Retention --------------------------------------------------------------------------------
