@@ -165,7 +165,7 @@ def _station_row(station, day, inverter_rows, steps, now) -> StationDailyGenerat
     daylight = daylight_intervals(station.latitude, station.longitude, start, end)
     daylight_minutes = sum(hi - lo for lo, hi in daylight) / 60
     availability = completeness = None
-    if daylight_minutes > 0 and active:
+    if daylight_minutes > 0 and active and inverter_rows:  # with no row, nothing is known
         possible = daylight_minutes * len(active)
         generating = sum(_daylight_run(r, daylight_minutes) for r in inverter_rows)
         availability = round(generating / possible, 4)

@@ -46,6 +46,19 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+def capacity_field(verbose_name, *, max_digits: int, help_text, optional: bool = False):
+    """A capacity in kW or kWp: positive, to the hundredth."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=max_digits,
+        decimal_places=2,
+        null=optional,
+        blank=optional,
+        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
+        help_text=help_text,
+    )
+
+
 # A DC/AC ratio outside this range is a unit mistake (W for kW, MWp for kWp), not a design.
 DC_AC_RATIO_RANGE = (0.5, 3.0)
 
@@ -109,20 +122,15 @@ class PowerStation(models.Model):
     longitude = models.FloatField(
         _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
-    capacity_kwp = models.DecimalField(
+    capacity_kwp = capacity_field(
         _("DC capacity (kWp)"),
         max_digits=10,
-        decimal_places=2,
-        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
         help_text=_("The modules' peak power: specific yield and performance ratio are per kWp."),
     )
-    capacity_kw = models.DecimalField(
+    capacity_kw = capacity_field(
         _("AC capacity (kW)"),
         max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
+        optional=True,
         help_text=_(
             "The inverters' rated AC output (or the grid connection's limit). "
             "Empty: the sum of its active inverters."
@@ -260,20 +268,15 @@ class Inverter(models.Model):
     maker = models.CharField(_("maker"), max_length=100, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
     serial = models.CharField(_("serial"), max_length=100, blank=True, db_index=True)
-    capacity_kw = models.DecimalField(
+    capacity_kw = capacity_field(
         _("AC capacity (kW)"),
         max_digits=8,
-        decimal_places=2,
-        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
         help_text=_("Rated AC output: what its power readings are bounded by."),
     )
-    capacity_kwp = models.DecimalField(
+    capacity_kwp = capacity_field(
         _("DC capacity (kWp)"),
         max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
+        optional=True,
         help_text=_(
             "The modules wired to it. Empty: the plant's DC capacity shared among its active "
             "inverters by AC capacity."

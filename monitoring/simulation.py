@@ -60,11 +60,31 @@ def _smooth(seed: int, t: float, period: float, channel: int) -> float:
     return a + (b - a) * frac
 
 
-def cloud_factor(seed: int, when: datetime) -> float:
+# The day's weather is one field over the country, on a grid this many degrees wide, so
+# neighbouring plants share it as real ones do (their irradiance sensors agree); passing
+# clouds are each plant's own.
+WEATHER_GRID_DEG = 2.0
+
+
+def _weather(plant: PlantSpec, t: float) -> float:
+    """The day's weather at the plant, in [0, 1): smooth in time and across the map."""
+    x, y = plant.longitude / WEATHER_GRID_DEG, plant.latitude / WEATHER_GRID_DEG
+    i, j = math.floor(x), math.floor(y)
+    fx, fy = x - i, y - j
+
+    def node(di: int, dj: int) -> float:
+        return _smooth(plant.weather_seed * 7919 + (i + di) * 1009 + (j + dj), t, 86400, 1)
+
+    top = node(0, 1) * (1 - fx) + node(1, 1) * fx
+    bottom = node(0, 0) * (1 - fx) + node(1, 0) * fx
+    return bottom * (1 - fy) + top * fy
+
+
+def cloud_factor(plant: PlantSpec, when: datetime) -> float:
     """The share of clear-sky light that gets through: the day's weather times passing clouds."""
     t = when.timestamp()
-    weather = 0.35 + 0.65 * _smooth(seed, t, 86400, 1) ** 0.5
-    passing = _smooth(seed, t, 900, 2)
+    weather = 0.35 + 0.65 * _weather(plant, t) ** 0.5
+    passing = _smooth(plant.seed, t, 900, 2)
     shade = max(0.0, passing - 0.55) / 0.45  # clouds cover the sun a fraction of the time
     return max(0.05, weather * (1 - 0.75 * shade))
 
@@ -79,6 +99,7 @@ class PlantSpec:
     inverters: tuple[tuple[int, float, int, float], ...]  # (number, AC kW, phases, DC kWp)
     boxes: tuple[tuple[int, int], ...] = ()  # (number, channels)
     sensors: tuple[tuple[str, str], ...] = ()  # (name, kind)
+    weather_seed: int = 0  # the whole fleet's: simulate --seed
 
     @property
     def tz(self) -> ZoneInfo:
@@ -88,7 +109,7 @@ class PlantSpec:
 def irradiance(plant: PlantSpec, when: datetime) -> float:
     """Plane-of-array irradiance in W/m² (a fixed tilt gains ~10 % over horizontal)."""
     return 1.1 * clear_sky_irradiance(plant.latitude, plant.longitude, when) * cloud_factor(
-        plant.seed, when
+        plant, when
     )
 
 
@@ -349,6 +370,7 @@ def plant_specs(codes: list[str], seed: int) -> list[PlantSpec]:
                             for i in s.inverters.all() if i.is_active),
             boxes=tuple((b.number, b.channels) for b in s.combiner_boxes.all()),
             sensors=tuple((x.name, x.kind) for x in s.sensors.all()),
+            weather_seed=seed,
         )  # fmt: skip
         for s in stations
     ]

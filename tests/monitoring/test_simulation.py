@@ -19,9 +19,10 @@ from monitoring.simulation import (
 from monitoring.solar import sun_elevation_deg
 
 SEOUL = ZoneInfo("Asia/Seoul")
+# Inverter 1 has 1.5 kWp of modules per kW: it clips on clear days.
 SPEC = PlantSpec(
     code="S001", latitude=35.0, longitude=126.7, time_zone="Asia/Seoul", seed=42,
-    inverters=((1, 50.0, 3, 62.0), (2, 30.0, 1, 36.0)), boxes=((1, 4),),
+    inverters=((1, 50.0, 3, 75.0), (2, 30.0, 1, 36.0)), boxes=((1, 4),),
     sensors=(("poa", "poa_irradiance"),),
 )  # fmt: skip
 
@@ -141,3 +142,22 @@ def test_faults_outage_stop_fault_and_counter_reset():
 def test_a_bad_fault_says_what_is_wrong(text):
     with pytest.raises(ValueError):
         fault_from_cli(text, origin=datetime(2026, 1, 1, tzinfo=SEOUL))
+
+
+def test_neighbouring_plants_share_the_days_weather():
+    """Weather is one field over the map: a plant 15 km away sees the same kind of day (its
+    irradiance sensor agrees within a third, the plausibility check's line); passing clouds
+    are its own."""
+    from dataclasses import replace
+
+    from monitoring.simulation import irradiance
+
+    near = replace(SPEC, code="S002", seed=7, latitude=35.1, longitude=126.8)
+    start = datetime(2026, 4, 1, tzinfo=SEOUL)
+    ratios = []
+    for day in range(30):
+        moments = [start + timedelta(days=day, minutes=m) for m in range(0, 1440, 10)]
+        mine, theirs = (sum(irradiance(p, t) for t in moments) for p in (SPEC, near))
+        ratios.append(theirs / mine)
+    assert all(0.74 < r < 1.35 for r in ratios), ratios
+    assert len({round(r, 3) for r in ratios}) > 1  # not the same plant twice
