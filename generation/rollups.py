@@ -58,6 +58,7 @@ GAP_INTERVALS = 1.5  # readings this many expected intervals apart (or more) lea
 AGREEMENT_KWH = 0.5  # the day's hourly sum and its counter agree within this ...
 AGREEMENT_SHARE = 0.02  # ... or within this share of the counter, whichever is larger
 BASELINE_LOOKBACK = timedelta(hours=36)  # how far back the reading before a window is sought
+RECENT = timedelta(days=2)  # windows ending since then teach an inverter's reading interval
 CHUNK = 200  # inverters per read
 
 
@@ -395,9 +396,10 @@ def hours_recompute(
         _upsert(changed, HourlyGeneration, ["inverter_id", "hour_start"])
         written += len(changed)
         touched.update((r.inverter_id, r.local_date) for r in computed)
-    cadence.learned_save(
-        observed, known={i: meters[i].interval_learned for i in observed}, now=now
-    )
+    if end >= now - RECENT:  # learn from recent readings only, not from a recompute of old ones
+        cadence.learned_save(
+            observed, known={i: meters[i].interval_learned for i in observed}, now=now
+        )
     return read, written, touched
 
 

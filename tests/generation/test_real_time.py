@@ -68,17 +68,21 @@ def test_a_day_is_the_same_at_any_interval(plant, minutes):
 
 def test_a_fifteen_minute_hour_alone_uses_the_interval_learned_before(plant):
     """The hourly job sees four readings an hour: too few to tell the interval, so it takes
-    the one learned from whole days (not READING_INTERVAL_SECONDS, 60 s)."""
+    the one learned from whole recent days (not READING_INTERVAL_SECONDS, 60 s)."""
     station, inverters, sensor = plant
     for inverter in inverters:
         inverter_readings(inverter, every(timedelta(minutes=15)))
-    compute(station)
+    nightly = datetime(2026, 6, 2, 0, 10, tzinfo=SEOUL)  # the daily job learns from its day
+    meters = rollups.meters_for(station_ids=[station.id])
+    rollups.days_recompute(meters=meters, day_of={i: DAY for i in meters}, now=nightly)
     assert set(ReadingCadence.objects.values_list("seconds", flat=True)) == {900}
     HourlyGeneration.objects.all().delete()
 
     ten = datetime(2026, 6, 1, 10, tzinfo=SEOUL)
     meters = rollups.meters_for(station_ids=[station.id])
-    rollups.hours_recompute(meters=meters, start=ten, end=ten + timedelta(hours=1))
+    rollups.hours_recompute(
+        meters=meters, start=ten, end=ten + timedelta(hours=1), now=ten + timedelta(hours=1)
+    )
 
     for hour in HourlyGeneration.objects.all():
         assert (hour.readings, hour.expected, hour.interval_seconds) == (4, 4, 900)
