@@ -130,10 +130,11 @@ def power_steps(
     changes: dict[float, float] = defaultdict(float)
     for inverter_id, series in points.items():
         cap = intervals.get(inverter_id) or default_interval()
-        for index, (t, kw) in enumerate(series):
+        followers = [t for t, _ in series[1:]]
+        followers.append(end)
+        for (t, kw), following in zip(series, followers, strict=True):
             if not kw or kw <= 0:
                 continue
-            following = series[index + 1][0] if index + 1 < len(series) else end
             until = min(following, t + cap, end)
             if until > t:
                 changes[t] += kw

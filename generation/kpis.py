@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -131,28 +130,42 @@ def station_days_recompute(
 
 
 def _station_power(stations, day: date, inverter_days) -> dict[int, list[tuple[float, float]]]:
-    """Per station with raw readings that day, its summed power steps (cadence.power_steps)."""
+    """Per station with raw readings that day, its summed power steps (cadence.power_steps).
+
+    Stations are read a few at a time (about CHUNK inverters), so the readings of one group
+    are in memory at once, never the fleet's."""
     intervals = {
         row.inverter_id: row.interval_seconds for rows in inverter_days.values() for row in rows
     }
     steps: dict[int, list] = {}
-    by_zone: dict[str, list] = defaultdict(list)
-    for station in stations:
-        by_zone[station.time_zone].append(station)
-    for tz_name, group in by_zone.items():
-        start, end = plant_time.day_bounds(day, ZoneInfo(tz_name))
+    for group in _station_groups(stations):
+        start, end = plant_time.day_bounds(day, group[0].tz)
         station_of = {i.id: s.id for s in group for i in s.inverters.all() if i.is_active}
-        ids = sorted(station_of)
         points: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-        for offset in range(0, len(ids), CHUNK):
-            chunk = ids[offset : offset + CHUNK]
-            for inverter_id, epoch, ac_kw, *_ in store.counter_rows(
-                inverter_ids=chunk, start=start, end=end
-            ):
-                points[station_of[inverter_id]][inverter_id].append((epoch, ac_kw))
+        for inverter_id, epoch, ac_kw, *_ in store.counter_rows(
+            inverter_ids=sorted(station_of), start=start, end=end
+        ):
+            points[station_of[inverter_id]][inverter_id].append((epoch, ac_kw))
         for station_id, series in points.items():
             steps[station_id] = cadence.power_steps(series, intervals, end=end.timestamp())
     return steps
+
+
+def _station_groups(stations) -> Iterable[list[PowerStation]]:
+    """Stations of one time zone, in groups of about CHUNK active inverters."""
+    by_zone: dict[str, list] = defaultdict(list)
+    for station in stations:
+        by_zone[station.time_zone].append(station)
+    for group in by_zone.values():
+        batch, size = [], 0
+        for station in group:
+            batch.append(station)
+            size += sum(1 for i in station.inverters.all() if i.is_active)
+            if size >= CHUNK:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
 
 
 def _station_row(station, day, inverter_rows, steps, now) -> StationDailyGeneration:

@@ -168,12 +168,18 @@ class _Window:
         return min(len(self.starts) - 1, max(0, (t - self.starts[0]) // 3600))
 
     def cover(self, a: float, b: float, running: bool) -> None:
-        """A reading stands for [a, b): credit its time (and its daylight) to the hours."""
+        """A reading stands for [a, b): credit its time (and its daylight) to the hours.
+
+        Called once per reading: comparisons rather than min()/max() calls on purpose."""
         first = self.starts[0]
-        a, b = max(a, first), min(b, self.end)
+        if a < first:
+            a = first
+        if b > self.end:
+            b = self.end
         while a < b:
             k = int(a - first) // 3600
-            hi = min(b, first + (k + 1) * 3600)
+            edge = first + (k + 1) * 3600
+            hi = b if b < edge else edge
             slot = self.hours[k]
             if slot.full_light:
                 lit = hi - a
@@ -278,7 +284,7 @@ def _inverter_hours(
     for row in rows:
         t, ac_kw = row[1], row[2]
         if held is not None:  # the reading before stands until this one (or its interval)
-            window.cover(held, held + min(interval, t - held), held_running)
+            window.cover(held, t if t - held < interval else held + interval, held_running)
         held, held_running = t, ac_kw is not None and ac_kw > 0
         slot = hours[min(last, (t - first) // 3600)]  # inline window.index: the hot loop
         slot.readings += 1

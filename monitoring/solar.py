@@ -133,6 +133,7 @@ def daylight_seconds(latitude: float, longitude: float, start: float, end: float
     return sum(hi - lo for lo, hi in daylight_intervals(latitude, longitude, start, end))
 
 
+@lru_cache(maxsize=4096)
 def clear_sky_insolation_bound_kwh_m2(
     latitude: float, longitude: float, start: float, end: float
 ) -> float:
@@ -140,7 +141,7 @@ def clear_sky_insolation_bound_kwh_m2(
 
     Beam normal irradiance by Meinel's model (1353 W/m² x 0.7^(AM^0.678), air mass by
     Kasten and Young), a tenth more for circumsolar light, plus a tenth of the clear-sky
-    horizontal irradiance for the sky and the ground, in 5-minute steps. No fixed plane gets
+    horizontal irradiance for the sky and the ground, in 10-minute steps. No fixed plane gets
     more, so no plant's specific yield can exceed it at a performance ratio of 100 %.
     """
     step = 300
