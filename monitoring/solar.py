@@ -117,7 +117,9 @@ def daylight_intervals(
         day_start = (ordinal - _EPOCH_ORDINAL) * _DAY_SECONDS
         if day_start >= end:
             break
-        for lo, hi in _daylight_of_utc_day(round(latitude, 4), round(longitude, 4), ordinal):
+        # To the hundredth of a degree (a kilometre: seconds of sun), so plants of one place
+        # share the cached day.
+        for lo, hi in _daylight_of_utc_day(round(latitude, 2), round(longitude, 2), ordinal):
             lo, hi = max(lo, start), min(hi, end)
             if hi <= lo:
                 continue
