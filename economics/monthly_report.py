@@ -22,7 +22,7 @@ from fpdf import FPDF, FontFace
 
 from economics.selectors import Revenue, month_bounds, station_revenue
 from events.models import Alarm
-from generation import plant_time
+from generation import plant_time, plausibility
 from generation.models import GenerationStatistics, StationDailyGeneration
 from monitoring.models import PowerStation
 
@@ -59,6 +59,11 @@ class ReportDay:
     regional_median: float | None
     availability: float | None
     won: Decimal | None
+    performance_ratio: float | None = None
+    flags: tuple[str, ...] = ()  # generation/plausibility.py codes
+
+    def marked(self, figure: str) -> bool:
+        return figure in plausibility.figure_marks(self.flags)
 
 
 @dataclass(frozen=True)
@@ -85,8 +90,17 @@ class MonthFigures:
 
     @property
     def availability(self) -> float | None:
-        shares = [d.availability for d in self.days if d.availability is not None]
+        """The mean of the days' availability, implausible days left out."""
+        shares = [
+            d.availability
+            for d in self.days
+            if d.availability is not None and not d.marked(plausibility.AVAILABILITY)
+        ]
         return sum(shares) / len(shares) if shares else None
+
+    @property
+    def flagged_days(self) -> list[ReportDay]:
+        return [d for d in self.days if d.flags]
 
 
 def month_figures(*, station: PowerStation, year: int, month: int) -> MonthFigures:
@@ -100,7 +114,7 @@ def month_figures(*, station: PowerStation, year: int, month: int) -> MonthFigur
     )
     days = [
         ReportDay(row.date, row.kwh, row.specific_yield, medians.get(row.date), row.availability,
-                  won.get(row.date))
+                  won.get(row.date), row.performance_ratio, tuple(row.flags))
         for row in StationDailyGeneration.objects.filter(
             station_id=station.id, date__gte=start, date__lte=end
         ).order_by("date")
@@ -130,6 +144,11 @@ def _percent(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.1f}%"
 
 
+def _mark(text: str, day: ReportDay, figure: str) -> str:
+    """A flagged figure keeps its value, with a mark the flag list below explains."""
+    return f"{text} *" if day.marked(figure) else text
+
+
 class _Report:
     def __init__(self, figures: MonthFigures, language: str) -> None:
         self.f = figures
@@ -157,6 +176,7 @@ class _Report:
         self.heading()
         self.summary()
         self.daily_table()
+        self.flag_list()
         self.alarm_list()
         self.notes()
         return bytes(self.pdf.output())
@@ -204,10 +224,10 @@ class _Report:
     def daily_table(self) -> None:
         self.text(12, _("Generation by day"), 8)
         self.pdf.set_font("report", size=8)
-        header = [_("Date"), "kWh", "kWh/kWp", _("Regional median"), _("Availability"),
+        header = [_("Date"), "kWh", "kWh/kWp", _("Regional median"), _("Availability"), "PR",
                   _("Revenue (won)")]  # fmt: skip
         with self.pdf.table(
-            col_widths=(26, 26, 22, 30, 26, 36),
+            col_widths=(24, 24, 22, 28, 24, 20, 34),
             text_align="RIGHT",
             line_height=5,
             headings_style=self.headings,
@@ -215,15 +235,30 @@ class _Report:
             table.row(header)
             for day in self.f.days:
                 table.row([
-                    day.date.isoformat(), _number(day.kwh, 1), _number(day.specific_yield, 2),
-                    _number(day.regional_median, 2), _percent(day.availability),
+                    day.date.isoformat(), _number(day.kwh, 1),
+                    _mark(_number(day.specific_yield, 2), day, plausibility.YIELD),
+                    _number(day.regional_median, 2),
+                    _mark(_percent(day.availability), day, plausibility.AVAILABILITY),
+                    _mark(_percent(day.performance_ratio), day, plausibility.PR),
                     _number(day.won),
                 ])  # fmt: skip
             f = self.f
             table.row([_("Total"), _number(f.revenue.kwh, 1), _number(f.specific_yield, 2),
-                       _number(f.regional_median, 2), _percent(f.availability),
+                       _number(f.regional_median, 2), _percent(f.availability), "",
                        _number(f.revenue.won)])  # fmt: skip
         self.pdf.ln(4)
+
+    def flag_list(self) -> None:
+        """The reasons behind the marks (*) in the daily table."""
+        if not self.f.flagged_days:
+            return
+        self.text(12, _("Implausible figures (*)"), 8)
+        for day in self.f.flagged_days:
+            for flag in plausibility.flags_explained(day.flags):
+                self.text(8, f"{day.date.isoformat()}: {flag['message']}", 5)
+        self.text(8, _("These days are left out of the month's availability and of the fleet's "
+                       "statistics."), 5)  # fmt: skip
+        self.pdf.ln(3)
 
     def alarm_list(self) -> None:
         self.text(12, _("Alarms of the month"), 8)

@@ -7,7 +7,8 @@ not grow with the fleet; `bench/detection.py` prints it.
 
 Each check yields an Observation per subject: the condition holds (True), does not (False), or
 cannot be told now (None: no data, or night for the daylight checks), in which case the
-recorded state stays as it is.
+recorded state stays as it is. Night is not a fault (monitoring/night.py, shared with the
+pages): an inverter's silence counts only while the sun is up, and 0 V at night is no outage.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from monitoring.models import (
     PowerStation,
     StationStatus,
 )
-from monitoring.solar import is_daylight
+from monitoring.night import asleep, is_night, silent_too_long
 
 # A combiner box reading older than this says nothing about its strings now.
 COMBINER_FRESH_MINUTES = 15
@@ -104,6 +105,10 @@ def fleet_read(*, now: datetime) -> Fleet:
             "id", "latitude", "longitude", "comm_loss_minutes", "stop_minutes"
         )
     }
+    for station in stations.values():
+        station["night"] = is_night(
+            latitude=station["latitude"], longitude=station["longitude"], now=now
+        )
     inverters = list(
         InverterStatus.objects.filter(
             station__in=watched.values("id"), inverter__is_active=True
@@ -119,6 +124,13 @@ def fleet_read(*, now: datetime) -> Fleet:
             "inverter__collector_id",
         )
     )
+    for inverter in inverters:  # the night rule, once per inverter and pass
+        station, last_ts = stations[inverter["station_id"]], inverter["last_ts"]
+        place = {"latitude": station["latitude"], "longitude": station["longitude"]}
+        inverter["stale"] = last_ts is not None and silent_too_long(
+            **place, last_ts=last_ts, now=now, comm_loss_minutes=station["comm_loss_minutes"]
+        )
+        inverter["asleep"] = last_ts is not None and asleep(**place, last_ts=last_ts, now=now)
     grid = {
         row["station_id"]: row
         for row in StationStatus.objects.filter(station__in=watched.values("id")).values(
@@ -149,8 +161,15 @@ def fleet_read(*, now: datetime) -> Fleet:
 
 
 # --- the checks -------------------------------------------------------------------------------
-def _stale(inverter: dict, station: dict, now: datetime) -> bool:
-    return inverter["last_ts"] <= now - timedelta(minutes=station["comm_loss_minutes"])
+def _stale(inverter: dict) -> bool:
+    """Silent for the plant's communication-loss minutes of daylight (worked out on read)."""
+    return inverter["stale"]
+
+
+def _news(inverter: dict) -> bool:
+    """Its latest reading says something about now: not lost, and not asleep (what an
+    inverter said at dusk, or before the sun rose, is no news in daylight)."""
+    return inverter["last_ts"] is not None and not inverter["stale"] and not inverter["asleep"]
 
 
 def collectors_down(fleet: Fleet) -> set[int]:
@@ -163,11 +182,11 @@ def collectors_down(fleet: Fleet) -> set[int]:
 
 
 def stations_in_outage(fleet: Fleet) -> dict[int, bool | None]:
-    """Per station: the site reports an outage, or every inverter with fresh data sees no grid."""
+    """Per station: the site reports an outage, or every inverter with news (`_news`: never a
+    sleeping one, which may read 0 V after disconnecting for the night) sees no grid."""
     fresh_states: dict[int, list[str]] = defaultdict(list)
     for inverter in fleet.inverters:
-        station = fleet.stations[inverter["station_id"]]
-        if inverter["last_ts"] and not _stale(inverter, station, fleet.now):
+        if _news(inverter):
             fresh_states[inverter["station_id"]].append(inverter["state"])
     outage: dict[int, bool | None] = {}
     for station_id in fleet.stations:
@@ -186,10 +205,7 @@ def stations_in_outage(fleet: Fleet) -> dict[int, bool | None]:
 def observations_of(fleet: Fleet) -> Iterator[Observation]:
     outage = stations_in_outage(fleet)
     down = collectors_down(fleet)
-    daylight = {
-        sid: is_daylight(s["latitude"], s["longitude"], fleet.now)
-        for sid, s in fleet.stations.items()
-    }
+    daylight = {sid: not s["night"] for sid, s in fleet.stations.items()}
     for station_id, holds in outage.items():
         yield Observation(EventType.GRID_OUTAGE, f"st:{station_id}", station_id, holds)
     for collector_id, station_id in fleet.collector_stations:
@@ -218,7 +234,7 @@ def _inverter_observations(
         station_id, inverter_id = inverter["station_id"], inverter["inverter_id"]
         station = fleet.stations[station_id]
         subject = f"inv:{inverter_id}"
-        stale = _stale(inverter, station, fleet.now)
+        stale = _stale(inverter)
         own = inverter["inverter__collector_id"]
         collectors = {own} if own else station_collectors[station_id]
         # While its collector is down an inverter raises no 202 of its own (one message, not
@@ -231,8 +247,8 @@ def _inverter_observations(
             None if folded else stale,
             inverter_id=inverter_id,
         )
-        if stale:
-            continue  # what a silent inverter last said is no news
+        if not _news(inverter):
+            continue  # what a silent or sleeping inverter last said is no news
         faulted = inverter_is_faulted(
             reported_state=inverter["reported_state"], fault_bits=inverter["fault_bits"]
         )
@@ -294,8 +310,7 @@ def _weak_strings(fleet: Fleet, daylight: dict[int, bool]) -> Iterator[Observati
 def generation_observations(fleet: Fleet) -> Iterator[Observation]:
     """101/102: is each inverter with fresh data generating (AC power above 0)?"""
     for inverter in fleet.inverters:
-        station = fleet.stations[inverter["station_id"]]
-        if inverter["last_ts"] is None or _stale(inverter, station, fleet.now):
+        if not _news(inverter):
             continue
         yield Observation(
             EventType.GENERATION_STARTED,
@@ -400,7 +415,7 @@ def _comm_lost_mark(fleet: Fleet) -> int:
         if (
             inverter["last_ts"]
             and inverter["state"] != InverterState.COMM_LOST
-            and _stale(inverter, station, fleet.now)
+            and _stale(inverter)
         ):
             by_threshold[station["comm_loss_minutes"]].append(inverter["inverter_id"])
     marked = 0

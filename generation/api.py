@@ -124,6 +124,48 @@ class Hourly(ApiView):
         return Response(HourlyOut(data).data)
 
 
+class FlagOut(serializers.Serializer):
+    code = serializers.CharField(help_text="A machine code, e.g. pr_above_100.")
+    figures = serializers.ListField(
+        child=serializers.CharField(), help_text="The figures it marks, e.g. performance_ratio."
+    )
+    message = serializers.CharField(help_text="Why, in one sentence in the user's language.")
+
+
+class StationDayOut(serializers.Serializer):
+    date = serializers.DateField()
+    kwh = serializers.FloatField()
+    specific_yield = serializers.FloatField(help_text="kWh per DC kWp.")
+    capacity_kwp = serializers.FloatField(help_text="DC capacity that day.")
+    capacity_kw = serializers.FloatField(allow_null=True, help_text="AC capacity that day.")
+    peak_kw = serializers.FloatField(allow_null=True)
+    peak_at = serializers.DateTimeField(allow_null=True)
+    run_hours = serializers.FloatField()
+    daylight_hours = serializers.FloatField(help_text="Hours with the sun 5 degrees up.")
+    availability = serializers.FloatField(allow_null=True, help_text="A share: 0.98 is 98 %.")
+    completeness = serializers.FloatField(help_text="Daylight with data, a share.")
+    poa_kwh_m2 = serializers.FloatField(allow_null=True)
+    performance_ratio = serializers.FloatField(allow_null=True, help_text="A share.")
+    zero_filled = serializers.BooleanField()
+    underperforming = serializers.BooleanField()
+    flags = FlagOut(many=True, help_text="Figures that cannot be right, and why; [] if none.")
+
+
+class StationDays(ApiView):
+    """A plant's days over from..to (default: this month): energy, yield, peak, run time,
+    availability, completeness, insolation, performance ratio, and the flags of figures that
+    cannot be right (a flagged figure is shown, but is no plant's normal)."""
+
+    query_serializer = PeriodQuery
+
+    @extend_schema(responses={200: StationDayOut(many=True)})
+    def get(self, request, code: str, version=None):
+        station = visible_station_or_404(request.user, code)
+        start, end = _period(self.query)
+        days = selectors.station_days(station=station, start=start, end=end)
+        return Response(StationDayOut(days, many=True).data)
+
+
 class StationsQuery(serializers.Serializer):
     station = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="Plant codes; all when absent."

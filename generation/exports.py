@@ -2,6 +2,9 @@
 
 CSV is UTF-8 with a byte-order mark, so Korean Excel opens it with the right encoding.
 Both formats are built from the same table (a header and rows), read from the daily rows.
+A day without any price has no revenue: its cell is blank, never 0, a month with such a day
+has a blank revenue too, and a note row at the end names the days. A day with an implausible
+figure says why in its flags column (generation/plausibility.py).
 
 Names come from people (a plant called "=HYPERLINK(...)"), and a spreadsheet runs a cell that
 starts like a formula: text starting with = + - @, a tab or a carriage return (or their
@@ -23,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from economics.selectors import stations_daily_revenue
+from generation import plausibility
 from generation.models import StationDailyGeneration
 from generation.selectors import month_report
 from monitoring.models import PowerStation
@@ -40,7 +44,7 @@ def daily_table(*, stations: Iterable[PowerStation], start: date, end: date) -> 
     header = [
         _("Date"), _("Plant code"), _("Plant"), _("kWh"), _("Specific yield (kWh/kWp)"),
         _("Peak kW"), _("Hours generating"), _("Availability (%)"), _("Performance ratio (%)"),
-        _("Completeness (%)"), _("Zero-filled"), _("Revenue (won)"),
+        _("Completeness (%)"), _("Zero-filled"), _("Implausible figures"), _("Revenue (won)"),
     ]  # fmt: skip
     revenue = _daily_won(stations.values(), start, end)
     rows = []
@@ -53,10 +57,11 @@ def daily_table(*, stations: Iterable[PowerStation], start: date, end: date) -> 
                 row.date, station.code, station.name, _r(row.kwh), _r(row.specific_yield),
                 _r(row.peak_kw), _r(row.run_minutes / 60, 2), _percent(row.availability),
                 _percent(row.performance_ratio), _percent(row.completeness),
-                _("yes") if row.zero_filled else "", _won(revenue.get((row.station_id, row.date))),
+                _("yes") if row.zero_filled else "", _flag_text(row.flags),
+                _won(revenue.get((row.station_id, row.date))),
             ]
         )  # fmt: skip
-    return header, rows
+    return header, rows + _no_price_notes(stations, revenue)
 
 
 def monthly_table(*, stations: Iterable[PowerStation], year: int) -> Table:
@@ -65,13 +70,15 @@ def monthly_table(*, stations: Iterable[PowerStation], year: int) -> Table:
     header = [
         _("Month"), _("Plant code"), _("Plant"), _("kWh"), _("Specific yield (kWh/kWp)"),
         _("Peak kW"), _("Hours generating"), _("Days"), _("Zero-filled days"),
-        _("Under-performing days"), _("Revenue (won)"),
+        _("Under-performing days"), _("Days with implausible figures"), _("Revenue (won)"),
     ]  # fmt: skip
-    won: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    for (station_id, day), value in _daily_won(
-        stations.values(), date(year, 1, 1), date(year, 12, 31)
-    ).items():
-        won[station_id, day.month] += value or 0
+    revenue = _daily_won(stations.values(), date(year, 1, 1), date(year, 12, 31))
+    won: dict[tuple[int, int], Decimal | None] = defaultdict(Decimal)
+    for (station_id, day), value in sorted(revenue.items(), key=lambda item: item[0][1]):
+        key = (station_id, day.month)
+        # One day without a price leaves the month's revenue unknown: blank, not a sum that
+        # counts that day as 0 won.
+        won[key] = None if value is None or won[key] is None else won[key] + value
     rows = []
     for month in range(1, 13):
         for row in month_report(stations=stations.values(), year=year, month=month):
@@ -81,17 +88,34 @@ def monthly_table(*, stations: Iterable[PowerStation], year: int) -> Table:
                     f"{year}-{month:02d}", station.code, station.name, _r(row["kwh"]),
                     _r(row["specific_yield"]), _r(row["peak_kw"]),
                     _r((row["run_minutes"] or 0) / 60, 2), row["days"],
-                    row["zero_filled_days"], row["underperforming_days"],
+                    row["zero_filled_days"], row["underperforming_days"], row["flagged_days"],
                     _won(won.get((row["station_id"], month))),
                 ]
             )  # fmt: skip
-    return header, rows
+    return header, rows + _no_price_notes(stations, revenue)
 
 
 def _daily_won(stations, start: date, end: date) -> dict[tuple[int, date], Decimal | None]:
     """(station id, day) -> won, from economics (the revenue column)."""
     per_station, _notes = stations_daily_revenue(stations=stations, start=start, end=end)
     return {(sid, day.date): day.won for sid, days in per_station.items() for day in days}
+
+
+def _no_price_notes(stations: dict, revenue: dict) -> list[list]:
+    """A note row per plant naming the days that had no price at all."""
+    missing: dict[int, list[date]] = defaultdict(list)
+    for (station_id, day), value in sorted(revenue.items(), key=lambda item: item[0][1]):
+        if value is None:
+            missing[station_id].append(day)
+    return [
+        [_("Note"), _("No price for %(code)s on %(days)s: revenue left blank.")
+         % {"code": stations[sid].code, "days": ", ".join(d.isoformat() for d in days)}]
+        for sid, days in sorted(missing.items(), key=lambda item: stations[item[0]].code)
+    ]  # fmt: skip
+
+
+def _flag_text(codes: list[str]) -> str:
+    return " ".join(flag["message"] for flag in plausibility.flags_explained(codes))
 
 
 def _won(value: Decimal | None) -> int | None:

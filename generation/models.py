@@ -100,6 +100,19 @@ class HourlyGeneration(models.Model):
     peak_kw = models.FloatField(_("peak kW"), null=True)
     peak_at = models.DateTimeField(_("peak at"), null=True)
     run_minutes = models.FloatField(_("minutes generating"), default=0)
+    daylight_minutes = models.FloatField(
+        _("daylight minutes"), default=0, help_text=_("Minutes of the hour with the sun up.")
+    )
+    covered_minutes = models.FloatField(
+        _("daylight minutes with data"),
+        default=0,
+        help_text=_("Daylight minutes a reading stands for (each until the next, at most the "
+                    "expected interval)."),
+    )  # fmt: skip
+    daylight_run_minutes = models.FloatField(_("daylight minutes generating"), default=0)
+    interval_seconds = models.PositiveIntegerField(
+        _("expected interval (s)"), null=True, help_text=_("The reading interval assumed.")
+    )
     total_kwh_end = models.FloatField(_("lifetime counter at end"), null=True)
     day_kwh_end = models.FloatField(_("day counter at end"), null=True)
     computed_at = models.DateTimeField(_("computed at"))
@@ -131,9 +144,15 @@ class DailyGeneration(models.Model):
     peak_kw = models.FloatField(_("peak kW"), null=True)
     peak_at = models.DateTimeField(_("peak at"), null=True)
     run_minutes = models.FloatField(_("minutes generating"), default=0)
+    daylight_minutes = models.FloatField(_("daylight minutes"), default=0)
+    covered_minutes = models.FloatField(_("daylight minutes with data"), default=0)
+    daylight_run_minutes = models.FloatField(_("daylight minutes generating"), default=0)
+    interval_seconds = models.PositiveIntegerField(_("expected interval (s)"), null=True)
     readings = models.PositiveIntegerField(_("readings seen"), default=0)
     expected = models.PositiveIntegerField(_("readings expected"), default=0)
-    completeness = models.FloatField(_("completeness"), default=0)
+    completeness = models.FloatField(
+        _("completeness"), default=0, help_text=_("Daylight minutes with data over daylight.")
+    )
     estimated = models.BooleanField(_("estimated"), default=False)
     counter_reset = models.BooleanField(_("counter reset"), default=False)
     excluded_kwh = models.FloatField(_("excluded kWh"), default=0)
@@ -156,7 +175,8 @@ class StationDailyGeneration(models.Model):
     station_id = models.BigIntegerField()
     date = models.DateField(_("date"))
     region = models.CharField(_("region"), max_length=12)
-    capacity_kwp = models.FloatField(_("capacity (kWp)"))
+    capacity_kwp = models.FloatField(_("DC capacity (kWp)"))
+    capacity_kw = models.FloatField(_("AC capacity (kW)"), null=True)
     inverters = models.PositiveIntegerField(_("inverters"))
     kwh = models.FloatField(_("kWh"))
     specific_yield = models.FloatField(_("specific yield (kWh/kWp)"))
@@ -170,6 +190,14 @@ class StationDailyGeneration(models.Model):
     completeness = models.FloatField(_("completeness"), default=0)
     zero_filled = models.BooleanField(_("zero-filled"), default=False)
     underperforming = models.BooleanField(_("under-performing"), default=False)
+    flags = models.JSONField(
+        _("plausibility flags"),
+        default=list,
+        help_text=_("Codes of the figures that cannot be right (generation/plausibility.py)."),
+    )
+    plausible = models.BooleanField(
+        _("plausible"), default=True, help_text=_("No flag: counts in the fleet's statistics.")
+    )
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -199,6 +227,19 @@ class GenerationStatistics(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["date", "scope"], name="genstats_date_scope_unique")
         ]
+
+
+class ReadingCadence(models.Model):
+    """How often one inverter sends, learned from its own readings (generation/cadence.py)."""
+
+    inverter_id = models.BigIntegerField(primary_key=True)
+    seconds = models.PositiveIntegerField(_("interval (s)"))
+    spacings = models.PositiveIntegerField(_("spacings seen"))
+    learned_at = models.DateTimeField(_("learned at"))
+
+    class Meta:
+        verbose_name = _("reading interval")
+        verbose_name_plural = _("reading intervals")
 
 
 class DirtyHour(models.Model):

@@ -6,7 +6,7 @@ import calendar
 from datetime import date
 
 from economics.selectors import stations_revenue_total
-from generation import selectors
+from generation import plausibility, selectors
 from generation.models import StationDailyGeneration
 from monitoring.models import PowerStation, Region
 
@@ -23,6 +23,7 @@ def report(
     for row in month_rows:
         row["station"] = by_id[row["station_id"]]
         row["won"] = won.get(row["station_id"])  # economics (issue 9)
+        row["flag_messages"] = [f["message"] for f in plausibility.flags_explained(row["flags"])]
     result = {
         "month_rows": sorted(month_rows, key=lambda r: r["station"].code),
         "year_rows": year_rows,

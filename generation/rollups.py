@@ -13,10 +13,16 @@ end of the hour before". The rules for what can go wrong, in order:
    JUMP_SLACK_KWH of counter resolution) is left out and booked as `excluded_kwh`;
    after either of these, the next reading is first compared with the last trusted reading,
    so a single wild reading costs nothing and a real reset is followed from the new level;
-3. readings further apart than ROLLUP_MAX_GAP_MINUTES are a gap: the hours the gap covers
-   are incomplete, and a counter difference that spans several hours is spread over them in
-   proportion to clear-sky irradiance (so night hours get none) and marked estimated, never
-   piled into the hour where data came back.
+3. readings further apart than the gap limit (ROLLUP_MAX_GAP_MINUTES, or one and a half
+   expected intervals where that is longer) are a gap: a counter difference that spans
+   several hours is spread over them in proportion to clear-sky irradiance (so night hours
+   get none) and marked estimated, never piled into the hour where data came back.
+
+Time is weighted by what each reading stands for (generation/cadence.py): until the next
+reading, at most the inverter's expected interval. An hour's minutes generating are the
+minutes its generating readings stand for; its daylight minutes with data over its daylight
+minutes (sun at least 5° up) say whether it is complete (COMPLETE_SHARE), so an hour left
+without data by a gap is incomplete and a night without readings is not.
 
 Recomputing is idempotent: rows are computed, compared with the stored ones, and only rows
 that differ are written. Raw readings are only read through generation/store.py.
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,19 +44,21 @@ from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from generation import plant_time, store
+from generation import cadence, plant_time, store
 from generation.models import DailyGeneration, DirtyHour, HourlyGeneration
 from monitoring.models import Inverter, PowerStation
-from monitoring.solar import clear_sky_irradiance
+from monitoring.solar import clear_sky_irradiance, daylight_intervals, daylight_seconds
 
 logger = logging.getLogger(__name__)
 
 JUMP_FACTOR = 1.1  # a counter may run this much ahead of nameplate (clipping, rounding)
 JUMP_SLACK_KWH = 1.0  # counters with 1 kWh resolution step by a whole kWh
-COMPLETE_SHARE = 0.9  # an hour with at least this share of its expected readings is complete
+COMPLETE_SHARE = 0.9  # an hour with data for this share of its daylight is complete
+GAP_INTERVALS = 1.5  # readings this many expected intervals apart (or more) leave a gap
 AGREEMENT_KWH = 0.5  # the day's hourly sum and its counter agree within this ...
 AGREEMENT_SHARE = 0.02  # ... or within this share of the counter, whichever is larger
 BASELINE_LOOKBACK = timedelta(hours=36)  # how far back the reading before a window is sought
+RECENT = timedelta(days=2)  # windows ending since then teach an inverter's reading interval
 CHUNK = 200  # inverters per read
 
 
@@ -59,21 +68,35 @@ class Meter:
 
     inverter_id: int
     station_id: int
-    capacity_kw: float
+    capacity_kw: float  # AC: what its counter can rise by
     tz: ZoneInfo
     latitude: float
     longitude: float
+    interval_set: int | None = None  # its collector's reading interval, if set in the admin
+    interval_learned: int | None = None  # the one last learned from its readings
 
 
 def meters_for(
     *, inverter_ids: Iterable[int] | None = None, station_ids: Iterable[int] | None = None
 ) -> dict[int, Meter]:
     """Active inverters (all, or these, or those of these stations), keyed by id."""
-    inverters = Inverter.objects.filter(is_active=True).select_related("station")
+    inverters = Inverter.objects.filter(is_active=True).select_related("station", "collector")
     if inverter_ids is not None:
         inverters = inverters.filter(id__in=list(inverter_ids))
     if station_ids is not None:
         inverters = inverters.filter(station_id__in=list(station_ids))
+    inverters = list(
+        inverters.only(
+            "id",
+            "capacity_kw",
+            "station_id",
+            "station__time_zone",
+            "station__latitude",
+            "station__longitude",
+            "collector__reading_interval_seconds",
+        )
+    )
+    learned = cadence.learned_intervals(inv.id for inv in inverters)
     return {
         inv.id: Meter(
             inverter_id=inv.id,
@@ -82,24 +105,16 @@ def meters_for(
             tz=inv.station.tz,
             latitude=inv.station.latitude,
             longitude=inv.station.longitude,
+            interval_set=inv.collector.reading_interval_seconds if inv.collector_id else None,
+            interval_learned=learned.get(inv.id),
         )
-        for inv in inverters.only(
-            "id",
-            "capacity_kw",
-            "station_id",
-            "station__time_zone",
-            "station__latitude",
-            "station__longitude",
-        )
+        for inv in inverters
     }
 
 
-def interval_seconds() -> int:
-    return max(1, settings.READING_INTERVAL_SECONDS)
-
-
-def expected_per_hour() -> int:
-    return max(1, round(3600 / interval_seconds()))
+def default_per_hour() -> int:
+    """Readings an hour at READING_INTERVAL_SECONDS (a zero fill's `expected`)."""
+    return max(1, round(3600 / cadence.default_interval()))
 
 
 # --- Hourly ---------------------------------------------------------------------------------
@@ -109,7 +124,12 @@ def expected_per_hour() -> int:
 class _Hour:
     kwh: float = 0.0
     readings: int = 0
-    running: int = 0
+    run: float = 0.0  # seconds its generating readings stand for
+    covered: float = 0.0  # daylight seconds with data
+    lit_run: float = 0.0  # daylight seconds generating
+    light: tuple = ()  # ((start, end), ...) of its daylight, epoch seconds
+    light_seconds: float = 0.0
+    full_light: bool = False
     gap: bool = False
     estimated: bool = False
     counter_reset: bool = False
@@ -122,19 +142,56 @@ class _Hour:
 
 @dataclass
 class _Window:
-    """The hours [start, end) of one inverter being computed, as epoch seconds."""
+    """The hours [start, end) of one inverter being computed, as epoch seconds, with the
+    stretches of them the sun is up at its plant."""
 
     starts: list[int]
     end: int
+    daylight: list[tuple[float, float]] = field(default_factory=list)
     hours: list[_Hour] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.hours = [_Hour() for _ in self.starts]
         self.spilled: set[int] = set()
+        for start, slot in zip(self.starts, self.hours, strict=True):
+            pieces = tuple(
+                (max(lo, start), min(hi, start + 3600))
+                for lo, hi in self.daylight
+                if lo < start + 3600 and hi > start
+            )
+            slot.light = pieces
+            slot.light_seconds = sum(hi - lo for lo, hi in pieces)
+            slot.full_light = slot.light_seconds >= 3600
 
     def index(self, t: int) -> int:
         """Index of the hour holding t (t inside the window)."""
         return min(len(self.starts) - 1, max(0, (t - self.starts[0]) // 3600))
+
+    def cover(self, a: float, b: float, running: bool) -> None:
+        """A reading stands for [a, b): credit its time (and its daylight) to the hours.
+
+        Called once per reading: comparisons rather than min()/max() calls on purpose."""
+        first = self.starts[0]
+        if a < first:
+            a = first
+        if b > self.end:
+            b = self.end
+        while a < b:
+            k = int(a - first) // 3600
+            edge = first + (k + 1) * 3600
+            hi = b if b < edge else edge
+            slot = self.hours[k]
+            if slot.full_light:
+                lit = hi - a
+            elif slot.light:
+                lit = sum(max(0, min(hi, up) - max(a, lo)) for lo, up in slot.light)
+            else:
+                lit = 0
+            slot.covered += lit
+            if running:
+                slot.run += hi - a
+                slot.lit_run += lit
+            a = hi
 
     def spread(self, energy: float, t0: int, t1: int, meter: Meter) -> None:
         """Credit `energy` produced somewhere in (t0, t1] to the hours it spans, by sunlight.
@@ -161,8 +218,7 @@ class _Window:
             if not self.starts[0] <= hour < self.end:
                 continue
             share = weight / total_weight if total_weight > 0 else seconds / total_seconds
-            slot = self.hours[self.index(hour)]
-            slot.gap = True
+            slot = self.hours[self.index(hour)]  # its missing data shows in its coverage
             if energy * share > 0:
                 slot.kwh += energy * share
                 slot.estimated = True
@@ -194,10 +250,20 @@ def _allowed_kwh(meter: Meter, seconds: int) -> float:
 
 
 def _inverter_hours(
-    meter: Meter, rows: list, baseline, lookahead, window: _Window, max_gap: int
+    meter: Meter,
+    rows: list,
+    baseline,
+    lookahead,
+    window: _Window,
+    *,
+    interval: int,
+    max_gap: int,
+    known_until: int,
 ) -> None:
     """Fill window.hours from one inverter's readings (sorted by time), the reading before
-    the window (baseline) and the one after it (lookahead, which only closes a gap)."""
+    the window (baseline) and the one after it (lookahead, which only closes a gap or ends the
+    last reading's time). Each reading stands for the time until the next one, at most
+    `interval`, and never past `known_until` (now)."""
     tz = meter.tz
     midnights: dict[int, int] = {}
 
@@ -212,13 +278,17 @@ def _inverter_hours(
     prev, trusted = baseline, None
     hours, first, last = window.hours, window.starts[0], len(window.hours) - 1
     kwh_per_second = meter.capacity_kw / 3600 * JUMP_FACTOR
+    held = held_running = None  # the reading that stands for the time now being walked
+    if baseline is not None:
+        held, held_running = baseline[1], baseline[2] is not None and baseline[2] > 0
     for row in rows:
         t, ac_kw = row[1], row[2]
+        if held is not None:  # the reading before stands until this one (or its interval)
+            window.cover(held, t if t - held < interval else held + interval, held_running)
+        held, held_running = t, ac_kw is not None and ac_kw > 0
         slot = hours[min(last, (t - first) // 3600)]  # inline window.index: the hot loop
         slot.readings += 1
         if ac_kw is not None:
-            if ac_kw > 0:
-                slot.running += 1
             if slot.peak_kw is None or ac_kw > slot.peak_kw:
                 slot.peak_kw, slot.peak_at = ac_kw, t
         if row[4] is not None:
@@ -248,6 +318,11 @@ def _inverter_hours(
         else:
             slot.kwh += energy
         prev = row
+    if held is not None:
+        until = held + interval
+        if lookahead is not None:
+            until = min(until, lookahead[1])
+        window.cover(held, min(until, known_until), held_running)
     if lookahead is not None and prev is not None:
         # A gap running past the window's end: the window's hours get their share of it.
         energy, since = _pair_energy(prev, lookahead, meter, midnight_of)
@@ -277,11 +352,13 @@ def hours_recompute(
     """
     now = now or timezone.now()
     max_gap = settings.ROLLUP_MAX_GAP_MINUTES * 60
-    per_hour = expected_per_hour()
     starts = plant_time.hour_starts(start, end)
     epoch_starts = [int(s.timestamp()) for s in starts]
+    known_until = int(now.timestamp())
     read = written = 0
     touched: set[tuple[int, date]] = set()
+    observed: dict[int, tuple[int, int]] = {}
+    daylight: dict[tuple[float, float], list] = {}
     ids = sorted(meters)
     for offset in range(0, len(ids), CHUNK):
         chunk = ids[offset : offset + CHUNK]
@@ -301,11 +378,23 @@ def hours_recompute(
                 continue  # nothing in or across the window: keep what is stored
             read += len(rows)
             meter = meters[inverter_id]
-            window = _Window(epoch_starts, int(end.timestamp()))
-            _inverter_hours(meter, rows, baseline, lookahead, window, max_gap)
+            seen, spacings = cadence.median_spacing([row[1] for row in rows])
+            if seen is not None:
+                observed[inverter_id] = (seen, spacings)
+            interval = cadence.interval_of(
+                configured=meter.interval_set, observed=seen, learned=meter.interval_learned
+            )
+            place = (meter.latitude, meter.longitude)
+            if place not in daylight:
+                daylight[place] = daylight_intervals(*place, epoch_starts[0], end.timestamp())
+            window = _Window(epoch_starts, int(end.timestamp()), daylight[place])
+            _inverter_hours(
+                meter, rows, baseline, lookahead, window, interval=interval,
+                max_gap=max(max_gap, round(GAP_INTERVALS * interval)), known_until=known_until,
+            )  # fmt: skip
             if not rows and not any(h.estimated for h in window.hours):
                 continue  # a silent night across the window: no energy to place
-            computed.extend(_hour_rows(meter, starts, window, per_hour, now))
+            computed.extend(_hour_rows(meter, starts, window, interval, now))
             spilled |= {(inverter_id, datetime.fromtimestamp(h, UTC)) for h in window.spilled}
         if spilled:
             _dirty_upsert(spilled, now=now)
@@ -313,6 +402,10 @@ def hours_recompute(
         _upsert(changed, HourlyGeneration, ["inverter_id", "hour_start"])
         written += len(changed)
         touched.update((r.inverter_id, r.local_date) for r in computed)
+    if end >= now - RECENT:  # learn from recent readings only, not from a recompute of old ones
+        cadence.learned_save(
+            observed, known={i: meters[i].interval_learned for i in observed}, now=now
+        )
     return read, written, touched
 
 
@@ -329,12 +422,12 @@ def _grouped(rows: Iterable) -> Iterable[tuple[int, list]]:
         yield current, group
 
 
-def _hour_rows(meter, starts, window: _Window, per_hour: int, now) -> list[HourlyGeneration]:
+def _hour_rows(meter, starts, window: _Window, interval: int, now) -> list[HourlyGeneration]:
     rows = []
-    interval_minutes = interval_seconds() / 60
+    per_hour = max(1, round(3600 / interval))
     for hour_start, slot in zip(starts, window.hours, strict=True):
         local = hour_start.astimezone(meter.tz)
-        complete = slot.readings >= per_hour * COMPLETE_SHARE and not slot.gap
+        complete = not slot.gap and slot.covered >= COMPLETE_SHARE * slot.light_seconds
         rows.append(
             HourlyGeneration(
                 inverter_id=meter.inverter_id,
@@ -351,7 +444,11 @@ def _hour_rows(meter, starts, window: _Window, per_hour: int, now) -> list[Hourl
                 excluded_kwh=round(slot.excluded_kwh, 6),
                 peak_kw=slot.peak_kw,
                 peak_at=None if slot.peak_at is None else datetime.fromtimestamp(slot.peak_at, UTC),
-                run_minutes=min(60.0, slot.running * interval_minutes),
+                run_minutes=round(slot.run / 60, 4),
+                daylight_minutes=round(slot.light_seconds / 60, 4),
+                covered_minutes=round(slot.covered / 60, 4),
+                daylight_run_minutes=round(slot.lit_run / 60, 4),
+                interval_seconds=interval,
                 total_kwh_end=slot.total_end,
                 day_kwh_end=slot.day_end,
                 computed_at=now,
@@ -364,12 +461,14 @@ def _hour_rows(meter, starts, window: _Window, per_hour: int, now) -> list[Hourl
 _HOUR_FIELDS = [
     "station_id", "local_date", "local_hour", "kwh", "readings", "expected", "complete",
     "estimated", "counter_reset", "excluded_kwh", "peak_kw", "peak_at", "run_minutes",
+    "daylight_minutes", "covered_minutes", "daylight_run_minutes", "interval_seconds",
     "total_kwh_end", "day_kwh_end",
 ]  # fmt: skip
 _DAY_FIELDS = [
     "station_id", "kwh", "total_kwh_end", "counter_kwh", "counter_agrees", "peak_kw",
-    "peak_at", "run_minutes", "readings", "expected", "completeness", "estimated",
-    "counter_reset", "excluded_kwh", "zero_filled",
+    "peak_at", "run_minutes", "daylight_minutes", "covered_minutes", "daylight_run_minutes",
+    "interval_seconds", "readings", "expected", "completeness", "estimated", "counter_reset",
+    "excluded_kwh", "zero_filled",
 ]  # fmt: skip
 _COMPARED = {HourlyGeneration: _HOUR_FIELDS, DailyGeneration: _DAY_FIELDS}
 
@@ -495,7 +594,14 @@ def _day_row(meter: Meter, day: date, hours: list, previous_total, now) -> Daily
         agrees = abs(kwh - counter_kwh) <= max(AGREEMENT_KWH, AGREEMENT_SHARE * abs(counter_kwh))
     peak = max((h for h in hours if h.peak_kw is not None), key=lambda h: h.peak_kw, default=None)
     readings = sum(h.readings for h in hours)
-    expected = hours_in_day(day, meter.tz) * expected_per_hour()
+    intervals = [h.interval_seconds for h in hours if h.interval_seconds]
+    interval = statistics.mode(intervals) if intervals else cadence.default_interval()
+    daylight = sum(h.daylight_minutes for h in hours)
+    covered = sum(h.covered_minutes for h in hours)
+    if daylight > 0:
+        completeness = covered / daylight
+    else:  # a polar night: nothing was expected
+        completeness = 1.0 if readings else 0.0
     return DailyGeneration(
         inverter_id=meter.inverter_id,
         station_id=meter.station_id,
@@ -506,10 +612,14 @@ def _day_row(meter: Meter, day: date, hours: list, previous_total, now) -> Daily
         counter_agrees=agrees,
         peak_kw=None if peak is None else peak.peak_kw,
         peak_at=None if peak is None else peak.peak_at,
-        run_minutes=sum(h.run_minutes for h in hours),
+        run_minutes=round(sum(h.run_minutes for h in hours), 4),
+        daylight_minutes=round(daylight, 4),
+        covered_minutes=round(covered, 4),
+        daylight_run_minutes=round(sum(h.daylight_run_minutes for h in hours), 4),
+        interval_seconds=interval,
         readings=readings,
-        expected=expected,
-        completeness=round(min(1.0, readings / expected), 4),
+        expected=round(hours_in_day(day, meter.tz) * 3600 / interval),
+        completeness=round(min(1.0, completeness), 4),
         estimated=any(h.estimated for h in hours),
         counter_reset=any(h.counter_reset for h in hours),
         excluded_kwh=round(sum(h.excluded_kwh for h in hours), 6),
@@ -546,12 +656,16 @@ def zero_fill(*, stations: Iterable[PowerStation], day_of: dict[int, date], now=
     `day_of` maps a station id to its local date. Returns the number of rows filled.
     """
     now = now or timezone.now()
-    per_hour = expected_per_hour()
+    per_hour = default_per_hour()
     filled = 0
     for station in stations:
         if not station.is_watched or station.id not in day_of:
             continue
         day = day_of[station.id]
+        start, end = plant_time.day_bounds(day, station.tz)
+        daylight = daylight_seconds(
+            station.latitude, station.longitude, start.timestamp(), end.timestamp()
+        )
         inverter_ids = set(station.inverters.filter(is_active=True).values_list("id", flat=True))
         have = set(
             DailyGeneration.objects.filter(inverter_id__in=inverter_ids, date=day).values_list(
@@ -565,6 +679,7 @@ def zero_fill(*, stations: Iterable[PowerStation], day_of: dict[int, date], now=
                 date=day,
                 kwh=0.0,
                 expected=hours_in_day(day, station.tz) * per_hour,
+                daylight_minutes=round(daylight / 60, 4),
                 zero_filled=True,
                 computed_at=now,
             )

@@ -7,23 +7,23 @@ the power curve of one plant's day reads raw readings (through generation/store.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from generation import plant_time, store
+from generation import cadence, plant_time, plausibility, store
 from generation.models import (
     DailyGeneration,
     GenerationStatistics,
     HourlyGeneration,
     StationDailyGeneration,
 )
-from generation.rollups import interval_seconds
 from generation.statistics import Figures, period_statistics
 from monitoring.models import Inverter, InverterStatus, PowerStation
 
@@ -36,24 +36,31 @@ def _ids(stations: Iterable[PowerStation]) -> list[int]:
 
 
 def power_curve(*, station: PowerStation, day: date) -> dict:
-    """AC power through the plant's local day: per inverter and the plant total per interval.
+    """AC power through the plant's local day: per inverter, and the plant's total at each
+    moment one of them reported (each reading held as generation/cadence.py says).
 
     {"inverters": {number: [(ts, kW), ...]}, "total": [(ts, kW), ...]}
     """
     start, end = plant_time.day_bounds(day, station.tz)
     numbers = dict(station.inverters.values_list("id", "number"))
     per_inverter: dict[int, list] = {number: [] for number in sorted(numbers.values())}
-    step = interval_seconds()
-    buckets: dict[int, dict[int, float]] = defaultdict(dict)
+    points: dict[int, list] = defaultdict(list)
+    moments: set[float] = set()
     for inverter_id, ts, kw in store.power_points(inverter_ids=numbers, start=start, end=end):
         per_inverter[numbers[inverter_id]].append((ts, kw))
+        points[inverter_id].append((ts.timestamp(), kw))
         if kw is not None:
-            epoch = int(ts.timestamp())
-            buckets[epoch - epoch % step][inverter_id] = kw
-    total = [
-        (datetime.fromtimestamp(epoch, start.tzinfo), sum(values.values()))
-        for epoch, values in sorted(buckets.items())
-    ]
+            moments.add(ts.timestamp())
+    steps = cadence.power_steps(
+        points, cadence.day_intervals(station=station, day=day), end=end.timestamp()
+    )
+    times = [t for t, _ in steps]
+    total = []
+    for moment in sorted(moments):
+        at = bisect.bisect_right(times, moment) - 1
+        total.append(
+            (datetime.fromtimestamp(moment, start.tzinfo), steps[at][1] if at >= 0 else 0.0)
+        )
     return {"inverters": per_inverter, "total": total}
 
 
@@ -123,31 +130,74 @@ def monthly_generation(*, stations: Iterable[PowerStation], year: int) -> dict:
 
 
 def month_report(*, stations: Iterable[PowerStation], year: int, month: int) -> list[dict]:
-    """Per plant, its month from the plant daily rows: kWh, yield, PR range, days and flags."""
+    """Per plant, its month from the plant daily rows: kWh, yield, PR range, days and flags.
+
+    The lowest daily PR leaves out days with an implausible figure; those days are counted
+    (`flagged_days`), listed (`flagged_dates`) and their flags' codes given (`flags`)."""
     start = date(year, month, 1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    month_rows = StationDailyGeneration.objects.filter(
+        station_id__in=_ids(stations), date__gte=start, date__lte=end
+    )
     rows = (
-        StationDailyGeneration.objects.filter(
-            station_id__in=_ids(stations), date__gte=start, date__lte=end
-        )
-        .values("station_id")
+        month_rows.values("station_id")
         .annotate(
             kwh=Sum("kwh"),
             specific_yield=Sum("specific_yield"),
             peak_kw=Max("peak_kw"),
             run_minutes=Sum("run_minutes"),
             days=Count("date"),
-            min_pr=Min("performance_ratio"),
+            min_pr=Min("performance_ratio", filter=Q(plausible=True)),
             underperforming_days=Sum("underperforming"),
             zero_filled_days=Sum("zero_filled"),
         )
         .order_by("station_id")
     )
+    flagged: dict[int, list] = defaultdict(list)
+    for station_id, day, codes in month_rows.filter(plausible=False).order_by("date").values_list(
+        "station_id", "date", "flags"
+    ):
+        flagged[station_id].append((day, codes))
     return [
         {**row, "underperforming_days": int(row["underperforming_days"] or 0),
-         "zero_filled_days": int(row["zero_filled_days"] or 0)}
+         "zero_filled_days": int(row["zero_filled_days"] or 0),
+         "flagged_days": len(flagged[row["station_id"]]),
+         "flagged_dates": [day for day, _ in flagged[row["station_id"]]],
+         "flags": _codes_in_order(codes for _, codes in flagged[row["station_id"]])}
         for row in rows
     ]  # fmt: skip
+
+
+def _codes_in_order(code_lists: Iterable[list[str]]) -> list[str]:
+    seen = {code for codes in code_lists for code in codes}
+    return [code for code in plausibility.FLAGS if code in seen]
+
+
+def station_days(*, station: PowerStation, start: date, end: date) -> list[dict]:
+    """A plant's days over [start, end] with every KPI and its flags, for the API."""
+    return [
+        {
+            "date": row.date,
+            "kwh": row.kwh,
+            "specific_yield": row.specific_yield,
+            "capacity_kwp": row.capacity_kwp,
+            "capacity_kw": row.capacity_kw,
+            "peak_kw": row.peak_kw,
+            "peak_at": row.peak_at,
+            "run_hours": round(row.run_minutes / 60, 3),
+            "daylight_hours": round(row.daylight_minutes / 60, 3),
+            "availability": row.availability,
+            "completeness": row.completeness,
+            "poa_kwh_m2": row.poa_kwh_m2,
+            "performance_ratio": row.performance_ratio,
+            "zero_filled": row.zero_filled,
+            "underperforming": row.underperforming,
+            "flags": plausibility.flags_explained(row.flags),
+        }
+        for row in StationDailyGeneration.objects.filter(
+            station_id=station.id, date__gte=start, date__lte=end
+        ).order_by("date")
+    ]
 
 
 def run_time(*, stations: Iterable[PowerStation], start: date, end: date) -> dict[int, float]:

@@ -2,7 +2,9 @@
 
 Per day, stored: the average and median of per-inverter kWh and of per-plant specific yield,
 over the fleet and over each region. Zero-filled rows are left out: a plant that sent nothing
-has an unknown yield, not a zero one. A plant whose specific yield falls below
+has an unknown yield, not a zero one; so are plant days with an implausible figure
+(generation/plausibility.py), which would drag a median where no plant is. A plant whose
+specific yield falls below
 UNDERPERFORMING_SHARE of its region's median that day is flagged as under-performing; where
 the region has fewer than MIN_REGION_PLANTS reporting plants, the fleet's median is used.
 Over any other period the same figures are computed on request from the daily rows.
@@ -17,7 +19,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from generation.models import DailyGeneration, GenerationStatistics, StationDailyGeneration
@@ -53,7 +55,9 @@ def figures_of(inverter_kwh: list[float], yields: list[float]) -> Figures:
 def statistics_compute(*, day: date, now: datetime | None = None) -> dict[str, Figures]:
     """Compute and store the day's statistics; flag under-performing plants. Keyed by scope."""
     now = now or timezone.now()
-    station_rows = list(StationDailyGeneration.objects.filter(date=day, zero_filled=False))
+    station_rows = list(
+        StationDailyGeneration.objects.filter(date=day, zero_filled=False, plausible=True)
+    )
     region_of = {row.station_id: row.region for row in station_rows}
     inverter_kwh: dict[str, list[float]] = defaultdict(list)
     for station_id, kwh in DailyGeneration.objects.filter(
@@ -103,7 +107,7 @@ def _underperforming_flag(*, day: date, station_rows, result: dict[str, Figures]
 def period_statistics(*, start: date, end: date, region: str | None = None) -> Figures:
     """The same figures over [start, end]: per-inverter kWh and per-plant yield summed first."""
     stations = StationDailyGeneration.objects.filter(
-        date__gte=start, date__lte=end, zero_filled=False
+        date__gte=start, date__lte=end, zero_filled=False, plausible=True
     )
     if region:
         stations = stations.filter(region=region)
@@ -111,10 +115,14 @@ def period_statistics(*, start: date, end: date, region: str | None = None) -> F
         kwh=Sum("kwh"), yield_sum=Sum("specific_yield")
     )
     station_ids = {row["station_id"] for row in per_station}
+    implausible = StationDailyGeneration.objects.filter(
+        station_id=OuterRef("station_id"), date=OuterRef("date"), plausible=False
+    )
     per_inverter = (
         DailyGeneration.objects.filter(
             date__gte=start, date__lte=end, zero_filled=False, station_id__in=station_ids
         )
+        .filter(~Exists(implausible))
         .values("inverter_id")
         .annotate(kwh=Sum("kwh"))
     )

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from generation.models import CombinerReading, GridReport, InverterReading, SensorReading
@@ -238,6 +239,11 @@ def inverter_reading_count(*, inverter_ids: Iterable[int] | None = None) -> int:
     return readings.count()
 
 
+def first_reading_time() -> datetime | None:
+    """When the oldest stored inverter reading was taken (None without any)."""
+    return InverterReading.objects.using(DATABASE).aggregate(first=Min("ts"))["first"]
+
+
 # --- Retention --------------------------------------------------------------------------------
 PURGE_CHUNK = 5000
 
@@ -385,43 +391,6 @@ def _edge_rows(inverter_ids, *, start: datetime, end: datetime, pick: str) -> di
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, adapt(start), adapt(end)])
         return {row[0]: tuple(row) for row in cursor.fetchall()}
-
-
-def station_power_buckets(
-    *, station_ids: Iterable[int], start: datetime, end: datetime, bucket_seconds: int = 60
-) -> list[tuple[int, int, float]]:
-    """(station_id, bucket start epoch, summed ac_kw of its inverters) where power was > 0."""
-    ids = list(station_ids)
-    if not ids:
-        return []
-    alias = router.db_for_read(InverterReading)
-    connection = connections[alias]
-    vendor = connection.vendor
-    marks, params = _in_list(ids)
-    epoch = _epoch_sql(vendor, "ts")
-    step = int(bucket_seconds)
-    bucket = (
-        f"({epoch} DIV {step}) * {step}" if vendor == "mysql" else f"({epoch} / {step}) * {step}"
-    )
-    # Buckets with no power are left out (nothing to sum). An inverter that reported twice
-    # in a bucket would count twice in SUM: scaling by inverters/readings takes its mean.
-    sql = (
-        f"SELECT station_id, {bucket} AS bucket,"
-        f"  SUM(ac_kw) * COUNT(DISTINCT inverter_id) / COUNT(*)"
-        f" FROM {InverterReading._meta.db_table}"
-        f" WHERE station_id IN ({marks}) AND ts >= %s AND ts < %s AND ac_kw > 0"
-        f" GROUP BY station_id, bucket ORDER BY station_id, bucket"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                *params,
-                connection.ops.adapt_datetimefield_value(start),
-                connection.ops.adapt_datetimefield_value(end),
-            ],
-        )
-        return [(int(s), int(b), float(kw)) for s, b, kw in cursor.fetchall()]
 
 
 def power_points(

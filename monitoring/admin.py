@@ -28,6 +28,7 @@ class InverterInline(admin.TabularInline):
         "model",
         "serial",
         "capacity_kw",
+        "capacity_kwp",
         "phases",
         "collector",
         "is_active",
@@ -52,6 +53,8 @@ class PowerStationAdmin(admin.ModelAdmin):
         "customer",
         "region",
         "capacity_kwp",
+        "capacity_kw",
+        "dc_ac_ratio",
         "inverter_count",
         "status",
         "manager",
@@ -64,16 +67,27 @@ class PowerStationAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "status", "customer", "manager", "sms_phone"]}),
         (_("Place"), {"fields": ["region", "address", "latitude", "longitude", "time_zone"]}),
-        (_("Plant"), {"fields": ["capacity_kwp", "installed_on"]}),
+        (_("Plant"), {"fields": ["capacity_kwp", "capacity_kw", "dc_ac_ratio", "installed_on"]}),
         (_("Alarm thresholds"), {"fields": ["comm_loss_minutes", "stop_minutes"]}),
     ]
+    readonly_fields = ["dc_ac_ratio"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(inverter_total=Count("inverters"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(inverter_total=Count("inverters"))
+            .prefetch_related("inverters")
+        )
 
     @admin.display(description=_("inverters"), ordering="inverter_total")
     def inverter_count(self, station: PowerStation) -> int:
         return station.inverter_total
+
+    @admin.display(description=_("DC/AC ratio"))
+    def dc_ac_ratio(self, station: PowerStation) -> str:
+        ratio = station.dc_ac_ratio() if station.pk else None
+        return "–" if ratio is None else f"{ratio:.2f}"
 
 
 @admin.register(Collector)
@@ -125,11 +139,33 @@ class CollectorAdmin(admin.ModelAdmin):
 
 @admin.register(Inverter)
 class InverterAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "station", "number", "maker", "model", "capacity_kw", "collector"]
+    list_display = ["__str__", "station", "number", "maker", "model", "capacity_kw",
+                    "dc_kwp", "dc_ac_ratio", "collector"]  # fmt: skip
     list_filter = ["station__region", "station__status", "is_active", "maker"]
     list_select_related = ["station", "collector"]
     search_fields = ["station__code", "station__name", "station__customer__name", "serial"]
     autocomplete_fields = ["station", "collector"]
+    readonly_fields = ["dc_ac_ratio", "reading_interval"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("station__inverters")
+
+    @admin.display(description=_("DC capacity (kWp)"))
+    def dc_kwp(self, inverter: Inverter) -> str:
+        return f"{inverter.dc_kwp():.2f}"
+
+    @admin.display(description=_("DC/AC ratio"))
+    def dc_ac_ratio(self, inverter: Inverter) -> str:
+        return f"{inverter.dc_ac_ratio():.2f}" if inverter.pk else "–"
+
+    @admin.display(description=_("reading interval"))
+    def reading_interval(self, inverter: Inverter) -> str:
+        """The interval its figures assume, and where it comes from."""
+        if not inverter.pk:
+            return "–"
+        from generation.cadence import interval_explained
+
+        return interval_explained(inverter)
 
 
 @admin.register(CombinerBox)

@@ -8,7 +8,6 @@ number and address it makes up is fake: phones are 010-0000-xxxx, e-mails @examp
 from __future__ import annotations
 
 import json
-import math
 import random
 from dataclasses import dataclass, field
 from datetime import date
@@ -301,14 +300,32 @@ def _capacity(rng: random.Random) -> Decimal:
     return Decimal(f"{kwp:.2f}")
 
 
+# Inverter sizes on the Korean market (kW AC).
+INVERTER_SIZES = (20, 25, 30, 40, 50, 60, 75, 100, 125)
+
+
+def _inverter_layout(capacity_kwp: float, rng: random.Random) -> tuple[int, int]:
+    """(count, kW each): modules over inverters at a DC/AC ratio of 1.1 to 1.3, as plants are
+    built: the sizes closest to that, the bigger ones among equals, at most ten."""
+    ac_target = capacity_kwp / rng.uniform(1.1, 1.3)
+
+    def miss(size: int) -> tuple[float, int]:
+        count = min(10, max(1, round(ac_target / size)))
+        return round(abs(count * size - ac_target) / ac_target, 2), -size
+
+    size = min(INVERTER_SIZES, key=miss)
+    return min(10, max(1, round(ac_target / size))), size
+
+
 def _equipment(station: PowerStation, rng: random.Random) -> None:
+    """Inverters (AC) with the plant's modules (DC) shared evenly; the plant's AC capacity is
+    their sum, so the simulator and the figures use the same two numbers."""
     capacity = float(station.capacity_kwp)
-    size = 25 if capacity < 60 else 50 if capacity < 300 else 100
-    if capacity / size > 10:
-        size = math.ceil(capacity / 10 / 5) * 5  # at most ten inverters: bigger ones
-    count = max(1, min(10, round(capacity / size)))
+    count, size = _inverter_layout(capacity, rng)
+    share = (station.capacity_kwp / count).quantize(Decimal("0.01"))
     maker, prefix = rng.choice(INVERTER_MAKERS)
     for number in range(1, count + 1):
+        dc = share if number < count else station.capacity_kwp - share * (count - 1)
         Inverter.objects.update_or_create(
             station=station,
             number=number,
@@ -317,11 +334,14 @@ def _equipment(station: PowerStation, rng: random.Random) -> None:
                 "model": f"{prefix}-{size}K",
                 "serial": f"{prefix}{station.code}{number:02d}",
                 "capacity_kw": Decimal(size),
+                "capacity_kwp": dc,
                 "phases": 3,
                 "is_active": True,
             },
         )
     station.inverters.filter(number__gt=count).delete()
+    PowerStation.objects.filter(pk=station.pk).update(capacity_kw=Decimal(size * count))
+    station.capacity_kw = Decimal(size * count)
 
     boxes = count if capacity >= 200 and rng.random() < 0.7 else 0
     channels = rng.choice([8, 12, 16])

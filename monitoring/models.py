@@ -46,6 +46,39 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+def capacity_field(verbose_name, *, max_digits: int, help_text, optional: bool = False):
+    """A capacity in kW or kWp: positive, to the hundredth."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=max_digits,
+        decimal_places=2,
+        null=optional,
+        blank=optional,
+        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
+        help_text=help_text,
+    )
+
+
+# A DC/AC ratio outside this range is a unit mistake (W for kW, MWp for kWp), not a design.
+DC_AC_RATIO_RANGE = (0.5, 3.0)
+
+
+def dc_ac_ratio_check(dc_kwp, ac_kw, *, field: str) -> None:
+    ratio = float(dc_kwp) / float(ac_kw)
+    low, high = DC_AC_RATIO_RANGE
+    if not low <= ratio <= high:
+        raise ValidationError(
+            {
+                field: _(
+                    "A DC/AC ratio of %(ratio)s (%(dc)s kWp over %(ac)s kW) is implausible: "
+                    "DC is the modules' peak power in kWp, AC the inverters' output in kW."
+                )
+                % {"ratio": f"{ratio:.2f}", "dc": dc_kwp, "ac": ac_kw}
+            },
+            code="implausible_dc_ac_ratio",
+        )
+
+
 class PowerStation(models.Model):
     class Status(models.TextChoices):
         OPERATING = "operating", _("Operating")
@@ -89,11 +122,19 @@ class PowerStation(models.Model):
     longitude = models.FloatField(
         _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
-    capacity_kwp = models.DecimalField(
-        _("capacity (kWp)"),
+    capacity_kwp = capacity_field(
+        _("DC capacity (kWp)"),
         max_digits=10,
-        decimal_places=2,
-        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
+        help_text=_("The modules' peak power: specific yield and performance ratio are per kWp."),
+    )
+    capacity_kw = capacity_field(
+        _("AC capacity (kW)"),
+        max_digits=10,
+        optional=True,
+        help_text=_(
+            "The inverters' rated AC output (or the grid connection's limit). "
+            "Empty: the sum of its active inverters."
+        ),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPERATING
@@ -132,6 +173,8 @@ class PowerStation(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.capacity_kw and self.capacity_kwp:
+            dc_ac_ratio_check(self.capacity_kwp, self.capacity_kw, field="capacity_kw")
         if self.sms_phone:
             try:
                 self.sms_phone = normalize_phone(self.sms_phone)
@@ -145,6 +188,23 @@ class PowerStation(models.Model):
     @property
     def is_watched(self) -> bool:
         return self.status not in self.UNWATCHED
+
+    @property
+    def is_operating(self) -> bool:
+        return self.status == self.Status.OPERATING
+
+    def ac_kw(self) -> float | None:
+        """AC capacity: as entered, else the sum of the active inverters' (None without any).
+
+        Reads `self.inverters.all()`, so a prefetch of the inverters makes it free."""
+        if self.capacity_kw:
+            return float(self.capacity_kw)
+        total = sum(float(i.capacity_kw) for i in self.inverters.all() if i.is_active)
+        return total or None
+
+    def dc_ac_ratio(self) -> float | None:
+        ac = self.ac_kw()
+        return round(float(self.capacity_kwp) / ac, 2) if ac else None
 
 
 class Collector(models.Model):
@@ -166,6 +226,16 @@ class Collector(models.Model):
         null=True,
         blank=True,
         help_text=_("The site's clock minus the server's, at the last heartbeat."),
+    )
+    reading_interval_seconds = models.PositiveIntegerField(
+        _("reading interval (s)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3600)],
+        help_text=_(
+            "How often it sends each inverter's reading. Empty: learned from each inverter's "
+            "own readings (the usual spacing between them)."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -198,11 +268,19 @@ class Inverter(models.Model):
     maker = models.CharField(_("maker"), max_length=100, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
     serial = models.CharField(_("serial"), max_length=100, blank=True, db_index=True)
-    capacity_kw = models.DecimalField(
-        _("capacity (kW)"),
+    capacity_kw = capacity_field(
+        _("AC capacity (kW)"),
         max_digits=8,
-        decimal_places=2,
-        validators=[MinValueValidator(0.01, message=_("Capacity must be positive."))],
+        help_text=_("Rated AC output: what its power readings are bounded by."),
+    )
+    capacity_kwp = capacity_field(
+        _("DC capacity (kWp)"),
+        max_digits=8,
+        optional=True,
+        help_text=_(
+            "The modules wired to it. Empty: the plant's DC capacity shared among its active "
+            "inverters by AC capacity."
+        ),
     )
     phases = models.PositiveSmallIntegerField(
         _("phases"), default=3, choices=[(1, _("single phase")), (3, _("three phase"))]
@@ -231,6 +309,26 @@ class Inverter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station.code}-{self.number}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.capacity_kwp and self.capacity_kw:
+            dc_ac_ratio_check(self.capacity_kwp, self.capacity_kw, field="capacity_kwp")
+
+    def dc_kwp(self) -> float:
+        """DC capacity: as entered, else its AC share of the plant's DC capacity.
+
+        Reads the plant's inverters (`station.inverters.all()`: prefetch them for a list)."""
+        if self.capacity_kwp:
+            return float(self.capacity_kwp)
+        station = self.station
+        ac_total = sum(float(i.capacity_kw) for i in station.inverters.all() if i.is_active)
+        if not ac_total:
+            return float(station.capacity_kwp)
+        return float(station.capacity_kwp) * float(self.capacity_kw) / ac_total
+
+    def dc_ac_ratio(self) -> float:
+        return round(self.dc_kwp() / float(self.capacity_kw), 2)
 
 
 class CombinerBox(models.Model):
@@ -310,6 +408,9 @@ class InverterState(models.TextChoices):
     GRID_OUTAGE = "grid_outage", _("Grid outage")
     COMM_LOST = "comm_lost", _("Communication lost")
     UNKNOWN = "unknown", _("Unknown")
+    # Never stored: the state an inverter is in now when the sun is down and it is silent or
+    # produces nothing (monitoring/night.py decides).
+    NIGHT = "night", _("Asleep (night)")
 
 
 class InverterStatus(models.Model):

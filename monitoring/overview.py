@@ -11,8 +11,11 @@ the fleet's size. A plant shows the first of these that applies:
 3. communication error: a communication alarm is open, or an inverter is silent too long;
 4. not generating: a not-generating alarm is open (detection decides it in daylight only);
 5. no data: no inverter has ever reported;
-6. stopped: no inverter produces power (at night, say);
-7. normal: it generates.
+6. night: the sun is down at the plant and its inverters are asleep (monitoring/night.py);
+7. stopped: no inverter produces power while the sun is up;
+8. normal: it generates.
+A plant that is not operating (under construction, not in use, decommissioned) shows that
+status instead of any of these.
 """
 
 from __future__ import annotations
@@ -39,19 +42,27 @@ class StationState(models.TextChoices):
     COMM_ERROR = "comm_error", _("Communication error")
     NOT_GENERATING = "not_generating", _("Not generating")
     NO_DATA = "no_data", _("No data")
+    NIGHT = "night", _("Night")
     STOPPED = "stopped", _("Stopped")
     NORMAL = "normal", _("Normal")
+    UNDER_CONSTRUCTION = PowerStation.Status.UNDER_CONSTRUCTION.value, _("Under construction")
+    NOT_IN_USE = PowerStation.Status.NOT_IN_USE.value, _("Not in use")
+    DECOMMISSIONED = PowerStation.Status.DECOMMISSIONED.value, _("Decommissioned")
 
 
 # The counts at the top of the overview, in the order operators read them.
 COUNTED_STATES = [
     StationState.NORMAL,
+    StationState.NIGHT,
     StationState.STOPPED,
     StationState.GRID_OUTAGE,
     StationState.COMM_ERROR,
     StationState.NOT_GENERATING,
     StationState.COLLECTOR_DOWN,
     StationState.NO_DATA,
+    StationState.UNDER_CONSTRUCTION,
+    StationState.NOT_IN_USE,
+    StationState.DECOMMISSIONED,
 ]
 
 ALARM_STATES = {
@@ -113,6 +124,8 @@ def _open_alarms(station_ids: list[int]) -> dict[int, Counter]:
 
 
 def _state(row: StationRow, *, codes: Counter, collector_down: bool) -> StationState:
+    if not row.station.is_operating:
+        return StationState(row.station.status)
     for code, state in ALARM_STATES.items():
         if codes.get(code):
             return state
@@ -124,6 +137,8 @@ def _state(row: StationRow, *, codes: Counter, collector_down: bool) -> StationS
         return StationState.COMM_ERROR
     if row.last_ts is None:
         return StationState.NO_DATA
+    if row.state == InverterState.NIGHT:
+        return StationState.NIGHT
     if row.current_kw <= 0:
         return StationState.STOPPED
     return StationState.NORMAL

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from generation.selectors import StationNow, station_now
 from monitoring.models import (
@@ -21,34 +21,43 @@ from monitoring.models import (
     PowerStation,
     StationStatus,
 )
+from monitoring.night import inverter_state_now
 
-# A station's state is the most urgent state among its inverters, in this order.
+# A station's state is the most urgent state among its inverters, in this order: a plant
+# whose inverters are all asleep is at night (monitoring/night.py).
 STATE_ORDER = [
     InverterState.GRID_OUTAGE,
     InverterState.COMM_LOST,
     InverterState.STOPPED,
     InverterState.RUNNING,
+    InverterState.NIGHT,
     InverterState.UNKNOWN,
 ]
 
 
 def inverter_state(status: InverterStatus | None, *, station: PowerStation, now: datetime) -> str:
-    """The state an inverter is in now: its stored state, or comm_lost once it is silent for
-    the plant's communication-loss minutes (detection stores that only once a minute)."""
+    """The state an inverter is in now: its stored state, comm_lost once it is silent for the
+    plant's communication-loss minutes of daylight (detection stores that only once a
+    minute), or asleep at night (monitoring/night.py)."""
     if status is None:
         return InverterState.UNKNOWN
     return _state_now(status.last_ts, status.state, station=station, now=now)
 
 
 def _state_now(last_ts: datetime | None, state: str, *, station: PowerStation, now: datetime):
-    if last_ts is None:
-        return InverterState.UNKNOWN
-    if now - last_ts > timedelta(minutes=station.comm_loss_minutes):
-        return InverterState.COMM_LOST
-    return state
+    return inverter_state_now(
+        state=state, last_ts=last_ts, latitude=station.latitude, longitude=station.longitude,
+        comm_loss_minutes=station.comm_loss_minutes, now=now,
+    )  # fmt: skip
 
 
-def station_state(inverter_states: Iterable[str], *, grid_outage: bool | None) -> str:
+def station_state(
+    inverter_states: Iterable[str], *, grid_outage: bool | None, status: str = ""
+) -> str:
+    """The plant's state: its registry status while it is not operating (under construction,
+    not in use, decommissioned), else the most urgent of its inverters' (STATE_ORDER)."""
+    if status and status != PowerStation.Status.OPERATING:
+        return status
     states = set(inverter_states)
     if grid_outage:
         states.add(InverterState.GRID_OUTAGE)
@@ -64,7 +73,8 @@ def power_station_status(current_kw: float) -> int:
 
 
 def comm_status(state: str) -> int:
-    """The old API's commStatus: 0 on a communication error, 1 otherwise."""
+    """The old API's commStatus: 0 on a communication error, 1 otherwise (asleep at night
+    included)."""
     return 0 if state in (InverterState.COMM_LOST, InverterState.UNKNOWN) else 1
 
 
@@ -142,7 +152,7 @@ def _row(station, now_figures: StationNow, states, counts, grid) -> StationRow:
         current_kw=now_figures.current_kw,
         today_kwh=now_figures.today_kwh,
         lifetime_kwh=now_figures.lifetime_kwh,
-        state=station_state(states, grid_outage=grid.get(station.id)),
+        state=station_state(states, grid_outage=grid.get(station.id), status=station.status),
         last_ts=now_figures.last_ts,
         inverters=counts.get(station.id, 0),
         inverters_reporting=now_figures.reporting,
@@ -167,6 +177,8 @@ def _grid_outages(ids: list[int]) -> dict[int, bool | None]:
 
 def station_detail(station: PowerStation, *, now: datetime) -> StationDetail:
     """One plant's row and each of its inverters with its latest status and state now."""
+    # The inverters once, for their states and for the capacities that share them out.
+    prefetch_related_objects([station], "inverters")
     (row,) = station_rows([station], now=now)
     statuses = {s.inverter_id: s for s in InverterStatus.objects.filter(station_id=station.id)}
     inverters = [
@@ -175,7 +187,7 @@ def station_detail(station: PowerStation, *, now: datetime) -> StationDetail:
             status=statuses.get(inverter.id),
             state=inverter_state(statuses.get(inverter.id), station=station, now=now),
         )
-        for inverter in station.inverters.order_by("number")
+        for inverter in sorted(station.inverters.all(), key=lambda i: i.number)
     ]
     return StationDetail(row=row, inverters=inverters)
 

@@ -4,8 +4,10 @@ Physics, kept simple but honest:
 - irradiance is the clear-sky model of `monitoring.solar` at the plant's coordinates, dimmed
   by the day's weather and by passing clouds (smooth deterministic noise, so a backfill and a
   later live run agree and a test can repeat a day);
-- each inverter has 1.2 kWp of modules per kW of AC capacity, a temperature loss, an
-  efficiency that falls at low load, and clips at its capacity (reported state 5, throttled);
+- each inverter has the registry's DC capacity (its kWp of modules) and AC capacity (kW): the
+  modules lose with heat and to the system's losses (soiling, wiring, mismatch), the inverter's
+  efficiency falls at low load, and it clips at its AC capacity (reported state 5,
+  throttled); so a clear day's performance ratio lands where real plants' do, 75-90 %;
 - `total_kwh` integrates AC power and only grows (unless a counter-reset fault says so),
   `day_kwh` restarts at the plant's local midnight.
 
@@ -30,7 +32,8 @@ from monitoring.collector_client import CollectorClient
 from monitoring.models import PowerStation
 from monitoring.solar import clear_sky_irradiance
 
-DC_AC_RATIO = 1.2
+# What a real plant's DC side loses besides heat: soiling, wiring, module mismatch, tolerance.
+SYSTEM_LOSS_FACTOR = 0.92
 STATE_SLEEPING, STATE_MPPT, STATE_THROTTLED, STATE_FAULT, STATE_STANDBY = 2, 4, 5, 7, 8
 FAULT_KINDS = (
     "grid_outage", "collector_silent", "inverter_stop", "inverter_fault", "counter_reset",
@@ -57,11 +60,31 @@ def _smooth(seed: int, t: float, period: float, channel: int) -> float:
     return a + (b - a) * frac
 
 
-def cloud_factor(seed: int, when: datetime) -> float:
+# The day's weather is one field over the country, on a grid this many degrees wide, so
+# neighbouring plants share it as real ones do (their irradiance sensors agree); passing
+# clouds are each plant's own.
+WEATHER_GRID_DEG = 2.0
+
+
+def _weather(plant: PlantSpec, t: float) -> float:
+    """The day's weather at the plant, in [0, 1): smooth in time and across the map."""
+    x, y = plant.longitude / WEATHER_GRID_DEG, plant.latitude / WEATHER_GRID_DEG
+    i, j = math.floor(x), math.floor(y)
+    fx, fy = x - i, y - j
+
+    def node(di: int, dj: int) -> float:
+        return _smooth(plant.weather_seed * 7919 + (i + di) * 1009 + (j + dj), t, 86400, 1)
+
+    top = node(0, 1) * (1 - fx) + node(1, 1) * fx
+    bottom = node(0, 0) * (1 - fx) + node(1, 0) * fx
+    return bottom * (1 - fy) + top * fy
+
+
+def cloud_factor(plant: PlantSpec, when: datetime) -> float:
     """The share of clear-sky light that gets through: the day's weather times passing clouds."""
     t = when.timestamp()
-    weather = 0.35 + 0.65 * _smooth(seed, t, 86400, 1) ** 0.5
-    passing = _smooth(seed, t, 900, 2)
+    weather = 0.35 + 0.65 * _weather(plant, t) ** 0.5
+    passing = _smooth(plant.seed, t, 900, 2)
     shade = max(0.0, passing - 0.55) / 0.45  # clouds cover the sun a fraction of the time
     return max(0.05, weather * (1 - 0.75 * shade))
 
@@ -73,9 +96,10 @@ class PlantSpec:
     longitude: float
     time_zone: str
     seed: int
-    inverters: tuple[tuple[int, float, int], ...]  # (number, capacity kW, phases)
+    inverters: tuple[tuple[int, float, int, float], ...]  # (number, AC kW, phases, DC kWp)
     boxes: tuple[tuple[int, int], ...] = ()  # (number, channels)
     sensors: tuple[tuple[str, str], ...] = ()  # (name, kind)
+    weather_seed: int = 0  # the whole fleet's: simulate --seed
 
     @property
     def tz(self) -> ZoneInfo:
@@ -85,7 +109,7 @@ class PlantSpec:
 def irradiance(plant: PlantSpec, when: datetime) -> float:
     """Plane-of-array irradiance in W/m² (a fixed tilt gains ~10 % over horizontal)."""
     return 1.1 * clear_sky_irradiance(plant.latitude, plant.longitude, when) * cloud_factor(
-        plant.seed, when
+        plant, when
     )
 
 
@@ -97,17 +121,19 @@ def ambient_temp(plant: PlantSpec, when: datetime) -> float:
 
 
 def inverter_power(
-    capacity_kw: float, poa: float, module_temp: float, mismatch: float
+    ac_kw: float, dc_kwp: float, poa: float, module_temp: float, mismatch: float
 ) -> tuple[float, float, bool]:
-    """(dc_kw, ac_kw, clipped) for an inverter with DC_AC_RATIO kWp per kW of capacity."""
-    dc = capacity_kw * DC_AC_RATIO * poa / 1000 * (1 - 0.004 * (module_temp - 25)) * mismatch
-    if dc < 0.005 * capacity_kw:
+    """(dc_kw, ac_kw, clipped) for an inverter of `ac_kw` with `dc_kwp` of modules."""
+    dc = (
+        dc_kwp * poa / 1000 * (1 - 0.004 * (module_temp - 25)) * mismatch * SYSTEM_LOSS_FACTOR
+    )
+    if dc < 0.005 * ac_kw:
         return 0.0, 0.0, False
-    load = dc / capacity_kw
+    load = dc / ac_kw
     efficiency = 0.975 - 0.035 * math.exp(-load * 8)
     ac = dc * efficiency
-    if ac > capacity_kw:
-        return capacity_kw / efficiency, capacity_kw, True
+    if ac > ac_kw:
+        return ac_kw / efficiency, ac_kw, True
     return dc, ac, False
 
 
@@ -235,7 +261,7 @@ class PlantModel:
         """Counters at `when`: continued from the stored (ts, day_kwh, total_kwh) of an
         inverter when there is one, else a plant two years old integrated since midnight."""
         tz = self.spec.tz
-        for number, capacity, _ in self.spec.inverters:
+        for number, capacity, _, dc_kwp in self.spec.inverters:
             if number in stored:
                 ts, day_kwh, total_kwh = stored[number]
                 self.counters[number] = Counters(
@@ -243,18 +269,18 @@ class PlantModel:
                     local_day=ts.astimezone(tz).date(), last_ts=ts,
                 )  # fmt: skip
                 continue
-            counters = Counters(total_kwh=round(capacity * DC_AC_RATIO * 1200 * 2, 1))
+            counters = Counters(total_kwh=round(dc_kwp * 1200 * 2, 1))
             midnight = datetime.combine(when.astimezone(tz).date(), datetime.min.time(), tz)
             moment = midnight
             while moment < when:
-                counters.advance(moment, self._ac(number, capacity, moment), tz)
+                counters.advance(moment, self._ac(number, capacity, dc_kwp, moment), tz)
                 moment += timedelta(minutes=5)
             self.counters[number] = counters
 
-    def _ac(self, number: int, capacity: float, when: datetime) -> float:
+    def _ac(self, number: int, capacity: float, dc_kwp: float, when: datetime) -> float:
         poa = irradiance(self.spec, when)
         module = ambient_temp(self.spec, when) + poa / 40
-        return inverter_power(capacity, poa, module, self._mismatch(number))[1]
+        return inverter_power(capacity, dc_kwp, poa, module, self._mismatch(number))[1]
 
     def _mismatch(self, number: int) -> float:
         return 0.96 + 0.04 * noise(self.spec.seed, number, 7)
@@ -271,12 +297,14 @@ class PlantModel:
         grid = [{"station": spec.code, "ts": ts, "outage": outage}]
         out: dict[str, list[dict]] = {"readings": [], "combiner_boxes": [], "sensors": [],
                                       "grid": grid}  # fmt: skip
-        for number, capacity, phases in spec.inverters:
+        for number, capacity, phases, dc_kwp in spec.inverters:
             counters = self.counters.setdefault(
-                number, Counters(total_kwh=round(capacity * DC_AC_RATIO * 1200 * 2, 1))
+                number, Counters(total_kwh=round(dc_kwp * 1200 * 2, 1))
             )
             mine = [f for f in active if f.inverter in (None, number)]
-            dc, ac, clipped = inverter_power(capacity, poa, module, self._mismatch(number))
+            dc, ac, clipped = inverter_power(
+                capacity, dc_kwp, poa, module, self._mismatch(number)
+            )
             state, fault_bits = (STATE_THROTTLED if clipped else STATE_MPPT), 0
             if ac == 0:
                 state = STATE_SLEEPING
@@ -338,10 +366,11 @@ def plant_specs(codes: list[str], seed: int) -> list[PlantSpec]:
             longitude=s.longitude,
             time_zone=s.time_zone,
             seed=zlib.crc32(s.code.encode()) + seed * 7919,
-            inverters=tuple((i.number, float(i.capacity_kw), i.phases)
+            inverters=tuple((i.number, float(i.capacity_kw), i.phases, i.dc_kwp())
                             for i in s.inverters.all() if i.is_active),
             boxes=tuple((b.number, b.channels) for b in s.combiner_boxes.all()),
             sensors=tuple((x.name, x.kind) for x in s.sensors.all()),
+            weather_seed=seed,
         )  # fmt: skip
         for s in stations
     ]

@@ -30,11 +30,22 @@ class StationRowOut(serializers.Serializer):
     name = serializers.CharField(source="station.name")
     region = serializers.CharField(source="station.region")
     status = serializers.CharField(source="station.status")
-    capacity_kwp = serializers.FloatField(source="station.capacity_kwp")
+    capacity_kwp = serializers.FloatField(
+        source="station.capacity_kwp", help_text="DC capacity: the modules' peak power, kWp."
+    )
+    capacity_kw = serializers.FloatField(
+        source="station.ac_kw", allow_null=True,
+        help_text="AC capacity: the inverters' rated output (or the grid limit), kW.",
+    )  # fmt: skip
+    dc_ac_ratio = serializers.FloatField(source="station.dc_ac_ratio", allow_null=True)
     current_kw = serializers.FloatField()
     today_kwh = serializers.FloatField()
     lifetime_kwh = serializers.FloatField()
-    state = serializers.CharField()
+    state = serializers.CharField(
+        help_text="running, stopped, grid_outage, comm_lost, night (the sun is down and the "
+        "inverters asleep), unknown; or the plant's status while it is not operating "
+        "(under_construction, not_in_use, decommissioned)."
+    )
     last_ts = serializers.DateTimeField(allow_null=True)
     inverters = serializers.IntegerField()
     inverters_reporting = serializers.IntegerField()
@@ -64,7 +75,10 @@ class StationList(QueryMixin, generics.ListAPIView):
     filterset_class = StationFilter
 
     def get_queryset(self):
-        return stations_visible_to(self.request.user).order_by("code")
+        # The inverters give a plant's AC capacity where none is entered: one query a page.
+        return stations_visible_to(self.request.user).order_by("code").prefetch_related(
+            "inverters"
+        )
 
     def list(self, request, *args, **kwargs):
         stations = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -82,6 +96,8 @@ def station_row_data(row: selectors.StationRow) -> dict:
         "region": station.region,
         "status": station.status,
         "capacity_kwp": float(station.capacity_kwp),
+        "capacity_kw": station.ac_kw(),
+        "dc_ac_ratio": station.dc_ac_ratio(),
         "current_kw": row.current_kw,
         "today_kwh": row.today_kwh,
         "lifetime_kwh": row.lifetime_kwh,
@@ -138,8 +154,9 @@ class OverviewOut(serializers.Serializer):
 
 class StationOverview(ApiView):
     """The overview summary of many plants at once: totals and how many are in each state
-    (the overview page's states: normal, stopped, grid outage, communication error, not
-    generating, collector down, no data)."""
+    (the overview page's states: normal, night, stopped, grid outage, communication error,
+    not generating, collector down, no data, under construction, not in use,
+    decommissioned)."""
 
     query_serializer = OverviewQuery
 
@@ -182,7 +199,11 @@ class InverterOut(serializers.Serializer):
     maker = serializers.CharField(source="inverter.maker")
     model = serializers.CharField(source="inverter.model")
     serial = serializers.CharField(source="inverter.serial")
-    capacity_kw = serializers.FloatField(source="inverter.capacity_kw")
+    capacity_kw = serializers.FloatField(source="inverter.capacity_kw", help_text="AC, kW.")
+    capacity_kwp = serializers.FloatField(
+        source="inverter.dc_kwp", help_text="DC: the modules wired to it, kWp."
+    )
+    dc_ac_ratio = serializers.FloatField(source="inverter.dc_ac_ratio")
     phases = serializers.IntegerField(source="inverter.phases")
     is_active = serializers.BooleanField(source="inverter.is_active")
     state = serializers.CharField()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from events.selectors import alarms_for, station_event_log
-from generation import plant_time, store
+from generation import plant_time, plausibility, store
 from generation import selectors as generation_selectors
 from generation.models import StationDailyGeneration
 from monitoring import charts
@@ -139,6 +139,8 @@ def plant(request, code: str):
         "day": day,
         "today": plant_time.local_date(now, station.tz),
         "day_row": day_row,
+        "day_flags": plausibility.flags_explained(day_row.flags) if day_row else [],
+        "day_marks": plausibility.figure_marks(day_row.flags) if day_row else {},
         "month_row": month_row,
         "boxes": charts.combiner_strings(boxes=detail["boxes"], now=now),
         "open_alarms": alarms_for(user=request.user, stations=[station], is_open=True)[:50],

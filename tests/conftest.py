@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -26,6 +27,22 @@ def make_station(code: str, *, customer=None, inverters: int = 2, **fields) -> P
     for number in range(1, inverters + 1):
         Inverter.objects.create(station=station, number=number, capacity_kw=Decimal("50"))
     return station
+
+
+def sunlit(now) -> dict:
+    """Coordinates where the sun stands high at `now` (noon on the equator), for tests that
+    read the real clock and must see the plant by day whenever they run."""
+    utc = now.astimezone(UTC)
+    return {"latitude": 0.0, "longitude": _wrap((12 - utc.hour - utc.minute / 60) * 15)}
+
+
+def dark(now) -> dict:
+    """Coordinates where it is midnight at `now`: the sun is far below the horizon."""
+    return {**sunlit(now), "longitude": _wrap(sunlit(now)["longitude"] + 180)}
+
+
+def _wrap(longitude: float) -> float:
+    return round((longitude + 180) % 360 - 180, 4)
 
 
 def make_user(username: str, role: str, **fields) -> User:

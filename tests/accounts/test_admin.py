@@ -14,6 +14,8 @@ from monitoring.models import Collector, KeyValue
 from tests.conftest import make_user
 
 OUR_APPS = {"accounts", "monitoring"}
+# The inverter's page shows the reading interval learned in the telemetry database.
+pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
 
 def registered_models():

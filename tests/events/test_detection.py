@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -12,6 +13,7 @@ from events.detection import detect_events
 from events.models import Alarm, EventLog, Notification
 from generation.models import CombinerReading
 from monitoring.models import CombinerBox, InverterState, InverterStatus
+from monitoring.solar import daylight_intervals
 from tests.events.world import NIGHT, World
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -263,3 +265,37 @@ def test_query_count_does_not_grow_with_the_fleet(world):
     small = steady_pass_queries([world], 0)
     bigger = [world] + [World(code=f"Q{n:03}", inverters=5) for n in range(6)]
     assert steady_pass_queries(bigger, 10) == small
+
+
+def test_a_night_of_sleeping_inverters_raises_nothing_but_a_silent_collector_raises_301():
+    """At 19:30 (the sun below 5 degrees) both plants' inverters report 0 kW at 0 V, as they
+    disconnect for the night, and fall silent. P001's collector keeps its heartbeat all night;
+    P002's stops at 22:00. In the morning one of P001's inverters wakes, the other does not."""
+    dusk = datetime(2026, 6, 15, 10, 30, tzinfo=UTC)  # 19:30 in Korea
+    sleepy, down = World(start=dusk, code="P001"), World(start=dusk, code="P002")
+    for world in (sleepy, down):
+        world.readings(0, ac_kw=0, ac_v_min=0)
+    sunrise = daylight_intervals(34.8, 126.4, dusk.timestamp(), dusk.timestamp() + 86400)[0][0]
+    awake = (sunrise - dusk.timestamp()) / 60  # minutes after dusk the sun is 5 degrees up
+
+    seen = {}
+    for minute in range(5, int(awake) + 90, 5):
+        sleepy.heartbeat(minute)
+        if minute <= 150:
+            down.heartbeat(minute)
+        if minute >= awake + 10:
+            sleepy.reading(sleepy.inverters[0], minute, ac_kw=3.0)
+        sleepy.detect(minute)
+        seen[minute] = (sleepy.open_codes(), down.open_codes())
+
+    night = [m for m in seen if m < awake]
+    assert all(seen[m][0] == [] for m in night)  # no 202, no 201 for 0 V, no 203 at night
+    collector = (COLLECTOR, f"col:{down.collector.id}:st:{down.station.id}")
+    assert all(seen[m][1] == [] for m in night if m <= 160)
+    assert all(seen[m][1] == [collector] for m in night if m >= 170)  # 301 knows no night
+    # The inverter that did not wake has been silent for 60 minutes of daylight only at
+    # sunrise + 60; the next pass confirms it.
+    asleep = (COMM, sleepy.subject(2))
+    assert all(asleep not in seen[m][0] for m in seen if m < awake + 60)
+    assert asleep in seen[max(seen)][0] and (COMM, sleepy.subject(1)) not in seen[max(seen)][0]
+    assert not Alarm.objects.filter(event_type_id=GRID).exists()

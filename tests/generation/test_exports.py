@@ -56,10 +56,15 @@ def test_daily_csv_has_a_bom_and_the_plants_days(client, rows):
     )
     assert response.content.startswith(b"\xef\xbb\xbf")
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
     # Two 50 kW inverters of 250 kWh on a 100 kWp plant: 500 kWh, 5 kWh/kWp.
     assert lines[1].startswith("2026-06-01,A001,영암 태양광,500.0,5.0,")
     assert lines[2].startswith("2026-06-02,A001,영암 태양광,300.0,3.0,")
+    # No price was entered for June: the revenue is blank (not 0), and a note says so.
+    assert lines[1].endswith(",") and lines[2].endswith(",")
+    assert lines[3] == '메모,"2026-06-01, 2026-06-02에 A001의 가격이 없어 수익을 비워 두었습니다."'
+
+
 
 
 def test_monthly_xlsx_of_the_fleet_holds_only_visible_plants(client, rows):
@@ -68,9 +73,11 @@ def test_monthly_xlsx_of_the_fleet_holds_only_visible_plants(client, rows):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert len(values) == 2  # header and June of A001; B001 belongs to someone else
+    assert len(values) == 3  # header, June of A001 and a note; B001 belongs to someone else
     assert values[1][:5] == ["2026-06", "A001", "영암 태양광", 800, 8]
     assert values[1][7] == 2  # days
+    assert values[1][-1] is None  # no price in June: no revenue, rather than 0 won
+    assert values[2][0] == "메모" and "2026-06-01, 2026-06-02" in values[2][1]
 
 
 def test_someone_elses_plant_is_not_found(client, rows):

@@ -88,3 +88,68 @@ def test_recompute_command_backfills_a_range(plant_a_readings, capsys):
         call_command("recompute_generation", "--from", "2026-06-01", "--station", "NOPE")
     with pytest.raises(CommandError, match="'June' is not a date"):
         call_command("recompute_generation", "--from", "June")
+
+
+def test_recompute_brings_history_under_the_current_rules(db, capsys):
+    """The upgrade step: a 15-minute plant's day stored by the old rules (run time = readings
+    x 60 s: 60 readings of power make 60 minutes, availability 7 %) reads right afterwards;
+    a day whose raw readings were purged keeps the peak and run time it had."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from tests.generation.sunny_day import DAY, compute, sunny_day, sunny_plant
+
+    station, inverters, sensor = sunny_plant("U001")
+    sunny_day(station, inverters, sensor, timedelta(minutes=15))
+    compute(station)
+    old_rules = dict(run_minutes=60, daylight_run_minutes=0, covered_minutes=0,
+                     interval_seconds=None, completeness=0.067)  # fmt: skip
+    DailyGeneration.objects.filter(station_id=station.id).update(**old_rules)
+    StationDailyGeneration.objects.filter(station_id=station.id).update(
+        run_minutes=36, availability=0.07, completeness=0.067
+    )
+    purged = DAY - timedelta(days=2)  # no raw readings left of this day
+    for inverter in inverters:
+        DailyGeneration.objects.create(
+            inverter_id=inverter.id, station_id=station.id, date=purged, kwh=250.0, readings=96,
+            computed_at=timezone.now(), **old_rules,
+        )  # fmt: skip
+    StationDailyGeneration.objects.create(
+        station_id=station.id, date=purged, region=station.region, capacity_kwp=120, inverters=2,
+        kwh=500.0, specific_yield=500 / 120, peak_kw=70.0, peak_at=timezone.now(),
+        run_minutes=780, computed_at=timezone.now(),
+    )  # fmt: skip
+
+    call_command("recompute_generation", "--from", str(purged), "--to", str(DAY))
+
+    row = StationDailyGeneration.objects.get(station_id=station.id, date=DAY)
+    assert round(row.availability * 100, 1) == round(row.completeness * 100, 1) == 100.0
+    assert row.run_minutes == pytest.approx(900)
+    assert round(row.performance_ratio * 100, 1) == 79.4
+    kept = StationDailyGeneration.objects.get(station_id=station.id, date=purged)
+    assert (kept.peak_kw, kept.run_minutes, kept.kwh) == (70.0, 780, 500.0)
+    # The inverters' own 60 minutes of that day over its daylight: what the old rules gave.
+    assert kept.availability == pytest.approx(60 / kept.daylight_minutes, abs=1e-4)
+
+
+def test_recompute_all_starts_at_the_first_day_with_readings(fleet, capsys):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    start = datetime.combine(yesterday, datetime.min.time(), SEOUL).replace(hour=10)
+    inverter = fleet["station_a"].inverters.get(number=1)
+    put_readings(inverter, [(t, i * 0.5, 30.0) for i, t in enumerate(minutes(start, 60))])
+    call_command("recompute_generation", "--all")
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == [str(yesterday), str(timezone.localdate())]
+    assert out[0].startswith(f"{yesterday}: 60 readings")
+    with pytest.raises(CommandError, match="either --all or --from"):
+        call_command("recompute_generation", "--all", "--from", "2026-06-01")
+    with pytest.raises(CommandError, match="Say which days"):
+        call_command("recompute_generation")

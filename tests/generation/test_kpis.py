@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generation import kpis, rollups
+from generation import kpis, plant_time, rollups
 from generation.models import SensorReading, StationDailyGeneration
 from monitoring.models import Sensor
+from monitoring.solar import daylight_seconds
 from tests.conftest import make_station
 from tests.generation.conftest import minutes, put_readings
 
@@ -18,12 +19,16 @@ SEOUL = ZoneInfo("Asia/Seoul")
 DAY = date(2026, 6, 1)
 
 
+def daylight_minutes(day: date) -> float:
+    start, end = plant_time.day_bounds(day, SEOUL)
+    return daylight_seconds(34.8, 126.4, start.timestamp(), end.timestamp()) / 60
+
+
 def test_daylight_minutes_of_a_june_day_in_south_korea():
     # Sunrise about 05:15 and sunset about 19:50 in Mokpo in June; the sun is 5 degrees up
     # about 25 minutes after sunrise and before sunset: some 13.7 hours.
-    minutes_up = kpis.daylight_minutes(34.8, 126.4, DAY, "Asia/Seoul")
-    assert 13.2 * 60 <= minutes_up <= 14.2 * 60
-    assert kpis.daylight_minutes(34.8, 126.4, date(2026, 12, 21), "Asia/Seoul") < 9 * 60
+    assert 13.2 * 60 <= daylight_minutes(DAY) <= 14.2 * 60
+    assert daylight_minutes(date(2026, 12, 21)) < 9 * 60
 
 
 def test_specific_yield_availability_peak_and_performance_ratio(db):
@@ -51,12 +56,15 @@ def test_specific_yield_availability_peak_and_performance_ratio(db):
     assert row.peak_kw == pytest.approx(50 + 200 / 6)
     assert row.peak_at == start.astimezone(UTC)
     assert row.run_minutes == 360
-    daylight = kpis.daylight_minutes(34.8, 126.4, DAY, "Asia/Seoul")
-    assert row.daylight_minutes == daylight
+    daylight = daylight_minutes(DAY)
+    assert row.daylight_minutes == pytest.approx(daylight, abs=1e-3)
     assert row.availability == pytest.approx((360 + 360) / (2 * daylight), abs=1e-4)
     assert row.poa_kwh_m2 == pytest.approx(6.0)
     assert row.performance_ratio == pytest.approx(5.0 / 6.0, abs=1e-4)
     assert not row.zero_filled
+    # The sensor read exactly 1000 W/m² for six hours (stuck), and from 09:00 to 15:00 only
+    # (less than 90 % of the daylight).
+    assert row.flags == ["irradiance_flat", "irradiance_incomplete"] and not row.plausible
 
 
 def test_no_performance_ratio_without_an_irradiance_sensor(db):

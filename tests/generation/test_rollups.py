@@ -66,7 +66,9 @@ def test_hourly_kwh_is_counter_at_end_of_hour_minus_end_of_previous_hour(plant):
     assert day.run_minutes == 121
     assert day.peak_kw == 30.0
     assert day.peak_at == seoul(2026, 6, 1, 10, 0).astimezone(UTC)
-    assert day.completeness == pytest.approx(121 / 1440, abs=1e-4)
+    # Readings stood for 09:59-12:00, all in daylight: 121 of the day's daylight minutes.
+    assert day.covered_minutes == pytest.approx(121)
+    assert day.completeness == pytest.approx(121 / day.daylight_minutes, abs=1e-4)
     assert not day.zero_filled
 
 
@@ -167,7 +169,7 @@ def test_berlin_days_have_23_and_25_hours(db):
         assert stored.count() == hours
         daily = DailyGeneration.objects.get(inverter_id=inverter.id, date=day)
         assert daily.kwh == pytest.approx(count)
-        assert daily.expected == hours * 60
+        assert daily.expected == hours * 6 and daily.interval_seconds == 600
         InverterReading.objects.filter(inverter_id=inverter.id).delete()
 
 

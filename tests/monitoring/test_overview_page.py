@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Alarm, EventType
-from monitoring.models import Collector, Region
-from tests.conftest import make_station
+from monitoring.models import Collector, PowerStation, Region
+from tests.conftest import dark, make_station, sunlit
 from tests.monitoring.page_data import grid_set, status_set
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -30,40 +30,48 @@ def rows_of(response) -> dict[str, str]:
 
 @pytest.fixture
 def states(fleet):
-    """Plants in each state; A001 (owner A's) runs."""
+    """Plants in each state; A001 (owner A's) runs. They stand where the sun is up now, but
+    C006, where it is midnight, and C007 is still being built."""
     now = timezone.now()
+    PowerStation.objects.update(**sunlit(now))
     a, b = fleet["station_a"], fleet["station_b"]
     for inverter in a.inverters.all():
         status_set(inverter, at=now - timedelta(minutes=2), ac_kw=30.0, day_kwh=120.0)
     for inverter in b.inverters.all():
         status_set(inverter, at=now - timedelta(minutes=3), ac_kw=0.0, day_kwh=50.0)
-    outage = make_station("C001", region=Region.JEJU)
+    outage = make_station("C001", region=Region.JEJU, **sunlit(now))
     for inverter in outage.inverters.all():
         status_set(inverter, at=now, ac_kw=0.0)
     grid_set(outage, at=now, outage=True)
-    silent = make_station("C002", name="조용한 발전소")
+    silent = make_station("C002", name="조용한 발전소", **sunlit(now))
     for inverter in silent.inverters.all():
         status_set(inverter, at=now - timedelta(hours=3), ac_kw=20.0)
-    dark = make_station("C003")
+    down = make_station("C003", **sunlit(now))
     collector = Collector.objects.create(name="down", last_seen=now - timedelta(hours=1))
-    collector.stations.add(dark)
-    for inverter in dark.inverters.all():
+    collector.stations.add(down)
+    for inverter in down.inverters.all():
         status_set(inverter, at=now - timedelta(minutes=70), ac_kw=10.0)
-    idle = make_station("C004")
+    idle = make_station("C004", **sunlit(now))
     for inverter in idle.inverters.all():
         status_set(inverter, at=now, ac_kw=0.0)
     Alarm.objects.create(
         event_type_id=EventType.NOT_GENERATING, subject=f"inv:{idle.inverters.first().id}",
         station=idle, inverter=idle.inverters.first(), raised_at=now, open_key="203:x",
     )  # fmt: skip
-    make_station("C005")  # never reported
+    make_station("C005", **sunlit(now))  # never reported
+    asleep = make_station("C006", **dark(now))
+    for inverter in asleep.inverters.all():  # quiet since dusk, at 0 V: asleep, not an outage
+        status_set(inverter, at=now - timedelta(hours=5), ac_kw=0.0, state="grid_outage")
+    building = make_station("C007", status=PowerStation.Status.UNDER_CONSTRUCTION, **sunlit(now))
+    for inverter in building.inverters.all():
+        status_set(inverter, at=now, ac_kw=0.0)
     return fleet
 
 
 def test_operator_sees_every_plant_with_its_state_in_words(client_as, states):
     response = client_as(states["operator"]).get("/", HTTP_ACCEPT_LANGUAGE="en")
     rows = rows_of(response)
-    assert set(rows) == {"A001", "B001", "C001", "C002", "C003", "C004", "C005"}
+    assert set(rows) == {"A001", "B001", "C001", "C002", "C003", "C004", "C005", "C006", "C007"}
     assert "Normal" in rows["A001"] and "60.0 kW" in rows["A001"] and "240.0 kWh" in rows["A001"]
     assert "2.40 kWh/kWp" in rows["A001"] and "2 min ago" in rows["A001"]
     assert "Stopped" in rows["B001"] and "0.0 kW" in rows["B001"]
@@ -72,10 +80,13 @@ def test_operator_sees_every_plant_with_its_state_in_words(client_as, states):
     assert "Collector down" in rows["C003"]
     assert "Not generating" in rows["C004"] and ">1</a>" in rows["C004"]
     assert "No data" in rows["C005"] and "never" in rows["C005"]
+    assert "Night" in rows["C006"] and "Stopped" not in rows["C006"]
+    assert "Under construction" in rows["C007"] and "Stopped" not in rows["C007"]
     counts = response.context["counts"]
     assert {state: n for state, _label, n in counts} == {
-        "normal": 1, "stopped": 1, "grid_outage": 1, "comm_error": 1, "not_generating": 1,
-        "collector_down": 1, "no_data": 1,
+        "normal": 1, "night": 1, "stopped": 1, "grid_outage": 1, "comm_error": 1,
+        "not_generating": 1, "collector_down": 1, "no_data": 1, "under_construction": 1,
+        "not_in_use": 0, "decommissioned": 0,
     }  # fmt: skip
 
 
@@ -105,12 +116,12 @@ def test_filters_by_region_state_and_text(client_as, states):
 
 @pytest.mark.parametrize(
     "sort, first, last",
-    [("code", "A001", "C005"), ("-code", "C005", "A001"), ("-kw", "A001", None),
+    [("code", "A001", "C007"), ("-code", "C007", "A001"), ("-kw", "A001", None),
      ("age", "C001", "C005"), ("-kwh", "A001", None)],
 )  # fmt: skip
 def test_sorts_by_any_column(client_as, states, sort, first, last):
     codes = list(rows_of(client_as(states["operator"]).get(f"/?sort={sort}")))
-    assert codes[0] == first or (sort == "age" and codes[0] in {"C001", "C004"})
+    assert codes[0] == first or (sort == "age" and codes[0] in {"C001", "C004", "C007"})
     if last:
         assert codes[-1] == last
 

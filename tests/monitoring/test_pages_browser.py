@@ -17,7 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from events.models import Alarm, EventType
 from generation import plant_time
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, dark, make_station
 from tests.monitoring.page_data import (
     combiner_box_with_weak_string,
     day_of_readings,
@@ -180,3 +180,21 @@ def test_on_a_phone_the_overview_is_one_card_per_plant(browser, live_server, wor
     assert label == '"코드: "'  # each value says what it is
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390  # nothing sticks out sideways
+
+
+def test_a_plant_asleep_at_night_shows_night_not_stopped(page):
+    """N001 stands where it is midnight now; its inverters disconnected at dusk (0 kW, 0 V)
+    and have been quiet for four hours: asleep, not stopped, lost or in a grid outage."""
+    now = timezone.now()
+    asleep = make_station("N001", **dark(now))
+    for inverter in asleep.inverters.all():
+        status_set(inverter, at=now - timedelta(hours=4), ac_kw=0.0, state="grid_outage")
+    log_in(page, "operator")
+    expect(page.locator("tr[data-code=N001] .badge")).to_have_text("야간")
+    expect(page.locator("ul.counts li.state-night .n")).to_have_text("1")
+    expect(page.locator("ul.counts li.state-stopped .n")).to_have_text("0")
+    page.click("ul.counts li.state-night a")
+    expect(page.locator("table.fleet tbody tr")).to_have_count(1)
+    page.click("tr[data-code=N001] a >> nth=0")
+    expect(page.locator("h1 .badge")).to_have_text("야간")
+    expect(page.locator("table tr.state-night").first).to_contain_text("절전")

@@ -9,7 +9,7 @@ import pytest
 
 from generation.models import DailyGeneration
 from monitoring import selectors
-from monitoring.models import InverterState, InverterStatus, StationStatus
+from monitoring.models import InverterState, InverterStatus, PowerStation, StationStatus
 from tests.conftest import make_station
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -72,3 +72,32 @@ def test_detail_lists_every_inverter_with_its_state_now():
     ]  # fmt: skip
     # An inverter that never reported does not hide the one that runs.
     assert detail.row.current_kw == 7.0 and detail.row.state == InverterState.RUNNING
+
+
+def test_sleeping_inverters_put_a_plant_at_night_and_silence_counts_only_by_day():
+    """The sun is 5 degrees up from about 05:53 to 19:10 here in early June."""
+    asleep = make_station("Z001", inverters=1)
+    lost = make_station("Z002", inverters=1)
+    building = make_station("Z003", inverters=1, status=PowerStation.Status.UNDER_CONSTRUCTION)
+    dusk = datetime(2026, 6, 2, 19, 30, tzinfo=SEOUL)
+    # Z001 disconnected for the night at 19:30 (0 kW, 0 V); Z002 fell silent at 14:00.
+    InverterStatus.objects.create(
+        inverter=asleep.inverters.get(), station=asleep, last_ts=dusk, ac_kw=0.0,
+        state=InverterState.GRID_OUTAGE,
+    )  # fmt: skip
+    InverterStatus.objects.create(
+        inverter=lost.inverters.get(), station=lost, last_ts=dusk - timedelta(hours=5, minutes=30),
+        ac_kw=20.0, state=InverterState.RUNNING,
+    )  # fmt: skip
+
+    def states(at):
+        return {r.station.code: r.state for r in selectors.station_rows([asleep, lost, building],
+                                                                        now=at)}  # fmt: skip
+
+    midnight = datetime(2026, 6, 3, 0, 0, tzinfo=SEOUL)
+    assert states(midnight) == {"Z001": "night", "Z002": "comm_lost", "Z003": "under_construction"}
+    # After sunrise, until it sends its first reading of the day, it is still asleep ...
+    assert states(datetime(2026, 6, 3, 6, 10, tzinfo=SEOUL))["Z001"] == "night"
+    # ... and lost once it has been silent for its 60 communication-loss minutes of daylight.
+    assert states(datetime(2026, 6, 3, 7, 0, tzinfo=SEOUL))["Z001"] == "comm_lost"
+    assert selectors.comm_status("night") == 1

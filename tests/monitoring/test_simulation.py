@@ -19,9 +19,11 @@ from monitoring.simulation import (
 from monitoring.solar import sun_elevation_deg
 
 SEOUL = ZoneInfo("Asia/Seoul")
+# Inverter 1 has 1.5 kWp of modules per kW: it clips on clear days.
 SPEC = PlantSpec(
     code="S001", latitude=35.0, longitude=126.7, time_zone="Asia/Seoul", seed=42,
-    inverters=((1, 50.0, 3), (2, 30.0, 1)), boxes=((1, 4),), sensors=(("poa", "poa_irradiance"),),
+    inverters=((1, 50.0, 3, 75.0), (2, 30.0, 1, 36.0)), boxes=((1, 4),),
+    sensors=(("poa", "poa_irradiance"),),
 )  # fmt: skip
 
 
@@ -48,7 +50,7 @@ def june_week():
 def test_nothing_at_night_and_never_above_capacity(june_week):
     for step in june_week:
         night = sun_elevation_deg(SPEC.latitude, SPEC.longitude, step["when"]) < 0
-        for number, capacity, _ in SPEC.inverters:
+        for number, capacity, _, _ in SPEC.inverters:
             reading = inverter(step, number)
             assert reading["ac_kw"] <= capacity
             if night:
@@ -69,7 +71,7 @@ def test_power_peaks_near_solar_noon_and_clips_on_clear_days(june_week):
 
 
 def test_counters_grow_with_power_and_the_day_counter_restarts_at_local_midnight(june_week):
-    for number, _, _ in SPEC.inverters:
+    for number, *_ in SPEC.inverters:
         series = [inverter(step, number) | {"when": step["when"]} for step in june_week]
         totals = [r["total_kwh"] for r in series]
         assert totals == sorted(totals) and totals[-1] > totals[0]
@@ -97,11 +99,19 @@ def test_clouds_differ_between_days_and_repeat_for_the_same_day():
 
 
 def test_efficiency_and_clipping():
-    dc, ac, clipped = inverter_power(50, 500, 25, 1.0)
+    dc, ac, clipped = inverter_power(50, 60, 500, 25, 1.0)
     assert 0.93 < ac / dc < 0.98 and not clipped
-    dc, ac, clipped = inverter_power(50, 1100, 25, 1.0)
+    dc, ac, clipped = inverter_power(50, 60, 1100, 25, 1.0)
     assert ac == 50 and clipped and dc > ac
-    assert inverter_power(50, 2, 25, 1.0) == (0.0, 0.0, False)
+    assert inverter_power(50, 60, 2, 25, 1.0) == (0.0, 0.0, False)
+
+
+def test_the_modules_are_the_registrys_kwp():
+    """AC out over DC kWp times irradiance (the performance ratio) is what real plants show:
+    at 25 °C, no clipping, 80-92 %; and twice the modules give twice the power."""
+    dc, ac, _ = inverter_power(50, 40, 800, 25, 1.0)
+    assert 0.80 < ac / (40 * 800 / 1000) < 0.92
+    assert inverter_power(100, 80, 800, 25, 1.0)[1] == pytest.approx(2 * ac, rel=1e-3)
 
 
 def test_faults_outage_stop_fault_and_counter_reset():
@@ -132,3 +142,22 @@ def test_faults_outage_stop_fault_and_counter_reset():
 def test_a_bad_fault_says_what_is_wrong(text):
     with pytest.raises(ValueError):
         fault_from_cli(text, origin=datetime(2026, 1, 1, tzinfo=SEOUL))
+
+
+def test_neighbouring_plants_share_the_days_weather():
+    """Weather is one field over the map: a plant 15 km away sees the same kind of day (its
+    irradiance sensor agrees within a third, the plausibility check's line); passing clouds
+    are its own."""
+    from dataclasses import replace
+
+    from monitoring.simulation import irradiance
+
+    near = replace(SPEC, code="S002", seed=7, latitude=35.1, longitude=126.8)
+    start = datetime(2026, 4, 1, tzinfo=SEOUL)
+    ratios = []
+    for day in range(30):
+        moments = [start + timedelta(days=day, minutes=m) for m in range(0, 1440, 10)]
+        mine, theirs = (sum(irradiance(p, t) for t in moments) for p in (SPEC, near))
+        ratios.append(theirs / mine)
+    assert all(0.74 < r < 1.35 for r in ratios), ratios
+    assert len({round(r, 3) for r in ratios}) > 1  # not the same plant twice

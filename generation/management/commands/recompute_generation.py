@@ -3,8 +3,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Min
+from django.utils import timezone
 
-from generation import kpis, rollups
+from generation import kpis, plant_time, rollups, store
+from generation.models import DailyGeneration
 from generation.statistics import statistics_compute
 from monitoring.models import PowerStation
 
@@ -18,18 +21,31 @@ def _date(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Recompute hourly and daily generation, zero fill, plant KPIs and statistics for local "
-        "days in a range (after an import or a fix); rows that do not change are not written."
+        "Recompute hourly and daily generation, zero fill, plant KPIs, plausibility flags and "
+        "statistics for local days in a range (after an import, a fix or an upgrade of the "
+        "rules), from the raw readings; rows that do not change are not written. Days whose raw "
+        "readings are gone keep the figures only those readings could give."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+        parser.add_argument("--from", dest="start", help="first day, YYYY-MM-DD")
         parser.add_argument("--to", dest="end", help="last day (default: the first day)")
+        parser.add_argument(
+            "--all", action="store_true",
+            help="every day from the first one with figures or readings to today",
+        )  # fmt: skip
         parser.add_argument("--station", action="append", help="plant code (repeatable)")
 
     def handle(self, *args, start, end, station, **options):
-        start = _date(start)
-        end = _date(end) if end else start
+        if options["all"]:
+            if start or end:
+                raise CommandError("Give either --all or --from/--to, not both.")
+            start, end = _first_day(), timezone.localdate()
+        elif not start:
+            raise CommandError("Say which days: --from YYYY-MM-DD [--to YYYY-MM-DD], or --all.")
+        else:
+            start = _date(start)
+            end = _date(end) if end else start
         if end < start:
             raise CommandError("--to must not be before --from.")
         stations = PowerStation.objects.all()
@@ -54,3 +70,13 @@ class Command(BaseCommand):
                 f"{result['days']} daily rows written, {filled} zero-filled"
             )
             day += timedelta(days=1)
+
+
+def _first_day() -> date:
+    """The earliest day with a daily row or a stored reading (today if there is none)."""
+    first = DailyGeneration.objects.aggregate(first=Min("date"))["first"]
+    reading = store.first_reading_time()
+    if reading is not None:
+        day = plant_time.local_date(reading, timezone.get_current_timezone())
+        first = min(first, day) if first else day
+    return first or timezone.localdate()
