@@ -53,6 +53,17 @@ def _drawn(name: str, strategy: st.SearchStrategy) -> Callable[[Callable, dict],
     return lambda draw, good: {**good, name: draw(strategy)}
 
 
+def _ts_from_now(shift: timedelta, *, as_millis: bool = False) -> Callable[[Callable, dict], dict]:
+    """A time relative to the moment the item is made: the suite may collect this module many
+    minutes before it runs, and "ten minutes ahead" must still be ahead then."""
+
+    def make(draw, good):
+        moment = datetime.now(UTC) + shift
+        return {**good, "ts": moment.timestamp() * 1000 if as_millis else _iso(moment)}
+
+    return make
+
+
 def _constant(value: object) -> Callable[[Callable, dict], object]:
     return lambda draw, good: value
 
@@ -68,7 +79,6 @@ def kind(name, section, make, field, *codes) -> Kind:
     return Kind(name, section, make, field, frozenset(codes))
 
 
-NOW = datetime.now(UTC)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda children: st.lists(children, max_size=3)
@@ -126,11 +136,11 @@ READING_KINDS = [
          "invalid_timestamp"),
     kind("year 9999 at -14", "readings", _set(ts="9999-12-31T23:59:59-14:00"), "ts",
          "invalid_timestamp"),
-    kind("future ts", "readings", _set(ts=_iso(NOW + timedelta(minutes=10))), "ts",
+    kind("future ts", "readings", _ts_from_now(timedelta(minutes=10)), "ts",
          "future_timestamp"),
-    kind("ts past retention", "readings", _set(ts=_iso(NOW - timedelta(days=401))), "ts",
+    kind("ts past retention", "readings", _ts_from_now(-timedelta(days=401)), "ts",
          "too_old"),
-    kind("ts in milliseconds", "readings", _set(ts=NOW.timestamp() * 1000), "ts",
+    kind("ts in milliseconds", "readings", _ts_from_now(timedelta(0), as_millis=True), "ts",
          "invalid_timestamp"),
     kind("NaN ts", "readings", _set(ts=NAN), "ts", "not_finite"),
     kind("boolean ts", "readings", _set(ts=True), "ts", "wrong_type"),
