@@ -101,7 +101,7 @@ def arguments() -> argparse.Namespace:
     add("--backfill-minutes", type=int, default=60, help="history each collector sends first")
     add("--no-heartbeat", dest="heartbeat", action="store_false", help="ingest requests only")
     add("--outage-every", type=int, default=500, help="one plant in N loses the grid (0: none)")
-    add("--page-requests", type=int, default=6, help="requests per minute of each page")
+    add("--page-requests", type=int, default=10, help="requests per minute of each page")
     add("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     add("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
     add("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
@@ -134,6 +134,7 @@ class Window:
     cpu: Counter = field(default_factory=Counter)  # CPU seconds by group of processes
     sender_cpu: float = 0.0  # what the senders said they used, start-up included
     unsent: int = 0  # requests the senders were too far behind to start before the end
+    finished: int = 0  # senders that have said they are done
     machine_before: float = 0.0  # busy CPU seconds of the whole machine
     machine_after: float = 0.0
 
@@ -186,15 +187,10 @@ def backfill(deployment: Deployment, minutes: int) -> None:
     began = time.time()
     processes, results = senders_start(deployment, start=began, end=began, backfill=minutes)
     window = Window(start=began, end=began)
-    done = 0
-    while done < len(processes):
-        kind, data = results.get()
-        if kind == "minute":
-            window.add(data)
-        else:
-            done += 1
+    while senders_report(window, processes, results, until=math.inf):
+        pass
     for process in processes:
-        process.join()
+        process.join(timeout=30)
     seconds = time.time() - began
     errors = window.errors()
     print(
@@ -259,31 +255,49 @@ def window_run(deployment: Deployment, *, start: float, end: float) -> tuple[Win
     usage.sample(deployment.pids())
     window.machine_before = machine_busy()[0]
     print(MINUTE_HEADER)
-    minute, done = start, 0
-    while minute < end or done < len(processes):
-        boundary = minute + 60
+    minute, running = start, True
+    while minute < end or running:
         # Each sender reports a minute half a second after it ends.
-        while time.time() < boundary + 3 and done < len(processes):
-            try:
-                kind, data = results.get(timeout=max(0.1, boundary + 3 - time.time()))
-            except queue.Empty:
-                break
-            if kind == "minute":
-                window.add(data)
-                per_minute[data["minute"]].add(data)
-            else:
-                window.sender_cpu += data["cpu_seconds"]
-                window.unsent += data["unsent"]
-                done += 1
+        if running:
+            running = senders_report(
+                window, processes, results, until=minute + 63, per_minute=per_minute
+            )
+        else:  # a sender died early: keep the minutes of the rest
+            time.sleep(max(0.0, minute + 63 - time.time()))
         if minute < end:
             used = usage.sample(deployment.pids() | {"senders": [p.pid for p in processes]})
             window.cpu.update(used)
             minute_print(deployment, per_minute.pop(int(minute), Window(0, 0)), minute, usage, used)
-        minute = boundary
+        minute += 60
     for process in processes:
         process.join(timeout=30)
     window.machine_after = machine_busy()[0]
     return window, usage
+
+
+def senders_report(
+    window: Window, processes: list, results, *, until: float, per_minute: dict | None = None
+) -> bool:
+    """Take the senders' reports until `until`; False once every sender has finished (or
+    died: its traceback is on stderr)."""
+    while time.time() < until:
+        try:
+            kind, data = results.get(timeout=min(5.0, max(0.1, until - time.time())))
+        except queue.Empty:
+            if not any(process.is_alive() for process in processes):
+                return False
+            continue
+        if kind == "minute":
+            window.add(data)
+            if per_minute is not None:
+                per_minute[data["minute"]].add(data)
+        else:
+            window.sender_cpu += data["cpu_seconds"]
+            window.unsent += data["unsent"]
+            window.finished += 1
+            if window.finished == len(processes):
+                return False
+    return True
 
 
 def find_max(deployment: Deployment, args) -> None:

@@ -12,7 +12,6 @@ environment variables, the job-run and schedule tables and /proc.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import random
 import re
@@ -30,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from soaklib.figures import Run
 from soaklib.senders import INVERTERS_PER_PLANT, Collector
@@ -196,23 +196,21 @@ class Deployment:
             print(f"== error lines in the logs: {', '.join(counts)}; logs kept in {self.logs}")
 
     def databases_reset(self, *, create: bool) -> None:
-        import environ
+        """Drop the soak's databases on the MariaDB server, and create them afresh."""
         import MySQLdb
 
-        cfg = environ.Env.db_url_config(self.base + "/mysql")
+        server = urlsplit(self.base)
         conn = MySQLdb.connect(
-            host=cfg["HOST"] or "127.0.0.1",
-            user=cfg["USER"],
-            passwd=cfg["PASSWORD"] or "",
-            port=int(cfg["PORT"] or 3306),
+            host=server.hostname or "127.0.0.1",
+            port=server.port or 3306,
+            user=unquote(server.username or "root"),
+            passwd=unquote(server.password or ""),
         )
         with conn.cursor() as cursor:
             for name in self.names:
                 cursor.execute(f"DROP DATABASE IF EXISTS {name}")
                 if create:
-                    cursor.execute(
-                        f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                    )
+                    cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
         conn.close()
 
     def fleet_grow(self, plants: int) -> None:
@@ -340,116 +338,32 @@ def mariadb_pid() -> int | None:
         return None
 
 
-# --- the fleet (step 1: the only place that writes through the ORM) -------------------------
+# --- the fleet: the only place that writes through the ORM ----------------------------------
 
 
 def operator_create() -> None:
-    from django.apps import apps
-
-    User = apps.get_model("accounts", "User")  # noqa: N806
+    User = model("accounts", "User")  # noqa: N806
     User.objects.create_user(
         username=OPERATOR, password=PASSWORD, role="operator", email="operator@example.com"
     )
 
 
 def fleet_add(*, first: int, last: int, per_collector: int) -> list[tuple[str, list[str]]]:
-    """Plants first..last-1 with their inverters, owners and collectors, in bulk.
-    Returns each new collector's token and plant codes."""
-    from django.apps import apps
-    from django.contrib.auth.hashers import make_password
+    """Plants first..last-1 with their owners, collectors and inverters, in bulk; returns each
+    new collector's token and plant codes."""
     from django.db import transaction
 
-    model = apps.get_model
-    User, Customer = model("accounts", "User"), model("accounts", "Customer")  # noqa: N806
-    PowerStation, Inverter = model("monitoring", "PowerStation"), model("monitoring", "Inverter")  # noqa: N806
-    Collector = model("monitoring", "Collector")  # noqa: N806
-    regions = [value for value, _ in PowerStation._meta.get_field("region").choices]
-    operator = User.objects.get(username=OPERATOR)
-    unusable = make_password(None)
     indexes = range(first, last)
+    groups = [list(indexes[g : g + per_collector]) for g in range(0, len(indexes), per_collector)]
+    tokens = [secrets.token_urlsafe(32) for _ in groups]
     with transaction.atomic():
-        owner_numbers = sorted({i // PLANTS_PER_OWNER for i in indexes})
-        # A step of --find-max may start inside the last step's owner: those rows stay.
-        Customer.objects.bulk_create(
-            (
-                Customer(name=f"Soak owner {n}", email=f"owner{n}@example.com")
-                for n in owner_numbers
-            ),
-            ignore_conflicts=True,
-        )
-        customers = Customer.objects.filter(name__startswith="Soak owner ").in_bulk(
-            field_name="name"
-        )
-        User.objects.bulk_create(
-            (
-                User(
-                    username=f"soak-owner-{n}",
-                    role="owner",
-                    email=f"owner{n}@example.com",
-                    customer=customers[f"Soak owner {n}"],
-                    password=unusable,
-                )
-                for n in owner_numbers
-            ),
-            ignore_conflicts=True,
-        )
-        PowerStation.objects.bulk_create(
-            (
-                PowerStation(
-                    code=plant_code(i),
-                    name=f"Soak plant {i}",
-                    region=regions[i % len(regions)],
-                    latitude=34.6 + (i % 29) * 0.1,
-                    longitude=126.4 + (i % 23) * 0.1,
-                    capacity_kwp=300,
-                    customer=customers[f"Soak owner {i // PLANTS_PER_OWNER}"],
-                    manager=operator,
-                )
-                for i in indexes
-            ),
-            batch_size=2000,
-        )
-        stations = PowerStation.objects.filter(code__in=[plant_code(i) for i in indexes])
-        station_ids = dict(stations.values_list("code", "id"))
-        groups = [
-            list(indexes[g : g + per_collector]) for g in range(0, len(indexes), per_collector)
-        ]
-        tokens = [secrets.token_urlsafe(32) for _ in groups]
-        Collector.objects.bulk_create(
-            (
-                Collector(
-                    name=f"soak-{plant_code(group[0])}",
-                    token_prefix=token[:8],
-                    token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                )
-                for group, token in zip(groups, tokens, strict=True)
-            ),
-            batch_size=2000,
-        )
-        collector_ids = dict(
-            Collector.objects.filter(name__startswith="soak-").values_list("name", "id")
-        )
-        Collector.stations.through.objects.bulk_create(
-            (
-                Collector.stations.through(
-                    collector_id=collector_ids[f"soak-{plant_code(group[0])}"],
-                    powerstation_id=station_ids[plant_code(i)],
-                )
-                for group in groups
-                for i in group
-            ),
-            batch_size=5000,
-        )
+        station_ids = stations_add(indexes, customers=owners_add(indexes))
+        collectors_add(groups, tokens, station_ids=station_ids)
+        Inverter = model("monitoring", "Inverter")  # noqa: N806
         Inverter.objects.bulk_create(
             (
-                Inverter(
-                    station_id=station_ids[plant_code(i)],
-                    number=n,
-                    capacity_kw=50,
-                    maker="Soak",
-                    serial=f"SOAK-{i:06d}-{n}",
-                )
-                for i in indexes
+                Inverter(station_id=station_id, number=n, capacity_kw=50, maker="Soak")
+                for station_id in station_ids.values()
                 for n in range(1, INVERTERS_PER_PLANT + 1)
             ),
             batch_size=5000,
@@ -457,6 +371,85 @@ def fleet_add(*, first: int, last: int, per_collector: int) -> list[tuple[str, l
     return [
         (token, [plant_code(i) for i in group]) for group, token in zip(groups, tokens, strict=True)
     ]
+
+
+def owners_add(indexes: range) -> dict:
+    """A customer with an owner login per three plants; returns the customers by name."""
+    from django.contrib.auth.hashers import make_password
+
+    User, Customer = model("accounts", "User"), model("accounts", "Customer")  # noqa: N806
+    numbers = sorted({i // PLANTS_PER_OWNER for i in indexes})
+    # A step of --find-max may start inside the last step's owner: those rows stay.
+    Customer.objects.bulk_create(
+        (Customer(name=owner_name(n), email=f"owner{n}@example.com") for n in numbers),
+        ignore_conflicts=True,
+    )
+    customers = Customer.objects.filter(name__startswith="Soak owner ").in_bulk(field_name="name")
+    unusable = make_password(None)
+    User.objects.bulk_create(
+        (
+            User(username=f"soak-owner-{n}", role="owner", email=f"owner{n}@example.com",
+                 customer=customers[owner_name(n)], password=unusable)
+            for n in numbers
+        ),
+        ignore_conflicts=True,
+    )  # fmt: skip
+    return customers
+
+
+def stations_add(indexes: range, *, customers: dict) -> dict[str, int]:
+    """The plants, spread over Korea and its regions; returns their ids by code."""
+    PowerStation, User = model("monitoring", "PowerStation"), model("accounts", "User")  # noqa: N806
+    regions = [value for value, _ in PowerStation._meta.get_field("region").choices]
+    operator = User.objects.get(username=OPERATOR)
+    PowerStation.objects.bulk_create(
+        (
+            PowerStation(code=plant_code(i), name=f"Soak plant {i}",
+                         region=regions[i % len(regions)],
+                         latitude=34.6 + (i % 29) * 0.1, longitude=126.4 + (i % 23) * 0.1,
+                         capacity_kwp=300, customer=customers[owner_name(i // PLANTS_PER_OWNER)],
+                         manager=operator)
+            for i in indexes
+        ),
+        batch_size=2000,
+    )  # fmt: skip
+    codes = [plant_code(i) for i in indexes]
+    return dict(PowerStation.objects.filter(code__in=codes).values_list("code", "id"))
+
+
+def collectors_add(groups: list[list[int]], tokens: list[str], *, station_ids: dict) -> None:
+    """A collector per group of plants, holding its token's hash like manage.py collector_token."""
+    Collector = model("monitoring", "Collector")  # noqa: N806
+    Collector.objects.bulk_create(
+        (
+            Collector(name=f"soak-{plant_code(group[0])}", token_hash=Collector.hash_token(token),
+                      token_prefix=token[:8])
+            for group, token in zip(groups, tokens, strict=True)
+        ),
+        batch_size=2000,
+    )  # fmt: skip
+    names = [f"soak-{plant_code(group[0])}" for group in groups]
+    ids = dict(Collector.objects.filter(name__in=names).values_list("name", "id"))
+    Serves = Collector.stations.through  # noqa: N806
+    Serves.objects.bulk_create(
+        (
+            Serves(collector_id=ids[f"soak-{plant_code(group[0])}"],
+                   powerstation_id=station_ids[plant_code(i)])
+            for group in groups
+            for i in group
+        ),
+        batch_size=5000,
+    )  # fmt: skip
+
+
+def model(app_label: str, name: str):
+    from django.apps import apps
+
+    return apps.get_model(app_label, name)
+
+
+def owner_name(number: int) -> str:
+    return f"Soak owner {number}"
 
 
 def plant_code(index: int) -> str:
@@ -620,9 +613,11 @@ class Usage:
                 cpu, rss = usage
                 # A process not in the first sample (a sender, a new worker) counts from its start.
                 used[group] += cpu - self.cpu.get(pid, 0.0)
-                self.cpu[pid], self.rss[pid] = cpu, rss
-                self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), rss)
+                self.cpu[pid] = cpu
                 self.group_of[pid] = group
+                if rss:  # an exited process not yet reaped has CPU time but no memory
+                    self.rss[pid] = rss
+                    self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), rss)
         return used
 
 
