@@ -16,9 +16,8 @@ receives the alarm e-mails. Steps:
      batch, as a logger does after an outage, so the hourly rollup has a full hour to do;
   3. from the next full minute, sender processes (bench/soaklib/senders.py) send every collector's
      readings each minute at its own second, and a heartbeat, in real time; one plant in 500
-     loses the grid for four minutes in every ten, so alarms are raised, cleared and mailed
-     (detection judges the grid only in Korean daylight); the operator opens the overview and
-     a plant page a few times a minute;
+     loses the grid for four minutes in every ten, so alarms are raised, cleared and mailed;
+     the operator opens the overview and a plant page a few times a minute;
   4. every minute print the collectors' latency and errors, the job runs that ended, the pages'
      latency, the CPU of each part and the job queue; at the end the same for the whole window,
      each job's lag and duration against its cron, memory of every process, whether every
