@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 MARIADB_URL ?= mysql://root@127.0.0.1:3306/
 export MARIADB_URL
 
-.PHONY: setup demo test bench lint messages
+.PHONY: setup demo test bench bench-quick lint messages
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed
@@ -24,6 +24,10 @@ lint: setup
 
 bench: setup
 	bash scripts/bench.sh
+
+# The whole deployment under a live fleet of 1,000 plants for 3 minutes (bench/README.md, Soak).
+bench-quick: setup
+	$(PY) bench/soak.py --plants 1000 --minutes 3
 
 # Refresh the Korean catalogues after changing user-facing strings: each app with a locale/
 # folder gets its own, everything else (templates, solarsite) goes to the project's locale/.
