@@ -40,13 +40,13 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from events.models import Alarm, EventType  # noqa: E402
-from generation import plant_time  # noqa: E402
 from generation.models import (  # noqa: E402
     DailyGeneration,
     HourlyGeneration,
     InverterReading,
     StationDailyGeneration,
 )
+from monitoring import plant_time  # noqa: E402
 from monitoring.models import (  # noqa: E402
     Collector,
     Inverter,

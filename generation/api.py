@@ -12,7 +12,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from generation import exports, plant_time, selectors
+from generation import exports, selectors
+from monitoring import plant_time
 from monitoring.models import Region
 from monitoring.station_api import visible_stations_named
 from monitoring.visibility import visible_station_or_404

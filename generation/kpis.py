@@ -27,9 +27,10 @@ from datetime import UTC, date, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from generation import cadence, plant_time, plausibility, store
+from generation import cadence, plausibility, store
 from generation.models import DailyGeneration, StationDailyGeneration
 from generation.rollups import CHUNK, GAP_INTERVALS, rows_upsert
+from monitoring import plant_time
 from monitoring.models import PowerStation, Sensor
 from monitoring.solar import clear_sky_insolation_bound_kwh_m2, daylight_intervals
 

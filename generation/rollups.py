@@ -44,8 +44,9 @@ from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from generation import cadence, plant_time, store
+from generation import cadence, store
 from generation.models import DailyGeneration, DirtyHour, HourlyGeneration
+from monitoring import plant_time
 from monitoring.models import Inverter, PowerStation
 from monitoring.solar import clear_sky_irradiance, daylight_intervals, daylight_seconds
 

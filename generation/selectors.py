@@ -17,7 +17,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from generation import cadence, plant_time, plausibility, store
+from generation import cadence, plausibility, store
 from generation.models import (
     DailyGeneration,
     GenerationStatistics,
@@ -25,6 +25,7 @@ from generation.models import (
     StationDailyGeneration,
 )
 from generation.statistics import Figures, period_statistics
+from monitoring import plant_time
 from monitoring.models import Inverter, InverterStatus, PowerStation
 
 

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from generation import plant_time, store
+from generation import store
+from monitoring import plant_time
 from monitoring.models import CombinerBox, PowerStation, Sensor
 
 # A combiner reading older than this says nothing about the strings now.

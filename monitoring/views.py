@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from events.selectors import alarms_for, station_event_log
-from generation import plant_time, plausibility, store
+from generation import plausibility, store
 from generation import selectors as generation_selectors
 from generation.models import StationDailyGeneration
-from monitoring import charts
+from monitoring import charts, plant_time
 from monitoring.commands import CommandRefused, command_cancel, command_queue, station_commands
 from monitoring.models import Command, Region
 from monitoring.overview import (

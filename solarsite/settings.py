@@ -75,6 +75,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "solarsite.urls"
 WSGI_APPLICATION = "solarsite.wsgi.application"
+# Every scheduled job (jobs/table.py reads it from here, as Django reads ROOT_URLCONF).
+JOB_TABLE = "solarsite.schedules.JOBS"
 
 TEMPLATES = [
     {

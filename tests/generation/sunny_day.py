@@ -17,8 +17,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from generation import kpis, plant_time, rollups
+from generation import kpis, rollups
 from generation.models import InverterReading, SensorReading, StationDailyGeneration
+from monitoring import plant_time
 from monitoring.models import Sensor
 from monitoring.solar import daylight_seconds
 from tests.conftest import make_station

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generation import kpis, plant_time, rollups
+from generation import kpis, rollups
 from generation.models import SensorReading, StationDailyGeneration
+from monitoring import plant_time
 from monitoring.models import Sensor
 from monitoring.solar import daylight_seconds
 from tests.conftest import make_station

@@ -8,7 +8,7 @@ import pytest
 
 from generation import store
 from generation.models import CombinerReading, GridReport, InverterReading, SensorReading
-from solarsite.schedules import job_named
+from jobs.table import job_named
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
-from generation import kpis, plant_time, rollups
+from generation import kpis, rollups
 from generation.models import CombinerReading, InverterReading, SensorReading
 from generation.statistics import statistics_compute
+from monitoring import plant_time
 from monitoring.models import (
     CombinerBox,
     InverterState,
