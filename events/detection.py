@@ -26,7 +26,6 @@ from django.utils import timezone
 from events.faults import faults_decode, inverter_is_faulted
 from events.models import Alarm, EventLog, EventType, GenerationState, PendingFlip
 from events.notify import detection_notify
-from generation import store
 from monitoring.models import (
     Collector,
     CombinerBox,
@@ -36,6 +35,7 @@ from monitoring.models import (
     StationStatus,
 )
 from monitoring.night import asleep, is_night, silent_too_long
+from telemetry import store
 
 # A combiner box reading older than this says nothing about its strings now.
 COMBINER_FRESH_MINUTES = 15

@@ -2,7 +2,7 @@
 
 Every function takes stations the caller may see (monitoring.visibility decides) and returns
 plain data. Month and year figures come from the daily rows, never from raw readings; only
-the power curve of one plant's day reads raw readings (through generation/store.py).
+the power curve of one plant's day reads raw readings (through telemetry/store.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from generation import cadence, plausibility, store
+from generation import cadence, plausibility
 from generation.models import (
     DailyGeneration,
     GenerationStatistics,
@@ -27,6 +27,7 @@ from generation.models import (
 from generation.statistics import Figures, period_statistics
 from monitoring import plant_time
 from monitoring.models import Inverter, InverterStatus, PowerStation
+from telemetry import store
 
 
 def _ids(stations: Iterable[PowerStation]) -> list[int]:

@@ -1,10 +1,8 @@
 from django.urls import path
 
-from monitoring import api, commands_api, station_api
+from monitoring import commands_api, station_api
 
 urlpatterns: list = [
-    path("ingest", api.IngestView.as_view(), name="api-ingest"),
-    path("collectors/heartbeat", api.HeartbeatView.as_view(), name="api-heartbeat"),
     # --- api ---
     path("stations", station_api.StationList.as_view(), name="api-stations"),
     path("stations/search", station_api.StationSearch.as_view(), name="api-station-search"),

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from generation import store
 from monitoring import plant_time
 from monitoring.models import CombinerBox, PowerStation, Sensor
+from telemetry import store
 
 # A combiner reading older than this says nothing about the strings now.
 STRINGS_FRESH_MINUTES = 15

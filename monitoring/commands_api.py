@@ -16,7 +16,6 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monitoring.api import CollectorAPIView, error_response
 from monitoring.commands import (
     CommandRefused,
     command_cancel,
@@ -25,9 +24,10 @@ from monitoring.commands import (
     commands_hand_out,
     station_commands,
 )
-from monitoring.ingest import is_text
 from monitoring.models import Command
 from monitoring.visibility import visible_station_or_404
+from telemetry.api import CollectorAPIView, error_response
+from telemetry.ingest import is_text
 
 LIST_LIMIT = 200
 

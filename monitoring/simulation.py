@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from generation import store
 from monitoring.collector_client import CollectorClient
 from monitoring.models import PowerStation
 from monitoring.solar import clear_sky_irradiance
+from telemetry import store
 
 # What a real plant's DC side loses besides heat: soiling, wiring, module mismatch, tolerance.
 SYSTEM_LOSS_FACTOR = 0.92

@@ -15,12 +15,12 @@ from rest_framework.response import Response
 
 from accounts.api import IsAdministratorOrReadOnly
 from generation import selectors as generation_selectors
-from generation import store
 from monitoring import overview, selectors
 from monitoring.models import Inverter, KeyValue, PowerStation, Region
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
 from solarsite.api_views import ApiView, QueryMixin
+from telemetry import store
 
 MAX_READING_SPAN = timedelta(days=7)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from events.selectors import alarms_for, station_event_log
-from generation import plausibility, store
+from generation import plausibility
 from generation import selectors as generation_selectors
 from generation.models import StationDailyGeneration
 from monitoring import charts, plant_time
@@ -32,6 +32,7 @@ from monitoring.overview import (
     state_counts,
 )
 from monitoring.visibility import stations_visible_to, visible_station_or_404
+from telemetry import store
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 10

@@ -23,7 +23,7 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(
         "purge_readings",
-        "generation.store.purge_old_readings",
+        "telemetry.store.purge_old_readings",
         "30 3 * * *",
         "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
     ),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_q",
     "accounts",
     "monitoring",
+    "telemetry",
     "generation",
     "events",
     # --- field ---

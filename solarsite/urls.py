@@ -12,6 +12,7 @@ admin.site.site_header = _("solarsite administration")
 admin.site.site_title = _("solarsite administration")
 
 api_v1 = [
+    path("", include("telemetry.api_urls")),
     path("", include("monitoring.api_urls")),
     # --- api ---
     path("", include("accounts.api_urls")),

@@ -6,7 +6,6 @@ import math
 from datetime import date, datetime, timedelta
 
 from generation import kpis, rollups
-from generation.models import CombinerReading, InverterReading, SensorReading
 from generation.statistics import statistics_compute
 from monitoring import plant_time
 from monitoring.models import (
@@ -17,6 +16,7 @@ from monitoring.models import (
     Sensor,
     StationStatus,
 )
+from telemetry.models import CombinerReading, InverterReading, SensorReading
 
 
 def status_set(

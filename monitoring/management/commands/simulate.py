@@ -13,7 +13,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from monitoring.collector_client import CollectorClient, ReadingBuffer
-from monitoring.ingest import reading_ingest
 from monitoring.models import Collector
 from monitoring.simulation import (
     Fault,
@@ -27,6 +26,7 @@ from monitoring.simulation import (
     plant_specs,
     stored_counters,
 )
+from telemetry.ingest import reading_ingest
 
 DEFAULT_COLLECTORS_FILE = settings.VAR_DIR / "demo-collectors.json"
 SOFTWARE_VERSION = "solarsite-simulator 1"

@@ -13,11 +13,11 @@ import contextlib
 import pytest
 from django.db import connections
 
-from generation import store
-from generation.models import GridReport, InverterReading
 from monitoring.models import Collector, Command, InverterStatus, PowerStation, StationStatus
+from telemetry import store
+from telemetry.models import GridReport, InverterReading
 from tests.live import free_port
-from tests.monitoring.test_ingest import heartbeat, post, reading, recent
+from tests.telemetry.test_ingest import heartbeat, post, reading, recent
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
 

@@ -5,7 +5,7 @@
          and JSON nesting were checked by the API's parser before, by the same limits);
       2. check each item against the registry and physical bounds; a bad item is listed with
          a machine code and a sentence, and the good items go on;
-      3. upsert the good items in the telemetry database, all or nothing (generation.store),
+      3. upsert the good items in the telemetry database, all or nothing (telemetry.store),
          and in the same transaction mark the past hours that late items touch for the
          rollups to recompute;
       4. after that commit, move the latest state forward in the default database;
@@ -35,9 +35,9 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from generation import rollups, store
-from monitoring.latest_state import GridSnapshot, InverterSnapshot, latest_state_update
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Sensor
+from telemetry import store
+from telemetry.latest_state import GridSnapshot, InverterSnapshot, latest_state_update
 
 SECTIONS = {
     "readings": "inverter",
@@ -176,7 +176,7 @@ def reading_ingest(
     try:
         with transaction.atomic(using=store.DATABASE):
             stored = store.readings_upsert(rows=rows)
-            rollups.mark_dirty(_changed_inverter_keys(rows, stored), now=now)
+            store.late_readings_mark(_changed_inverter_keys(rows, stored), now=now)
         with transaction.atomic(using="default"):
             latest_state_update(
                 inverters=[_inverter_snapshot(row) for row in _newest(rows.get("inverter", []))],

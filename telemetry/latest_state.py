@@ -1,6 +1,6 @@
 """Keeps InverterStatus and StationStatus current from the readings of an ingested batch.
 
-Runs after the readings are committed in the telemetry database (see `monitoring.ingest`). It
+Runs after the readings are committed in the telemetry database (see `telemetry.ingest`). It
 is idempotent: it only moves a status forward in time, so running it again for the same batch,
 or for a batch that arrives late, changes nothing that a newer reading already set.
 """

@@ -10,7 +10,6 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from generation import store
 from monitoring.models import (
     Collector,
     CombinerBox,
@@ -19,6 +18,7 @@ from monitoring.models import (
     Sensor,
     StationStatus,
 )
+from telemetry import store
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 

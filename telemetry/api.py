@@ -30,7 +30,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monitoring.ingest import (
+from monitoring.models import Collector
+from solarsite.api_errors import ApiError, database_unavailable, error_response
+from solarsite.api_renderers import JSONRenderer
+from telemetry.ingest import (
     MAX_INTEGER_DIGITS,
     BatchError,
     ItemProblem,
@@ -40,9 +43,6 @@ from monitoring.ingest import (
     heartbeat_check,
     reading_ingest,
 )
-from monitoring.models import Collector
-from solarsite.api_errors import ApiError, database_unavailable, error_response
-from solarsite.api_renderers import JSONRenderer
 
 log = logging.getLogger(__name__)
 INGEST_EXAMPLE = {

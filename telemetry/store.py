@@ -1,7 +1,14 @@
 """Every read and write of raw readings: the one door to the telemetry database's time series.
 
 Views, jobs and other apps call these functions and never the reading models, so another store
-(MongoDB) can later sit behind the same names.
+(MongoDB) can later sit behind the same names: rows and plain dataclasses go in and come out,
+never a QuerySet or a model instance. Its contract:
+
+1. a reading is keyed by (device, ts) and stored once, whatever how often it is sent;
+2. a reading sent again with other values replaces the stored one;
+3. a reading that arrives for an hour already rolled up marks that hour dirty
+   (`late_readings_mark`), and the rollups recompute it (`dirty_hours`, `dirty_hours_clear`);
+4. readings older than the retention window are purged in bounded chunks.
 
 Writes are upserts keyed by (device, ts): a reading sent twice is stored once, and a reading sent
 again with other values replaces the stored one (the site corrected itself). `readings_upsert`
@@ -19,18 +26,25 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connections, router, transaction
-from django.db.models import Min
+from django.db import connections, transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 
-from generation.models import CombinerReading, GridReport, InverterReading, SensorReading
+from monitoring import plant_time
 from solarsite.db_routers import database_for
 from solarsite.upsert import upsert_many, upsert_sql
+from telemetry.models import (
+    CombinerReading,
+    DirtyHour,
+    GridReport,
+    InverterReading,
+    SensorReading,
+)
 
-DATABASE = database_for("generation")
+DATABASE = database_for("telemetry")
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,13 @@ class Table:
     @property
     def columns(self) -> tuple[str, ...]:
         return (*self.key, *self.values)
+
+    @property
+    def columns_in_row(self) -> tuple[str, ...]:
+        """The columns in the order of the row dataclass: device, station, ts, the rest."""
+        device, ts = self.key
+        rest = tuple(c for c in self.values if c != "station_id")
+        return (device, "station_id", ts, *rest)
 
 
 INVERTER = Table(
@@ -170,11 +191,51 @@ def _write(table: Table, rows: Iterable[Row]) -> None:
 
 
 # --- Reads ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InverterReadingRow:
+    """One stored inverter reading, as every store gives it back."""
+
+    inverter_id: int
+    station_id: int
+    ts: datetime
+    ac_kw: float | None
+    dc_kw: float | None
+    dc_v: float | None
+    dc_a: float | None
+    ac_v1: float | None
+    ac_v2: float | None
+    ac_v3: float | None
+    ac_a1: float | None
+    ac_a2: float | None
+    ac_a3: float | None
+    freq_hz: float | None
+    pf: float | None
+    temp_c: float | None
+    day_kwh: float | None
+    total_kwh: float | None
+    state: int | None
+    fault_bits: int | None
+
+
+@dataclass(frozen=True)
+class CombinerReadingRow:
+    box_id: int
+    station_id: int
+    ts: datetime
+    voltage: float | None
+    currents: list[float | None]
+
+
+def _inverter_rows(readings) -> list[InverterReadingRow]:
+    columns = INVERTER.columns_in_row
+    return [InverterReadingRow(*values) for values in readings.values_list(*columns)]
+
+
 def inverter_readings(
     *, inverter_id: int, start: datetime, end: datetime
-) -> list[InverterReading]:
+) -> list[InverterReadingRow]:
     """One inverter's readings with start <= ts < end, oldest first (one PK range scan)."""
-    return list(
+    return _inverter_rows(
         InverterReading.objects.using(DATABASE)
         .filter(inverter_id=inverter_id, ts__gte=start, ts__lt=end)
         .order_by("ts")
@@ -183,52 +244,37 @@ def inverter_readings(
 
 def station_inverter_readings(
     *, station_id: int, start: datetime, end: datetime
-) -> list[InverterReading]:
+) -> list[InverterReadingRow]:
     """Every inverter reading of a station with start <= ts < end, by ts then inverter."""
-    return list(
+    return _inverter_rows(
         InverterReading.objects.using(DATABASE)
         .filter(station_id=station_id, ts__gte=start, ts__lt=end)
         .order_by("ts", "inverter_id")
     )
 
 
-def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[CombinerReading]:
-    return list(
-        CombinerReading.objects.using(DATABASE)
+def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[CombinerReadingRow]:
+    return [
+        CombinerReadingRow(*values)
+        for values in CombinerReading.objects.using(DATABASE)
         .filter(box_id=box_id, ts__gte=start, ts__lt=end)
         .order_by("ts")
-    )
+        .values_list("box_id", "station_id", "ts", "voltage", "currents")
+    ]
 
 
-def sensor_readings(*, sensor_id: int, start: datetime, end: datetime) -> list[SensorReading]:
-    return list(
-        SensorReading.objects.using(DATABASE)
-        .filter(sensor_id=sensor_id, ts__gte=start, ts__lt=end)
-        .order_by("ts")
-    )
-
-
-def grid_reports(*, station_id: int, start: datetime, end: datetime) -> list[GridReport]:
-    return list(
-        GridReport.objects.using(DATABASE)
-        .filter(station_id=station_id, ts__gte=start, ts__lt=end)
-        .order_by("ts")
-    )
-
-
-def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, InverterReading]:
+def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, InverterReadingRow]:
     """The newest stored reading of each inverter that has one (one query per inverter, each
     a single index probe from the end of its PK range)."""
     latest = {}
     for inverter_id in inverter_ids:
-        reading = (
+        found = _inverter_rows(
             InverterReading.objects.using(DATABASE)
             .filter(inverter_id=inverter_id)
-            .order_by("-ts")
-            .first()
+            .order_by("-ts")[:1]
         )
-        if reading is not None:
-            latest[inverter_id] = reading
+        if found:
+            latest[inverter_id] = found[0]
     return latest
 
 
@@ -285,7 +331,6 @@ def _purge_table(table: Table, *, cutoff: datetime, chunk: int) -> int:
     return deleted
 
 
-# --- events (issue 5): reads for detection ----------------------------------------------------
 def latest_combiner_currents(
     *, since: datetime, until: datetime | None = None
 ) -> dict[int, tuple[datetime, list[float | None]]]:
@@ -293,7 +338,7 @@ def latest_combiner_currents(
 
     One query over the recent window of the whole fleet (detection runs it once per pass).
     """
-    readings = CombinerReading.objects.filter(ts__gte=since)
+    readings = CombinerReading.objects.using(DATABASE).filter(ts__gte=since)
     if until is not None:
         readings = readings.filter(ts__lte=until)
     latest: dict[int, tuple[datetime, list[float | None]]] = {}
@@ -303,10 +348,7 @@ def latest_combiner_currents(
     return latest
 
 
-# --- end events -------------------------------------------------------------------------------
-
-
-# === Reads for rollups and selectors (generation issue) ====================================
+# --- Reads for rollups and selectors -----------------------------------------------------------
 # Rollups read raw readings only through these functions. Times cross this boundary as aware
 # datetimes going in and as whole UTC epoch seconds coming out of the bulk reads, which spares
 # the rollup of millions of rows a datetime object per reading. SQL is written per vendor where
@@ -335,8 +377,7 @@ def counter_rows(
     ids = list(inverter_ids)
     if not ids:
         return
-    alias = router.db_for_read(InverterReading)
-    connection = connections[alias]
+    connection = connections[DATABASE]
     vendor = connection.vendor
     marks, params = _in_list(ids)
     sql = (
@@ -375,8 +416,7 @@ def _edge_rows(inverter_ids, *, start: datetime, end: datetime, pick: str) -> di
     ids = list(inverter_ids)
     if not ids:
         return {}
-    alias = router.db_for_read(InverterReading)
-    connection = connections[alias]
+    connection = connections[DATABASE]
     vendor = connection.vendor
     marks, params = _in_list(ids)
     table = InverterReading._meta.db_table
@@ -398,7 +438,7 @@ def power_points(
 ) -> list[tuple[int, datetime, float | None]]:
     """(inverter_id, ts, ac_kw) in [start, end), for one plant's power curve."""
     return list(
-        InverterReading.objects.filter(
+        InverterReading.objects.using(DATABASE).filter(
             inverter_id__in=list(inverter_ids), ts__gte=start, ts__lt=end
         )
         .order_by("inverter_id", "ts")
@@ -411,7 +451,88 @@ def sensor_points(
 ) -> list[tuple[int, datetime, float | None]]:
     """(sensor_id, ts, value) in [start, end), ordered by sensor and time."""
     return list(
-        SensorReading.objects.filter(sensor_id__in=list(sensor_ids), ts__gte=start, ts__lt=end)
+        SensorReading.objects.using(DATABASE)
+        .filter(sensor_id__in=list(sensor_ids), ts__gte=start, ts__lt=end)
         .order_by("sensor_id", "ts")
         .values_list("sensor_id", "ts", "value")
     )
+
+
+# --- Late readings: the hours the rollups must recompute ----------------------------------------
+
+# The hourly rollup runs at :02 for the hour just ended. A reading for an hour that ended more
+# than this long ago may have arrived after that run read its hour, so it marks the hour
+# dirty. The margin is below the job's 2 minutes so that an ingest racing the job is caught.
+LATE_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DirtyMark:
+    """An inverter hour that received readings after it was rolled up, and when it was marked."""
+
+    inverter_id: int
+    hour_start: datetime
+    marked_at: datetime
+
+
+def late_readings_mark(
+    readings: Iterable[tuple[int, datetime]], *, now: datetime | None = None
+) -> int:
+    """Mark the hours that these stored readings (inverter_id, ts) arrived late for.
+
+    Whoever stores readings (the ingest, the legacy import) calls this once per batch, after
+    (or in the same telemetry transaction as) the upsert of the readings. Readings of the
+    current hour, or of an hour that ended less than LATE_AFTER ago, are not late and mark
+    nothing. Marking is idempotent; re-marking an hour that is being recomputed moves its
+    `marked_at`, so that recompute cannot clear it. Returns the number of hours marked.
+    """
+    now = now or timezone.now()
+    latest_end = now - LATE_AFTER
+    hours = set()
+    for inverter_id, ts in readings:
+        hour = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        if hour + plant_time.HOUR <= latest_end:
+            hours.add((int(inverter_id), hour))
+    dirty_hours_mark(hours, now=now)
+    return len(hours)
+
+
+def dirty_hours_mark(hours: Iterable[tuple[int, datetime]], *, now: datetime) -> None:
+    """Mark these (inverter_id, UTC hour start) dirty as of `now` (a mark there moves)."""
+    marks = [DirtyHour(inverter_id=i, hour_start=h, marked_at=now) for i, h in sorted(hours)]
+    if not marks:
+        return
+    # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; the key is the primary key.
+    with_target = connections[DATABASE].features.supports_update_conflicts_with_target
+    target = ["inverter_id", "hour_start"] if with_target else None
+    with transaction.atomic(using=DATABASE):
+        for offset in range(0, len(marks), 2000):
+            DirtyHour.objects.using(DATABASE).bulk_create(
+                marks[offset : offset + 2000],
+                update_conflicts=True,
+                unique_fields=target,
+                update_fields=["marked_at"],
+            )
+
+
+def dirty_hours(*, limit: int) -> list[DirtyMark]:
+    """The oldest `limit` marks, oldest hour first."""
+    return [
+        DirtyMark(*values)
+        for values in DirtyHour.objects.using(DATABASE)
+        .order_by("hour_start")
+        .values_list("inverter_id", "hour_start", "marked_at")[:limit]
+    ]
+
+
+def dirty_hours_clear(marks: list[DirtyMark]) -> int:
+    """Delete these marks unless they were marked again since they were read (guarded)."""
+    deleted = 0
+    for offset in range(0, len(marks), 500):
+        guard = Q()
+        for mark in marks[offset : offset + 500]:
+            guard |= Q(
+                inverter_id=mark.inverter_id, hour_start=mark.hour_start, marked_at=mark.marked_at
+            )
+        deleted += DirtyHour.objects.using(DATABASE).filter(guard).delete()[0]
+    return deleted

@@ -1,4 +1,4 @@
-"""generation.store: the upsert's bookkeeping, range reads and the retention purge."""
+"""telemetry.store: the upsert's bookkeeping, range reads and the retention purge."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from generation import store
-from generation.models import CombinerReading, GridReport, InverterReading, SensorReading
 from jobs.table import job_named
+from telemetry import store
+from telemetry.models import CombinerReading, GridReport, InverterReading, SensorReading
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
@@ -63,4 +63,4 @@ def test_purge_deletes_only_what_is_older_than_retention_in_chunks(settings):
 
 
 def test_the_purge_is_in_the_job_table():
-    assert job_named("purge_readings").func == "generation.store.purge_old_readings"
+    assert job_named("purge_readings").func == "telemetry.store.purge_old_readings"
