@@ -70,7 +70,7 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(
         "expire_commands",
-        "monitoring.commands.commands_expire_job",
+        "field.commands.commands_expire_job",
         "* * * * *",
         "Expire remote commands nobody carried out within their time to live.",
     ),

@@ -50,13 +50,11 @@ INSTALLED_APPS = [
     "telemetry",
     "generation",
     "events",
-    # --- field ---
-    "field",
-    # --- end field ---
     "jobs",
-    # --- economics (issue 9) ---
     "economics",
-    # --- end economics ---
+    "field",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [

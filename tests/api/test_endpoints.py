@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from events.models import Alarm
 from generation.models import DailyGeneration, HourlyGeneration, StationDailyGeneration
-from monitoring import overview
 from monitoring.models import KeyValue, PowerStation
 from tests.api.conftest import DAY
+from web import fleet as overview
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
@@ -194,8 +194,8 @@ def test_event_types_users_customers_keyvalue_and_my_settings(world, as_role):
 def test_the_hand_written_station_rows_equal_the_documented_serializer(world):
     from django.utils import timezone
 
-    from monitoring import selectors
-    from monitoring.station_api import StationRowOut, station_row_data
+    from web import selectors
+    from web.api.stations import StationRowOut, station_row_data
 
     rows = selectors.station_rows([world["station_a"], world["station_b"]], now=timezone.now())
     assert [station_row_data(row) for row in rows] == StationRowOut(rows, many=True).data
@@ -203,7 +203,7 @@ def test_the_hand_written_station_rows_equal_the_documented_serializer(world):
 
 def test_the_hand_written_curve_equals_the_documented_serializer(world, as_role):
     from generation import selectors
-    from generation.api import CurveOut
+    from web.api.generation import CurveOut
 
     body = as_role("owner_a").get("/api/v1/stations/A001/generation/curve?date=2026-06-01")
     curve = selectors.power_curve(station=world["station_a"], day=DAY)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from monitoring.collector_client import CollectorClient, ReadingBuffer, dead_letter_path
+from field.collector_client import CollectorClient, ReadingBuffer, dead_letter_path
 from monitoring.models import Inverter
 from telemetry.models import InverterReading
 from tests.live import Server

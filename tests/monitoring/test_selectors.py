@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generation.models import DailyGeneration
-from monitoring import selectors
 from monitoring.models import InverterState, InverterStatus, PowerStation, StationStatus
 from tests.conftest import make_station
+from web import selectors
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -55,6 +55,10 @@ def migrate(connection, targets) -> None:
     MigrationExecutor(connection).migrate(targets)
 
 
+def constraints(connection, cursor, table) -> dict:
+    return connection.introspection.get_constraints(cursor, table)
+
+
 def schema(connection) -> dict:
     with connection.cursor() as cursor:
         return {
@@ -63,7 +67,7 @@ def schema(connection) -> dict:
                  connection.introspection.get_table_description(cursor, table)],
                 sorted(
                     (name, tuple(info["columns"]), info["primary_key"], info["index"])
-                    for name, info in connection.introspection.get_constraints(cursor, table).items()
+                    for name, info in constraints(connection, cursor, table).items()
                 ),
             )
             for table in TABLES

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Alarm, EventType
 from generation import selectors as generation_selectors
 from monitoring.models import Collector, InverterState, PowerStation
-from monitoring.selectors import StationRow, station_detail, station_rows
+from web.selectors import StationRow, station_detail, station_rows
 
 
 class StationState(models.TextChoices):

@@ -13,14 +13,15 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
-from accounts.api import IsAdministratorOrReadOnly
 from generation import selectors as generation_selectors
-from monitoring import overview, selectors
 from monitoring.models import Inverter, KeyValue, PowerStation, Region
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
 from solarsite.api_views import ApiView, QueryMixin
 from telemetry import store
+from web import fleet as overview
+from web import selectors
+from web.api.accounts import IsAdministratorOrReadOnly
 
 MAX_READING_SPAN = timedelta(days=7)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from monitoring.demo import DEMO_PASSWORD, demo_fleet_seed
+from demo.fleet import DEMO_PASSWORD, demo_fleet_seed
 
 
 class Command(BaseCommand):

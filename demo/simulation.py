@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from monitoring.collector_client import CollectorClient
+from field.collector_client import CollectorClient
 from monitoring.models import PowerStation
 from monitoring.solar import clear_sky_irradiance
 from telemetry import store

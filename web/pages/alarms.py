@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from events.acknowledge import alarm_acknowledge, alarms_acknowledge
 from events.faults import fault_named
-from events.forms import SubscriptionForm
 from events.models import Alarm, EventType, Subscription
 from events.selectors import alarms_for
 from monitoring.visibility import stations_visible_to, visible_station_or_404
+from web.forms import SubscriptionForm
 
 PAGE_SIZE = 100
 CHOICES = {"status": {"open": True, "cleared": False}, "ack": {"yes": True, "no": False}}

@@ -18,21 +18,22 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from events.selectors import alarms_for, station_event_log
+from field.commands import CommandRefused, command_cancel, command_queue, station_commands
 from generation import plausibility
 from generation import selectors as generation_selectors
 from generation.models import StationDailyGeneration
-from monitoring import charts, plant_time
-from monitoring.commands import CommandRefused, command_cancel, command_queue, station_commands
+from monitoring import plant_time
 from monitoring.models import Command, Region
-from monitoring.overview import (
+from monitoring.visibility import stations_visible_to, visible_station_or_404
+from telemetry import store
+from web import charts
+from web.fleet import (
     COUNTED_STATES,
     StationState,
     overview_rows,
     plant_overview,
     state_counts,
 )
-from monitoring.visibility import stations_visible_to, visible_station_or_404
-from telemetry import store
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 10

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from generation import exports, reporting
 from monitoring.visibility import stations_visible_to, visible_station_or_404
+from web import exports, reporting
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

@@ -12,9 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from monitoring.collector_client import CollectorClient, ReadingBuffer
-from monitoring.models import Collector
-from monitoring.simulation import (
+from demo.simulation import (
     Fault,
     PlantModel,
     Simulator,
@@ -26,6 +24,8 @@ from monitoring.simulation import (
     plant_specs,
     stored_counters,
 )
+from field.collector_client import CollectorClient, ReadingBuffer
+from monitoring.models import Collector
 from telemetry.ingest import reading_ingest
 
 DEFAULT_COLLECTORS_FILE = settings.VAR_DIR / "demo-collectors.json"
@@ -71,7 +71,7 @@ class Command(BaseCommand):
                             help="Stop after the backfill.")  # fmt: skip
 
     def handle(self, *args, **options):
-        logging.getLogger("monitoring.collector_client").setLevel(
+        logging.getLogger("field.collector_client").setLevel(
             logging.INFO if options["verbosity"] > 1 else logging.WARNING
         )
         logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -13,15 +13,15 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, viewsets
 from rest_framework.response import Response
 
-from accounts.api import IsAdministratorOrReadOnly
 from events.acknowledge import alarms_acknowledge
 from events.models import Alarm, EventLog, EventType, Subscription
 from events.selectors import alarms_for, notify_list, station_event_log
-from monitoring.station_api import visible_stations_named
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
 from solarsite.api_schema import ErrorSerializer
 from solarsite.api_views import ApiView, QueryMixin
+from web.api.accounts import IsAdministratorOrReadOnly
+from web.api.stations import visible_stations_named
 
 DEFAULT_NOTIFY_SPAN = timedelta(days=1)
 

@@ -12,12 +12,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from generation import exports, selectors
+from generation import selectors
 from monitoring import plant_time
 from monitoring.models import Region
-from monitoring.station_api import visible_stations_named
 from monitoring.visibility import visible_station_or_404
 from solarsite.api_views import ApiView, PeriodQuery
+from web import exports
+from web.api.stations import visible_stations_named
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
