@@ -175,6 +175,11 @@ def _codes_in_order(code_lists: Iterable[list[str]]) -> list[str]:
     return [code for code in plausibility.FLAGS if code in seen]
 
 
+def station_day(*, station: PowerStation, day: date) -> StationDailyGeneration | None:
+    """One plant's day row with its KPIs and flags (None until the day is rolled up)."""
+    return StationDailyGeneration.objects.filter(station_id=station.id, date=day).first()
+
+
 def station_days(*, station: PowerStation, start: date, end: date) -> list[dict]:
     """A plant's days over [start, end] with every KPI and its flags, for the API."""
     return [

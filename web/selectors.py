@@ -1,20 +1,25 @@
-"""Station reads that the pages and the API share: lists, states, one plant's detail.
+"""Station reads that the pages and the API share: the fleet's rows, one plant's detail, search.
 
 Every function takes stations the caller may see (monitoring.visibility decides) and returns
 plain data. Figures (kW now, kWh today) come from generation.selectors.station_now, states
-from the latest-status tables; nothing here reads raw readings.
+from the latest-status tables, the collectors and the open alarms, ranked by the one rule of
+monitoring/states.py; nothing here reads raw readings. A fixed number of queries whatever the
+number of stations (the overview lists 1,000).
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q, QuerySet, prefetch_related_objects
 
+from events.selectors import ALARM_PLANT_STATES, open_alarm_counts
 from generation.selectors import StationNow, station_now
 from monitoring.models import (
+    Collector,
     Inverter,
     InverterState,
     InverterStatus,
@@ -22,17 +27,13 @@ from monitoring.models import (
     StationStatus,
 )
 from monitoring.night import inverter_state_now
-
-# A station's state is the most urgent state among its inverters, in this order: a plant
-# whose inverters are all asleep is at night (monitoring/night.py).
-STATE_ORDER = [
-    InverterState.GRID_OUTAGE,
-    InverterState.COMM_LOST,
-    InverterState.STOPPED,
-    InverterState.RUNNING,
-    InverterState.NIGHT,
-    InverterState.UNKNOWN,
-]
+from monitoring.states import (
+    PlantState,
+    collector_is_down,
+    comm_status,
+    plant_state,
+    power_station_status,
+)
 
 
 def inverter_state(status: InverterStatus | None, *, station: PowerStation, now: datetime) -> str:
@@ -51,44 +52,31 @@ def _state_now(last_ts: datetime | None, state: str, *, station: PowerStation, n
     )  # fmt: skip
 
 
-def station_state(
-    inverter_states: Iterable[str], *, grid_outage: bool | None, status: str = ""
-) -> str:
-    """The plant's state: its registry status while it is not operating (under construction,
-    not in use, decommissioned), else the most urgent of its inverters' (STATE_ORDER)."""
-    if status and status != PowerStation.Status.OPERATING:
-        return status
-    states = set(inverter_states)
-    if grid_outage:
-        states.add(InverterState.GRID_OUTAGE)
-    for state in STATE_ORDER:
-        if state in states:
-            return state
-    return InverterState.UNKNOWN
-
-
-def power_station_status(current_kw: float) -> int:
-    """The old API's powerstationStatus: 0 normal, 1 when the plant's AC kW is 0."""
-    return 0 if current_kw > 0 else 1
-
-
-def comm_status(state: str) -> int:
-    """The old API's commStatus: 0 on a communication error, 1 otherwise (asleep at night
-    included)."""
-    return 0 if state in (InverterState.COMM_LOST, InverterState.UNKNOWN) else 1
-
-
 @dataclass(frozen=True)
 class StationRow:
+    """One plant as the overview, the plant page and the API show it."""
+
     station: PowerStation
     current_kw: float
     today_kwh: float
     lifetime_kwh: float
-    state: str
+    state: str  # a PlantState
     last_ts: datetime | None
     inverters: int
     inverters_reporting: int
     grid_outage: bool | None
+    open_alarms: int = 0
+    open_codes: list[int] = field(default_factory=list)
+    age_seconds: float | None = None
+
+    @property
+    def state_label(self) -> str:
+        return PlantState(self.state).label
+
+    @property
+    def specific_yield(self) -> float | None:
+        capacity = float(self.station.capacity_kwp)
+        return round(self.today_kwh / capacity, 3) if capacity else None
 
     @property
     def power_station_status(self) -> int:
@@ -124,16 +112,17 @@ def _statuses(station_ids: list[int]) -> dict[int, list[tuple[datetime | None, s
 
 
 def station_rows(stations: Iterable[PowerStation], *, now: datetime) -> list[StationRow]:
-    """Per station, in the order given: kW now, kWh today, state, inverters reporting.
-
-    A fixed number of queries whatever the number of stations (the overview lists 1,000).
-    """
+    """Per station, in the order given: kW now, kWh today, its state, its open alarms."""
     stations = list(stations)
     ids = [s.id for s in stations]
+    if not ids:
+        return []
     figures = station_now(stations=stations, now=now)
     statuses = _statuses(ids)
     counts = _active_inverter_counts(ids)
     grid = _grid_outages(ids)
+    down = stations_with_collectors_down(ids, now=now)
+    alarms = open_alarm_counts(ids)
     rows = []
     for station in stations:
         states = [
@@ -142,22 +131,45 @@ def station_rows(stations: Iterable[PowerStation], *, now: datetime) -> list[Sta
         ]
         if len(states) < counts.get(station.id, 0):
             states.append(InverterState.UNKNOWN)  # an inverter that never reported
-        rows.append(_row(station, figures[station.id], states, counts, grid))
+        codes = alarms.get(station.id, Counter())
+        now_figures: StationNow = figures[station.id]
+        state = plant_state(
+            status=station.status, inverter_states=states, grid_outage=grid.get(station.id),
+            current_kw=now_figures.current_kw, last_ts=now_figures.last_ts,
+            collector_down=station.id in down,
+            alarmed={ALARM_PLANT_STATES[c] for c in codes if c in ALARM_PLANT_STATES},
+        )  # fmt: skip
+        last_ts = now_figures.last_ts
+        rows.append(
+            StationRow(
+                station=station,
+                current_kw=now_figures.current_kw,
+                today_kwh=now_figures.today_kwh,
+                lifetime_kwh=now_figures.lifetime_kwh,
+                state=state.value,
+                last_ts=last_ts,
+                inverters=counts.get(station.id, 0),
+                inverters_reporting=now_figures.reporting,
+                grid_outage=grid.get(station.id),
+                open_alarms=sum(codes.values()),
+                open_codes=sorted(codes),
+                age_seconds=(now - last_ts).total_seconds() if last_ts else None,
+            )
+        )
     return rows
 
 
-def _row(station, now_figures: StationNow, states, counts, grid) -> StationRow:
-    return StationRow(
-        station=station,
-        current_kw=now_figures.current_kw,
-        today_kwh=now_figures.today_kwh,
-        lifetime_kwh=now_figures.lifetime_kwh,
-        state=station_state(states, grid_outage=grid.get(station.id), status=station.status),
-        last_ts=now_figures.last_ts,
-        inverters=counts.get(station.id, 0),
-        inverters_reporting=now_figures.reporting,
-        grid_outage=grid.get(station.id),
-    )
+def stations_with_collectors_down(station_ids: list[int], *, now: datetime) -> set[int]:
+    """Stations all of whose active collectors that were ever seen are down (one query)."""
+    seen: dict[int, list[bool]] = defaultdict(list)
+    links = Collector.stations.through.objects.filter(
+        powerstation_id__in=station_ids, collector__is_active=True
+    ).values_list("powerstation_id", "collector__last_seen")
+    for station_id, last_seen in links:
+        down = collector_is_down(last_seen=last_seen, now=now)
+        if down is not None:
+            seen[station_id].append(down)
+    return {station_id for station_id, down in seen.items() if down and all(down)}
 
 
 def _active_inverter_counts(ids: list[int]) -> dict[int, int]:
@@ -193,10 +205,16 @@ def station_detail(station: PowerStation, *, now: datetime) -> StationDetail:
 
 
 def station_search(stations: QuerySet[PowerStation], *, query: str, limit: int = 20):
-    """Autocomplete: stations whose code or name contains the text, by code."""
+    """Plants whose code, name or customer's name contains the text, by code: the page's
+    search, its suggestions and the API's autocomplete."""
     query = query.strip()
     if not query:
         return stations.none()
-    return stations.filter(Q(code__icontains=query) | Q(name__icontains=query)).order_by("code")[
-        :limit
-    ]
+    return (
+        stations.filter(
+            Q(code__icontains=query) | Q(name__icontains=query)
+            | Q(customer__name__icontains=query)
+        )
+        .select_related("customer")
+        .order_by("code")[:limit]
+    )  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,13 +14,14 @@ from rest_framework.response import Response
 
 from generation import selectors as generation_selectors
 from monitoring.models import Inverter, KeyValue, PowerStation, Region
+from monitoring.states import PlantState
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
 from solarsite.api_views import ApiView, QueryMixin
 from telemetry import store
-from web import fleet as overview
 from web import selectors
 from web.api.accounts import IsAdministratorOrReadOnly
+from web.fleet import fleet_query, fleet_select, state_counts
 
 MAX_READING_SPAN = timedelta(days=7)
 
@@ -42,11 +42,13 @@ class StationRowOut(serializers.Serializer):
     current_kw = serializers.FloatField()
     today_kwh = serializers.FloatField()
     lifetime_kwh = serializers.FloatField()
-    state = serializers.CharField(
-        help_text="running, stopped, grid_outage, comm_lost, night (the sun is down and the "
-        "inverters asleep), unknown; or the plant's status while it is not operating "
-        "(under_construction, not_in_use, decommissioned)."
+    state = serializers.ChoiceField(
+        choices=PlantState.choices,
+        help_text="The plant's state, as the overview page shows it (monitoring/states.py): "
+        "night means the sun is down and the inverters asleep; a plant that is not operating "
+        "shows its status.",
     )
+    state_label = serializers.CharField(help_text="The state in the user's language.")
     last_ts = serializers.DateTimeField(allow_null=True)
     inverters = serializers.IntegerField()
     inverters_reporting = serializers.IntegerField()
@@ -59,32 +61,49 @@ class StationRowOut(serializers.Serializer):
     )
 
 
-class StationFilter(django_filters.FilterSet):
-    region = django_filters.ChoiceFilter(choices=Region.choices)
-    status = django_filters.ChoiceFilter(choices=PowerStation.Status.choices)
-    customer = django_filters.NumberFilter(field_name="customer_id")
+class FleetQueryIn(serializers.Serializer):
+    """The overview page's parameters. Only documented here: web/fleet.py checks them, by
+    the page's rules."""
 
-    class Meta:
-        model = PowerStation
-        fields: list = []
+    q = serializers.CharField(required=False, help_text="Part of a plant's code, name or customer.")
+    region = serializers.CharField(required=False, help_text=", ".join(Region.values))
+    status = serializers.CharField(
+        required=False, help_text=", ".join(PowerStation.Status.values)
+    )
+    customer = serializers.CharField(required=False, help_text="A customer's number.")
+    state = serializers.CharField(required=False, help_text=", ".join(PlantState.values))
+    sort = serializers.CharField(
+        required=False, help_text="code, name, region, state, kw, kwh, yield, alarms or age; "
+        "a leading - reverses.",
+    )  # fmt: skip
+
+    def validate(self, attrs):
+        query, wrong = fleet_query(self.initial_data)
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return {"fleet": query}
 
 
 class StationList(QueryMixin, generics.ListAPIView):
-    """Plants you may see, by code: current kW, today's kWh, state, old status flags."""
+    """Plants you may see, filtered and ordered like the overview page: current kW, today's
+    kWh, state (with its label), old status flags."""
 
     serializer_class = StationRowOut
-    filterset_class = StationFilter
+    query_serializer = FleetQueryIn
 
     def get_queryset(self):
-        # The inverters give a plant's AC capacity where none is entered: one query a page.
-        return stations_visible_to(self.request.user).order_by("code").prefetch_related(
-            "inverters"
+        # The inverters give a plant's AC capacity where none is entered: one query.
+        return (
+            stations_visible_to(self.request.user)
+            .order_by("code")
+            .select_related("customer")
+            .prefetch_related("inverters")
         )
 
     def list(self, request, *args, **kwargs):
-        stations = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        rows = selectors.station_rows(stations, now=timezone.now())
-        return self.get_paginated_response([station_row_data(row) for row in rows])
+        rows = selectors.station_rows(self.get_queryset(), now=timezone.now())
+        page = self.paginate_queryset(fleet_select(rows, query=self.query["fleet"]))
+        return self.get_paginated_response([station_row_data(row) for row in page])
 
 
 def station_row_data(row: selectors.StationRow) -> dict:
@@ -103,6 +122,7 @@ def station_row_data(row: selectors.StationRow) -> dict:
         "today_kwh": row.today_kwh,
         "lifetime_kwh": row.lifetime_kwh,
         "state": str(row.state),
+        "state_label": str(row.state_label),
         "last_ts": timezone.localtime(row.last_ts).isoformat() if row.last_ts else None,
         "inverters": row.inverters,
         "inverters_reporting": row.inverters_reporting,
@@ -113,7 +133,7 @@ def station_row_data(row: selectors.StationRow) -> dict:
 
 
 class SearchQuery(serializers.Serializer):
-    q = serializers.CharField(help_text="Part of a plant's code or name.")
+    q = serializers.CharField(help_text="Part of a plant's code, name or customer's name.")
     limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
 
 
@@ -124,7 +144,8 @@ class StationBriefOut(serializers.Serializer):
 
 
 class StationSearch(ApiView):
-    """Autocomplete: plants whose code or name contains q."""
+    """Autocomplete: plants whose code, name or customer's name contains q (the page's
+    search)."""
 
     query_serializer = SearchQuery
 
@@ -172,7 +193,7 @@ class StationOverview(ApiView):
                 "capacity_kwp": float(sum(s.capacity_kwp for s in stations)),
                 **vars(total),
                 # The same states and counts as the overview page's.
-                "states": overview.state_counts(overview.overview_rows(stations, now=now)),
+                "states": state_counts(selectors.station_rows(stations, now=now)),
             }
         )
 
@@ -242,7 +263,8 @@ class StationDetail(ApiView):
 
 class StatusOut(serializers.Serializer):
     code = serializers.CharField(source="station.code")
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=PlantState.choices)
+    state_label = serializers.CharField()
     current_kw = serializers.FloatField()
     last_ts = serializers.DateTimeField(allow_null=True)
     powerstationStatus = serializers.IntegerField(source="power_station_status")  # noqa: N815

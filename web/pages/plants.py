@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,46 +20,17 @@ from events.selectors import alarms_for, station_event_log
 from field.commands import CommandRefused, command_cancel, command_queue, station_commands
 from generation import plausibility
 from generation import selectors as generation_selectors
-from generation.models import StationDailyGeneration
 from monitoring import plant_time
 from monitoring.models import Command, Region
+from monitoring.states import COUNTED_STATES, PlantState
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from telemetry import store
 from web import charts
-from web.fleet import (
-    COUNTED_STATES,
-    StationState,
-    overview_rows,
-    plant_overview,
-    state_counts,
-)
+from web.fleet import fleet_query, fleet_select, plant_overview, state_counts
+from web.selectors import station_rows, station_search
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 10
-SORT_KEYS = {
-    "code": lambda r: r.station.code,
-    "name": lambda r: r.station.name,
-    "region": lambda r: r.station.get_region_display(),
-    "state": lambda r: COUNTED_STATES.index(r.state) if r.state in COUNTED_STATES else 99,
-    "kw": lambda r: r.current_kw,
-    "kwh": lambda r: r.today_kwh,
-    "yield": lambda r: r.specific_yield or 0,
-    "alarms": lambda r: r.open_alarms,
-    "age": lambda r: r.age_seconds if r.age_seconds is not None else float("inf"),
-}
-
-
-def _matches(row, *, text: str, region: str, state: str) -> bool:
-    station = row.station
-    if region and station.region != region:
-        return False
-    if state and row.state != state:
-        return False
-    if text:
-        customer = station.customer.name if station.customer else ""
-        haystack = f"{station.code} {station.name} {customer}".casefold()
-        return text.casefold() in haystack
-    return True
 
 
 @login_required
@@ -69,26 +39,17 @@ def overview(request):
     alone every minute (and on each filter change), so the page never reloads."""
     now = timezone.now()
     stations = stations_visible_to(request.user).select_related("customer")
-    rows = overview_rows(stations, now=now)
+    rows = station_rows(stations, now=now)
     counts = state_counts(rows)
-    text = request.GET.get("q", "").strip()
-    region = request.GET.get("region", "")
-    region = region if region in Region.values else ""
-    state = request.GET.get("state", "")
-    state = state if state in StationState.values else ""
-    sort = request.GET.get("sort", "code")
-    key = sort.lstrip("-")
-    if key not in SORT_KEYS:
-        sort, key = "code", "code"
-    shown = [r for r in rows if _matches(r, text=text, region=region, state=state)]
-    shown.sort(key=SORT_KEYS[key], reverse=sort.startswith("-"))
+    query, _wrong = fleet_query(request.GET)  # a wrong parameter keeps its default here
+    shown = fleet_select(rows, query=query)
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "counts": [(s, StationState(s).label, counts[s]) for s in counts],
+        "counts": [(s, PlantState(s).label, counts[s]) for s in counts],
         "total": len(rows),
         "shown": len(shown),
-        "filters": {"q": text, "region": region, "state": state, "sort": sort},
+        "filters": query.as_filters(),
         "regions": Region.choices,
         "states": [(s.value, s.label) for s in COUNTED_STATES],
         "columns": [
@@ -131,7 +92,7 @@ def plant(request, code: str):
     curve = generation_selectors.power_curve(station=station, day=day)
     hourly = generation_selectors.hourly_generation(station=station, day=day)
     irradiance = charts.irradiance_points(station=station, day=day)
-    day_row = StationDailyGeneration.objects.filter(station_id=station.id, date=day).first()
+    day_row = generation_selectors.station_day(station=station, day=day)
     month_row = next(
         iter(generation_selectors.month_report(stations=[station], year=day.year, month=day.month)),
         None,
@@ -182,24 +143,14 @@ def inverter(request, code: str, number: int):
 def search(request):
     """Plants by code, name or customer. htmx gets the suggestion list; a browser the page."""
     text = request.GET.get("q", "").strip()
-    found = []
-    if text:
-        found = list(
-            stations_visible_to(request.user)
-            .filter(
-                Q(code__icontains=text) | Q(name__icontains=text)
-                | Q(customer__name__icontains=text)
-            )
-            .select_related("customer")
-            .order_by("code")[: SEARCH_LIMIT if request.headers.get("HX-Request") else 200]
-        )  # fmt: skip
+    limit = SEARCH_LIMIT if request.headers.get("HX-Request") else 200
+    found = list(station_search(stations_visible_to(request.user), query=text, limit=limit))
     template = "monitoring/_suggestions.html" if request.headers.get("HX-Request") else (
         "monitoring/search.html"
     )  # fmt: skip
     return render(request, template, {"q": text, "found": found})
 
 
-# --- remote commands on the plant page --------------------------------------------------------
 class CommandForm(forms.Form):
     kind = forms.ChoiceField(label=_("Command"), choices=Command.Kind.choices)
     inverter = forms.IntegerField(label=_("Inverter"), required=False, min_value=1)
