@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -170,3 +171,35 @@ def xlsx_bytes(table: Table, *, title: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# --- One download, for the page and the API ------------------------------------------------
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+YEARS = (2000, 2100)
+
+
+def export_download(
+    *,
+    stations: list[PowerStation],
+    kind: str,
+    fmt: str,
+    label: str,
+    start: date | None = None,
+    end: date | None = None,
+    year: int | None = None,
+) -> HttpResponse:
+    """The daily table over [start, end] or the monthly table of `year`, as a CSV or XLSX file
+    named `generation-<kind>-<label>-<period>` (`label`: the plant's code, or "fleet")."""
+    if kind == "daily":
+        table = daily_table(stations=stations, start=start, end=end)
+        name = f"generation-daily-{label}-{start}-{end}"
+    else:
+        table = monthly_table(stations=stations, year=year)
+        name = f"generation-monthly-{label}-{year}"
+    body = csv_bytes(table) if fmt == "csv" else xlsx_bytes(table, title=name[:31])
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -19,11 +18,6 @@ from monitoring.visibility import visible_station_or_404
 from solarsite.api_views import ApiView, PeriodQuery
 from web import exports
 from web.api.stations import visible_stations_named
-
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class DayQuery(serializers.Serializer):
@@ -339,8 +333,10 @@ class Statistics(ApiView):
 
 class ExportQuery(StationsPeriodQuery):
     kind = serializers.ChoiceField(choices=["daily", "monthly"], default="daily")
-    type = serializers.ChoiceField(choices=list(EXPORT_TYPES), default="csv")
-    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    type = serializers.ChoiceField(choices=list(exports.CONTENT_TYPES), default="csv")
+    year = serializers.IntegerField(
+        min_value=exports.YEARS[0], max_value=exports.YEARS[1], required=False
+    )
 
 
 class Export(ApiView):
@@ -351,24 +347,20 @@ class Export(ApiView):
     @extend_schema(
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
-            (200, EXPORT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, exports.CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
         }
     )
     def get(self, request, version=None):
-        stations = visible_stations_named(request.user, self.query.get("station"))
-        kind, kind_of_file = self.query["kind"], self.query["type"]
+        codes = self.query.get("station") or []
+        stations = visible_stations_named(request.user, codes)
+        label = codes[0] if len(codes) == 1 else "fleet"
+        kind, fmt = self.query["kind"], self.query["type"]
         if kind == "daily":
             start, end = _period(self.query)
-            table = exports.daily_table(stations=stations, start=start, end=end)
-            name = f"generation-daily-{start}-{end}"
-        else:
-            year = self.query.get("year") or timezone.localdate().year
-            table = exports.monthly_table(stations=stations, year=year)
-            name = f"generation-monthly-{year}"
-        if kind_of_file == "csv":
-            body = exports.csv_bytes(table)
-        else:
-            body = exports.xlsx_bytes(table, title=name[:31])
-        response = HttpResponse(body, content_type=EXPORT_TYPES[kind_of_file])
-        response["Content-Disposition"] = f'attachment; filename="{name}.{kind_of_file}"'
-        return response
+            return exports.export_download(
+                stations=stations, kind=kind, fmt=fmt, label=label, start=start, end=end
+            )
+        year = self.query.get("year") or timezone.localdate().year
+        return exports.export_download(
+            stations=stations, kind=kind, fmt=fmt, label=label, year=year
+        )

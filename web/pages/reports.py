@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring.visibility import stations_visible_to, visible_station_or_404
+from solarsite.api_views import period_refusal
 from web import exports, reporting
-
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-MAX_DAYS = 366
 
 
 class BadRequest(ValueError):
@@ -47,36 +42,28 @@ def export(request, kind: str, fmt: str):
         else list(stations_visible_to(request.user))
     )
     today = timezone.localdate()
+    label = code or "fleet"
     try:
         if kind == "daily":
             start = _date(request, "from", today.replace(day=1))
             end = _date(request, "to", today)
-            if end < start:
-                raise BadRequest(_("'to' must not be before 'from'."))
-            if (end - start) > timedelta(days=MAX_DAYS):
-                raise BadRequest(_("Export at most %(days)s days at a time.") % {"days": MAX_DAYS})
-            table = exports.daily_table(stations=stations, start=start, end=end)
-            name = f"generation-daily-{code or 'fleet'}-{start}-{end}"
-        else:
-            year = request.GET.get("year") or str(today.year)
-            if not year.isdigit() or not 2000 <= int(year) <= 2100:
-                raise BadRequest(
-                    _("year must be a year like 2026, not %(value)s.") % {"value": year}
-                )
-            table = exports.monthly_table(stations=stations, year=int(year))
-            name = f"generation-monthly-{code or 'fleet'}-{year}"
+            refusal = period_refusal(start, end)
+            if refusal:
+                raise BadRequest(refusal)
+            return exports.export_download(
+                stations=stations, kind=kind, fmt=fmt, label=label, start=start, end=end
+            )
+        year = request.GET.get("year") or str(today.year)
+        if not year.isdigit() or not exports.YEARS[0] <= int(year) <= exports.YEARS[1]:
+            raise BadRequest(_("year must be a year like 2026, not %(value)s.") % {"value": year})
+        return exports.export_download(
+            stations=stations, kind=kind, fmt=fmt, label=label, year=int(year)
+        )
     except BadRequest as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    if fmt == "csv":
-        body = exports.csv_bytes(table)
-    else:
-        body = exports.xlsx_bytes(table, title=name[:31])
-    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
 
 
-# --- Reports page (issue 6) ---------------------------------------------------------------------
+# --- Reports page ---------------------------------------------------------------------------------
 
 
 def _report_period(request) -> tuple[int, int]:
