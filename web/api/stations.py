@@ -42,9 +42,9 @@ class StationRowOut(serializers.Serializer):
     current_kw = serializers.FloatField()
     today_kwh = serializers.FloatField()
     lifetime_kwh = serializers.FloatField()
-    state = serializers.ChoiceField(
-        choices=PlantState.choices,
-        help_text="The plant's state, as the overview page shows it (monitoring/states.py): "
+    state = serializers.CharField(
+        help_text=f"{', '.join(PlantState.values)}: the plant's state, as the overview page "
+        "shows it (monitoring/states.py): "
         "night means the sun is down and the inverters asleep; a plant that is not operating "
         "shows its status.",
     )
@@ -263,7 +263,7 @@ class StationDetail(ApiView):
 
 class StatusOut(serializers.Serializer):
     code = serializers.CharField(source="station.code")
-    state = serializers.ChoiceField(choices=PlantState.choices)
+    state = serializers.CharField(help_text=", ".join(PlantState.values))
     state_label = serializers.CharField()
     current_kw = serializers.FloatField()
     last_ts = serializers.DateTimeField(allow_null=True)
