@@ -97,8 +97,8 @@ def seed(count: int) -> str:
     from django.utils import timezone
 
     from accounts.models import User
-    from generation.models import InverterReading
     from monitoring.models import Inverter, InverterState, InverterStatus, PowerStation, Region
+    from telemetry.models import InverterReading
 
     regions = [r.value for r in Region]
     PowerStation.objects.bulk_create(

@@ -34,7 +34,6 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Customer, User  # noqa: E402
 from events.detection import detect_events  # noqa: E402
-from generation.models import CombinerReading  # noqa: E402
 from monitoring.models import (  # noqa: E402
     Collector,
     CombinerBox,
@@ -45,6 +44,7 @@ from monitoring.models import (  # noqa: E402
     Region,
     StationStatus,
 )
+from telemetry.models import CombinerReading  # noqa: E402
 
 PER_PLANT = 10
 

@@ -120,7 +120,7 @@ def plain_insert_reference() -> tuple[int, float]:
     """What the database takes without Django: the imported rows, re-inserted by executemany."""
     from django.db import connections
 
-    from generation.models import InverterReading
+    from telemetry.models import InverterReading
 
     table = InverterReading._meta.db_table
     columns = [f.column for f in InverterReading._meta.concrete_fields]

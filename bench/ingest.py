@@ -216,8 +216,8 @@ def api_run(bodies: list[bytes], token: str, env: dict, total: int) -> float:
 def plain_run(readings: list[dict], inverter_ids: dict[int, int]) -> float:
     from django.db import connections, transaction
 
-    from generation import store
-    from monitoring.ingest import parse_timestamp
+    from telemetry import store
+    from telemetry.ingest import parse_timestamp
 
     connection = connections["telemetry"]
     table = store.INVERTER

@@ -40,13 +40,8 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from events.models import Alarm, EventType  # noqa: E402
-from generation import plant_time  # noqa: E402
-from generation.models import (  # noqa: E402
-    DailyGeneration,
-    HourlyGeneration,
-    InverterReading,
-    StationDailyGeneration,
-)
+from generation.models import DailyGeneration, HourlyGeneration, StationDailyGeneration  # noqa: E402
+from monitoring import plant_time  # noqa: E402
 from monitoring.models import (  # noqa: E402
     Collector,
     Inverter,
@@ -56,6 +51,7 @@ from monitoring.models import (  # noqa: E402
     Region,
     StationStatus,
 )
+from telemetry.models import InverterReading  # noqa: E402
 
 PER_PLANT = 3
 TIMED_PLANTS = 20

@@ -35,14 +35,10 @@ from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from generation import kpis, rollups, selectors  # noqa: E402
-from generation.models import (  # noqa: E402
-    DailyGeneration,
-    HourlyGeneration,
-    InverterReading,
-    StationDailyGeneration,
-)
+from generation.models import DailyGeneration, HourlyGeneration, StationDailyGeneration  # noqa: E402
 from generation.statistics import statistics_compute  # noqa: E402
 from monitoring.models import Inverter, PowerStation, Region  # noqa: E402
+from telemetry.models import InverterReading  # noqa: E402
 
 DAY = date(2026, 6, 1)
 

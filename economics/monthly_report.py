@@ -22,8 +22,9 @@ from fpdf import FPDF, FontFace
 
 from economics.selectors import Revenue, month_bounds, station_revenue
 from events.models import Alarm
-from generation import plant_time, plausibility
+from generation import plausibility
 from generation.models import GenerationStatistics, StationDailyGeneration
+from monitoring import plant_time
 from monitoring.models import PowerStation
 
 FONT_CANDIDATES = (

@@ -3,7 +3,8 @@
 One pass reads the whole watched fleet in a fixed number of queries (stations, inverter
 statuses, station statuses, collectors, combiner boxes and their latest currents, open alarms,
 pending flips, generation states), decides in Python, and writes in bulk. The query count does
-not grow with the fleet; `bench/detection.py` prints it.
+not grow with the fleet; `bench/detection.py` prints it. Whether a collector is down and an
+inverter silent is monitoring/states.py's to say, as for the pages.
 
 Each check yields an Observation per subject: the condition holds (True), does not (False), or
 cannot be told now (None: no data, or night for the daylight checks), in which case the
@@ -26,7 +27,6 @@ from django.utils import timezone
 from events.faults import faults_decode, inverter_is_faulted
 from events.models import Alarm, EventLog, EventType, GenerationState, PendingFlip
 from events.notify import detection_notify
-from generation import store
 from monitoring.models import (
     Collector,
     CombinerBox,
@@ -35,7 +35,9 @@ from monitoring.models import (
     PowerStation,
     StationStatus,
 )
-from monitoring.night import asleep, is_night, silent_too_long
+from monitoring.night import asleep, is_night
+from monitoring.states import collector_is_down, inverter_is_silent
+from telemetry import store
 
 # A combiner box reading older than this says nothing about its strings now.
 COMBINER_FRESH_MINUTES = 15
@@ -127,7 +129,7 @@ def fleet_read(*, now: datetime) -> Fleet:
     for inverter in inverters:  # the night rule, once per inverter and pass
         station, last_ts = stations[inverter["station_id"]], inverter["last_ts"]
         place = {"latitude": station["latitude"], "longitude": station["longitude"]}
-        inverter["stale"] = last_ts is not None and silent_too_long(
+        inverter["stale"] = inverter_is_silent(
             **place, last_ts=last_ts, now=now, comm_loss_minutes=station["comm_loss_minutes"]
         )
         inverter["asleep"] = last_ts is not None and asleep(**place, last_ts=last_ts, now=now)
@@ -173,11 +175,10 @@ def _news(inverter: dict) -> bool:
 
 
 def collectors_down(fleet: Fleet) -> set[int]:
-    limit = fleet.now - timedelta(minutes=settings.COLLECTOR_DOWN_MINUTES)
     return {
         cid
         for cid, row in fleet.collectors.items()
-        if row["last_seen"] and row["last_seen"] <= limit
+        if collector_is_down(last_seen=row["last_seen"], now=fleet.now)
     }
 
 

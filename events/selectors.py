@@ -10,9 +10,17 @@ from django.db.models import Count, Q, QuerySet
 
 from events.models import Alarm, EventLog, EventType
 from monitoring.models import PowerStation
+from monitoring.states import PlantState
 from monitoring.visibility import stations_visible_to
 
 NOTIFY_CODES = (100, 299)  # the old "notify" list: generation, grid, communication, stop, fault
+# The plant state an open alarm of each code stands for (monitoring/states.py ranks them).
+ALARM_PLANT_STATES = {
+    EventType.COLLECTOR_DOWN: PlantState.COLLECTOR_DOWN,
+    EventType.GRID_OUTAGE: PlantState.GRID_OUTAGE,
+    EventType.COMM_ERROR: PlantState.COMM_ERROR,
+    EventType.NOT_GENERATING: PlantState.NOT_GENERATING,
+}
 
 
 def _stations(user, stations: Iterable[PowerStation | int] | None) -> QuerySet[PowerStation]:
@@ -94,3 +102,16 @@ def error_classification(
         for slug in details.get("faults", []):
             counts[station_id][f"fault:{slug}"] += 1
     return {station_id: dict(counter) for station_id, counter in counts.items()}
+
+
+def open_alarm_counts(station_ids: list[int]) -> dict[int, Counter]:
+    """Per station, its open alarms counted by event code (one query)."""
+    counts: dict[int, Counter] = defaultdict(Counter)
+    rows = (
+        Alarm.objects.filter(station_id__in=station_ids, cleared_at__isnull=True)
+        .values_list("station_id", "event_type_id")
+        .annotate(n=Count("id"))
+    )
+    for station_id, code, n in rows:
+        counts[station_id][code] += n
+    return counts

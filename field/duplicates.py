@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from events.models import Alarm, EventLog, EventType, Notification
 from events.notify import Transition, administrators, transitions_enqueue
-from generation import store
 from monitoring.models import Inverter, PowerStation
+from telemetry import store
 
 MIN_READINGS = 4
 CHECK_HOUR = time(12)

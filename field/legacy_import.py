@@ -44,9 +44,10 @@ from accounts.phones import normalize_phone
 from events.models import EventLog, EventType, SmsLog
 from events.sms import sms_type
 from field.models import ImportedKey, ImportMark
-from generation import rollups, store
-from generation.models import CombinerReading, InverterReading, SensorReading
+from generation import rollups
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Sensor
+from telemetry import store
+from telemetry.models import CombinerReading, InverterReading, SensorReading
 
 DEFAULT_MAPPING = Path(__file__).with_name("legacy_mapping.toml")
 LEGACY_SCHEMA = Path(__file__).with_name("legacy_schema.sql")
@@ -870,7 +871,7 @@ STORE_OUTCOMES = {store.NEW: "inserted", store.UPDATED: "updated", store.DUPLICA
 
 
 def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, int]:
-    """Upsert readings keyed by (device, ts) through generation/store.py (the one door to the
+    """Upsert readings keyed by (device, ts) through telemetry/store.py (the one door to the
     reading tables); count inserted, updated and unchanged rows. New and changed inverter
     readings mark their hours for the rollups' late-data recompute, as the ingest does."""
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
@@ -889,7 +890,7 @@ def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, 
         result = store.readings_upsert(rows={name: store_rows})
         if name == "inverter":
             outcomes = result.outcomes.get(name, [])
-            rollups.mark_dirty(
+            store.late_readings_mark(
                 (row.key for row, outcome in zip(store_rows, outcomes, strict=True)
                  if outcome != store.DUPLICATE)
             )  # fmt: skip

@@ -23,13 +23,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from field import sunspec
+from field.collector_client import CollectorClient, ReadingBuffer
 from field.modbus_collector import (
     CollectorConfig,
     ConfigError,
     ModbusPoller,
     collector_config_load,
 )
-from monitoring.collector_client import CollectorClient, ReadingBuffer
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Read-only admin of the statistics: the jobs write them, nobody edits them by hand.
+"""Read-only admin of the statistics (the jobs write them, nobody edits them by hand), and the
+reading interval on the registry's inverter page.
 
 The rollup tables have composite primary keys, which Django's admin cannot show (5.2); their
 figures are read through generation/selectors.py and the exports.
@@ -7,8 +8,12 @@ figures are read through generation/selectors.py and the exports.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from generation.cadence import interval_explained
 from generation.models import GenerationStatistics
+from monitoring import admin as registry_admin
+from monitoring.models import Inverter
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,3 +35,18 @@ class GenerationStatisticsAdmin(ReadOnlyAdmin):
     ]  # fmt: skip
     list_filter = ["scope"]
     date_hierarchy = "date"
+
+
+# The registry's inverter page, with what generation knows of it: the interval its figures
+# assume. Registered here, since the registry cannot know about rollups.
+admin.site.unregister(Inverter)
+
+
+@admin.register(Inverter)
+class InverterAdmin(registry_admin.InverterAdmin):
+    readonly_fields = [*registry_admin.InverterAdmin.readonly_fields, "reading_interval"]
+
+    @admin.display(description=_("reading interval"))
+    def reading_interval(self, inverter: Inverter) -> str:
+        """The interval its figures assume, and where it comes from."""
+        return interval_explained(inverter) if inverter.pk else "–"

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from generation import kpis, plant_time, rollups
+from generation import kpis, rollups
 from generation.statistics import statistics_compute
 from jobs.steps import job_step
+from monitoring import plant_time
 from monitoring.models import PowerStation
 
 

@@ -27,11 +27,13 @@ from datetime import UTC, date, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from generation import cadence, plant_time, plausibility, store
+from generation import cadence, plausibility
 from generation.models import DailyGeneration, StationDailyGeneration
 from generation.rollups import CHUNK, GAP_INTERVALS, rows_upsert
+from monitoring import plant_time
 from monitoring.models import PowerStation, Sensor
 from monitoring.solar import clear_sky_insolation_bound_kwh_m2, daylight_intervals
+from telemetry import store
 
 REFERENCE_IRRADIANCE_KW_M2 = 1.0
 

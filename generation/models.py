@@ -1,73 +1,13 @@
-"""Time series that live in the telemetry database.
+"""Rollups of the readings (hour, day, plant day), statistics and learned reading intervals.
 
-No foreign key crosses to the default database: device and station ids are plain integers.
-Each reading table's primary key is (device, ts), so on InnoDB it is the clustered index and a
-device's time range is one index range scan. Read and write these only through
-`generation/store.py`.
+They live in the telemetry database beside the readings (telemetry/models.py). No foreign key
+crosses to the default database: device and station ids are plain integers.
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class InverterReading(models.Model):
-    pk = models.CompositePrimaryKey("inverter_id", "ts")
-    inverter_id = models.BigIntegerField()
-    station_id = models.BigIntegerField()
-    ts = models.DateTimeField()
-    ac_kw = models.FloatField(null=True)
-    dc_kw = models.FloatField(null=True)
-    dc_v = models.FloatField(null=True)
-    dc_a = models.FloatField(null=True)
-    ac_v1 = models.FloatField(null=True)
-    ac_v2 = models.FloatField(null=True)
-    ac_v3 = models.FloatField(null=True)
-    ac_a1 = models.FloatField(null=True)
-    ac_a2 = models.FloatField(null=True)
-    ac_a3 = models.FloatField(null=True)
-    freq_hz = models.FloatField(null=True)
-    pf = models.FloatField(null=True)
-    temp_c = models.FloatField(null=True)
-    day_kwh = models.FloatField(null=True)
-    total_kwh = models.FloatField(null=True)
-    state = models.IntegerField(null=True)
-    fault_bits = models.BigIntegerField(null=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["station_id", "ts"], name="invreading_station_ts")]
-
-
-class CombinerReading(models.Model):
-    pk = models.CompositePrimaryKey("box_id", "ts")
-    box_id = models.BigIntegerField()
-    station_id = models.BigIntegerField()
-    ts = models.DateTimeField()
-    voltage = models.FloatField(null=True)
-    currents = models.JSONField(default=list)
-
-    class Meta:
-        indexes = [models.Index(fields=["station_id", "ts"], name="cbreading_station_ts")]
-
-
-class SensorReading(models.Model):
-    pk = models.CompositePrimaryKey("sensor_id", "ts")
-    sensor_id = models.BigIntegerField()
-    station_id = models.BigIntegerField()
-    ts = models.DateTimeField()
-    value = models.FloatField(null=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["station_id", "ts"], name="sensorreading_station_ts")]
-
-
-class GridReport(models.Model):
-    pk = models.CompositePrimaryKey("station_id", "ts")
-    station_id = models.BigIntegerField()
-    ts = models.DateTimeField()
-    outage = models.BooleanField()
-
 
 # --- Rollups (generation/rollups.py writes them; generation/selectors.py reads them) ----------
 # Keyed like the readings: (device, period), so a device's range is one clustered range scan.
@@ -240,12 +180,3 @@ class ReadingCadence(models.Model):
     class Meta:
         verbose_name = _("reading interval")
         verbose_name_plural = _("reading intervals")
-
-
-class DirtyHour(models.Model):
-    """An inverter hour that received readings after it was rolled up: recompute it."""
-
-    pk = models.CompositePrimaryKey("inverter_id", "hour_start")
-    inverter_id = models.BigIntegerField()
-    hour_start = models.DateTimeField()
-    marked_at = models.DateTimeField()

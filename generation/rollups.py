@@ -25,7 +25,7 @@ minutes (sun at least 5° up) say whether it is complete (COMPLETE_SHARE), so an
 without data by a gap is incomplete and a night without readings is not.
 
 Recomputing is idempotent: rows are computed, compared with the stored ones, and only rows
-that differ are written. Raw readings are only read through generation/store.py.
+that differ are written. Raw readings are only read through telemetry/store.py.
 """
 
 from __future__ import annotations
@@ -41,13 +41,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from generation import cadence, plant_time, store
-from generation.models import DailyGeneration, DirtyHour, HourlyGeneration
+from generation import cadence
+from generation.models import DailyGeneration, HourlyGeneration
+from monitoring import plant_time
 from monitoring.models import Inverter, PowerStation
 from monitoring.solar import clear_sky_irradiance, daylight_intervals, daylight_seconds
+from telemetry import store
 
 logger = logging.getLogger(__name__)
 
@@ -397,7 +398,7 @@ def hours_recompute(
             computed.extend(_hour_rows(meter, starts, window, interval, now))
             spilled |= {(inverter_id, datetime.fromtimestamp(h, UTC)) for h in window.spilled}
         if spilled:
-            _dirty_upsert(spilled, now=now)
+            store.dirty_hours_mark(spilled, now=now)
         changed = _changed_rows(computed, HourlyGeneration, start=start, end=end)
         _upsert(changed, HourlyGeneration, ["inverter_id", "hour_start"])
         written += len(changed)
@@ -693,42 +694,6 @@ def zero_fill(*, stations: Iterable[PowerStation], day_of: dict[int, date], now=
 
 # --- Late data ------------------------------------------------------------------------------
 
-# The hourly job runs at :02 for the hour just ended. A reading for an hour that ended more
-# than this long ago may have arrived after that run read its hour, so it marks the hour
-# dirty. The margin is below the job's 2 minutes so that an ingest racing the job is caught.
-LATE_AFTER = timedelta(minutes=1)
-
-
-def mark_dirty(readings: Iterable[tuple[int, datetime]], *, now: datetime | None = None) -> int:
-    """Mark the hours that these stored readings (inverter_id, ts) arrived late for.
-
-    The ingest calls this once per batch, after (or in the same telemetry transaction as) the
-    upsert of the readings. Readings of the current hour, or of an hour that ended less than
-    LATE_AFTER ago, are not late and mark nothing. Marking is idempotent; re-marking an hour
-    that is being recomputed moves its `marked_at`, so that recompute cannot clear it.
-    Returns the number of hours marked.
-    """
-    now = now or timezone.now()
-    latest_end = now - LATE_AFTER
-    hours = set()
-    for inverter_id, ts in readings:
-        hour = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        if hour + plant_time.HOUR <= latest_end:
-            hours.add((int(inverter_id), hour))
-    if not hours:
-        return 0
-    _dirty_upsert(hours, now=now)
-    return len(hours)
-
-
-def _dirty_upsert(hours: set[tuple[int, datetime]], *, now: datetime) -> None:
-    rows_upsert(
-        DirtyHour,
-        [DirtyHour(inverter_id=i, hour_start=h, marked_at=now) for i, h in sorted(hours)],
-        unique_fields=["inverter_id", "hour_start"],
-        update_fields=["marked_at"],
-    )
-
 
 def dirty_recompute(*, now: datetime | None = None, limit: int = 20000) -> dict[str, int]:
     """Recompute the local days of inverters that received late readings, then clear marks.
@@ -738,7 +703,7 @@ def dirty_recompute(*, now: datetime | None = None, limit: int = 20000) -> dict[
     Returns counts, and the (station, date) pairs touched under "station_days".
     """
     now = now or timezone.now()
-    marks = list(DirtyHour.objects.order_by("hour_start")[:limit])
+    marks = store.dirty_hours(limit=limit)
     if not marks:
         return {"marks": 0, "readings": 0, "hours": 0, "days": 0, "station_days": set()}
     meters = meters_for(inverter_ids={m.inverter_id for m in marks})
@@ -754,25 +719,12 @@ def dirty_recompute(*, now: datetime | None = None, limit: int = 20000) -> dict[
         for key in ("readings", "hours", "days"):
             totals[key] += result[key]
         station_days |= {(meters[i].station_id, day) for i in inverter_ids}
-    dirty_marks_clear(marks)
+    store.dirty_hours_clear(marks)
     totals["station_days"] = station_days
     return totals
 
 
-def dirty_marks_clear(marks: list[DirtyHour]) -> int:
-    """Delete these marks unless they were marked again since they were read (guarded)."""
-    deleted = 0
-    for offset in range(0, len(marks), 500):
-        guard = Q()
-        for mark in marks[offset : offset + 500]:
-            guard |= Q(
-                inverter_id=mark.inverter_id, hour_start=mark.hour_start, marked_at=mark.marked_at
-            )
-        deleted += DirtyHour.objects.filter(guard).delete()[0]
-    return deleted
-
-
-# --- field (issue 8): figures imported from the old system ----------------------------------
+# --- Figures imported from the old system ----------------------------------------------------
 # The old database kept hourly and daily generation long after its raw logs were gone. Its
 # figures fill the rollup tables where we have nothing better: a row computed from our own
 # readings (readings > 0) is kept, a zero fill or an earlier import is replaced.
@@ -894,5 +846,3 @@ def _station_zones(station_ids: set[int]) -> dict[int, ZoneInfo]:
         )
     }
 
-
-# --- end field ---------------------------------------------------------------------------------

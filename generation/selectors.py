@@ -2,7 +2,7 @@
 
 Every function takes stations the caller may see (monitoring.visibility decides) and returns
 plain data. Month and year figures come from the daily rows, never from raw readings; only
-the power curve of one plant's day reads raw readings (through generation/store.py).
+the power curve of one plant's day reads raw readings (through telemetry/store.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from generation import cadence, plant_time, plausibility, store
+from generation import cadence, plausibility
 from generation.models import (
     DailyGeneration,
     GenerationStatistics,
@@ -25,7 +25,9 @@ from generation.models import (
     StationDailyGeneration,
 )
 from generation.statistics import Figures, period_statistics
+from monitoring import plant_time
 from monitoring.models import Inverter, InverterStatus, PowerStation
+from telemetry import store
 
 
 def _ids(stations: Iterable[PowerStation]) -> list[int]:
@@ -171,6 +173,11 @@ def month_report(*, stations: Iterable[PowerStation], year: int, month: int) -> 
 def _codes_in_order(code_lists: Iterable[list[str]]) -> list[str]:
     seen = {code for codes in code_lists for code in codes}
     return [code for code in plausibility.FLAGS if code in seen]
+
+
+def station_day(*, station: PowerStation, day: date) -> StationDailyGeneration | None:
+    """One plant's day row with its KPIs and flags (None until the day is rolled up)."""
+    return StationDailyGeneration.objects.filter(station_id=station.id, date=day).first()
 
 
 def station_days(*, station: PowerStation, start: date, end: date) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Runs one job of the table in solarsite/schedules.py and records the run.
+"""Runs one job of the job table (settings.JOB_TABLE) and records the run.
 
 Every schedule written into django-q2 calls `job_run(name)`, and so does `manage.py run_job`,
 so a run looks the same in admin (JobRun) and in the log however it was started.
@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 
 from jobs.models import JobRun
 from jobs.steps import failed_step, job_step, steps_reset
-from solarsite.schedules import Job, job_named
+from jobs.table import Job, job_named
 
 logger = logging.getLogger("jobs")
 

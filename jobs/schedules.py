@@ -1,4 +1,4 @@
-"""Writes the job table (solarsite/schedules.py) into django-q2's schedules.
+"""Writes the job table (settings.JOB_TABLE: solarsite/schedules.py) into django-q2's schedules.
 
 Idempotent: a schedule is keyed by the job's name and owned when its func is RUNNER, so a
 second sync changes nothing, a changed cron is updated in place, and an owned schedule whose
@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
-from solarsite.schedules import JOBS, Job
+from jobs.table import Job, jobs_table
 
 RUNNER = "jobs.runner.job_run"
 # django-q2 passes each run the cron time it fired for under this name; the runner refuses a
@@ -52,7 +52,10 @@ def schedule_kwargs(job: Job) -> str:
     return repr({"q_options": {"timeout": job.timeout}}) if job.timeout else ""
 
 
-def schedules_sync(*, jobs: tuple[Job, ...] = JOBS, using: str = DEFAULT_DB_ALIAS) -> SyncResult:
+def schedules_sync(
+    *, jobs: tuple[Job, ...] | None = None, using: str = DEFAULT_DB_ALIAS
+) -> SyncResult:
+    jobs = jobs_table() if jobs is None else jobs
     result = SyncResult()
     wanted = {job.name: job for job in jobs}
     with transaction.atomic(using=using):

@@ -145,7 +145,7 @@ class InverterAdmin(admin.ModelAdmin):
     list_select_related = ["station", "collector"]
     search_fields = ["station__code", "station__name", "station__customer__name", "serial"]
     autocomplete_fields = ["station", "collector"]
-    readonly_fields = ["dc_ac_ratio", "reading_interval"]
+    readonly_fields = ["dc_ac_ratio"]  # generation/admin.py adds the reading interval
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("station__inverters")
@@ -157,15 +157,6 @@ class InverterAdmin(admin.ModelAdmin):
     @admin.display(description=_("DC/AC ratio"))
     def dc_ac_ratio(self, inverter: Inverter) -> str:
         return f"{inverter.dc_ac_ratio():.2f}" if inverter.pk else "–"
-
-    @admin.display(description=_("reading interval"))
-    def reading_interval(self, inverter: Inverter) -> str:
-        """The interval its figures assume, and where it comes from."""
-        if not inverter.pk:
-            return "–"
-        from generation.cadence import interval_explained
-
-        return interval_explained(inverter)
 
 
 @admin.register(CombinerBox)

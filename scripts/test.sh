@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ruff, then the whole suite on SQLite, then again on MariaDB when one answers.
+# ruff, the import layers, then the whole suite on SQLite, then again on MariaDB when one answers.
 # Under CI (CI=true) a MariaDB that does not answer is a failure, not a skip.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,9 @@ $PY manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules || exit 1
 
 echo "== ruff"
 .venv/bin/ruff check . || exit 1
+
+echo "== lint-imports (apps depend one way: docs/architecture.md)"
+.venv/bin/lint-imports || exit 1
 
 echo "== tests on SQLite"
 env -u DATABASE_URL -u TELEMETRY_DATABASE_URL $PY -m pytest "$@"

@@ -87,11 +87,17 @@ class PeriodQuery(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
-        start, end = attrs.get("from"), attrs.get("to")
-        if start and end and end < start:
-            raise serializers.ValidationError({"to": _("'to' must not be before 'from'.")})
-        if start and end and (end - start).days > self.MAX_DAYS:
-            raise serializers.ValidationError(
-                {"to": _("Ask for at most %(days)s days at a time.") % {"days": self.MAX_DAYS}}
-            )
+        refusal = period_refusal(attrs.get("from"), attrs.get("to"), max_days=self.MAX_DAYS)
+        if refusal:
+            raise serializers.ValidationError({"to": refusal})
         return attrs
+
+
+def period_refusal(start, end, *, max_days: int = PeriodQuery.MAX_DAYS) -> str | None:
+    """Why a period of days from `start` to `end` (inclusive) cannot be asked for, or None:
+    the one rule of the API's periods and the pages' downloads."""
+    if start and end and end < start:
+        return _("'to' must not be before 'from'.")
+    if start and end and (end - start).days > max_days:
+        return _("Ask for at most %(days)s days at a time.") % {"days": max_days}
+    return None

@@ -1,8 +1,9 @@
-"""Database routing: the generation app lives in `telemetry`, everything else in `default`."""
+"""Database routing: readings (the telemetry app) and their rollups (generation) live in the
+`telemetry` database, everything else in `default`."""
 
 from __future__ import annotations
 
-TELEMETRY_APPS = {"generation"}
+TELEMETRY_APPS = {"telemetry", "generation"}
 
 
 def database_for(app_label: str) -> str:

@@ -1,27 +1,18 @@
 """The job table: every scheduled job, in one place.
 
-`generation/jobs.py` writes it into django-q2's schedules (idempotently, on migrate) and
-`manage.py run_job NAME` runs one entry now. Cron times are in settings.TIME_ZONE.
+`jobs/schedules.py` writes it into django-q2's schedules (idempotently, on migrate) and
+`manage.py run_job NAME` runs one entry now; both find it through settings.JOB_TABLE. Cron
+times are in settings.TIME_ZONE.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from jobs.table import Job
 
 # A send job runs every minute and starts no message after NOTIFY_RUN_SECONDS; the settings keep
 # that plus the longest wait for one message within 50 s. django-q2 kills a run at this point,
 # so a run never outlives its minute, and a claim older than that is never a live sender's.
 SEND_TIMEOUT_SECONDS = 55
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    func: str  # dotted path of a function taking no arguments and returning a summary string
-    cron: str
-    description: str
-    timeout: int | None = None  # seconds before django-q2 kills a run; None: Q_CLUSTER's
-
 
 JOBS: tuple[Job, ...] = (
     Job(
@@ -32,11 +23,10 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(
         "purge_readings",
-        "generation.store.purge_old_readings",
+        "telemetry.store.purge_old_readings",
         "30 3 * * *",
         "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
     ),
-    # --- events (issue 5) ---
     Job(
         "detect_events",
         "events.jobs.detect_events",
@@ -72,8 +62,6 @@ JOBS: tuple[Job, ...] = (
         "POST the due webhooks of the outbox.",
         timeout=SEND_TIMEOUT_SECONDS,
     ),
-    # --- end events ---
-    # --- field ---
     Job(
         "import_legacy",
         "field.legacy_import.legacy_import_job",
@@ -82,7 +70,7 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(
         "expire_commands",
-        "monitoring.commands.commands_expire_job",
+        "field.commands.commands_expire_job",
         "* * * * *",
         "Expire remote commands nobody carried out within their time to live.",
     ),
@@ -93,8 +81,6 @@ JOBS: tuple[Job, ...] = (
         "Find serials registered twice and inverters reporting identical readings; tell the "
         "administrators (event 402).",
     ),
-    # --- end field ---
-    # --- generation (issue 4) ---
     Job(
         "rollup_hourly",
         "generation.jobs.rollup_hourly",
@@ -113,19 +99,11 @@ JOBS: tuple[Job, ...] = (
         "10 0 * * *",
         "The previous local day: hours again, zero fill, plant KPIs and statistics.",
     ),
-    # --- economics (issue 9) ---
     Job(
         "monthly_reports",
         "economics.monthly_mail.send_monthly_reports",
         "0 6 1 * *",
         "On the 1st, e-mail each plant's report of the month before to its owners (PDF).",
     ),
-    # --- end economics ---
 )
 
-
-def job_named(name: str) -> Job:
-    for job in JOBS:
-        if job.name == name:
-            return job
-    raise KeyError(name)

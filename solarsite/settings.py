@@ -47,15 +47,14 @@ INSTALLED_APPS = [
     "django_q",
     "accounts",
     "monitoring",
+    "telemetry",
     "generation",
     "events",
-    # --- field ---
-    "field",
-    # --- end field ---
     "jobs",
-    # --- economics (issue 9) ---
     "economics",
-    # --- end economics ---
+    "field",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +74,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "solarsite.urls"
 WSGI_APPLICATION = "solarsite.wsgi.application"
+# Every scheduled job (jobs/table.py reads it from here, as Django reads ROOT_URLCONF).
+JOB_TABLE = "solarsite.schedules.JOBS"
 
 TEMPLATES = [
     {

@@ -5,22 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.views import set_language
 from solarsite.health import healthz
+from web.pages.login import set_language
 
 admin.site.site_header = _("solarsite administration")
 admin.site.site_title = _("solarsite administration")
 
 api_v1 = [
-    path("", include("monitoring.api_urls")),
-    # --- api ---
-    path("", include("accounts.api_urls")),
-    path("", include("generation.api_urls")),
-    path("", include("events.api_urls")),
-    # --- end api ---
-    # --- economics (issue 9) ---
-    path("", include("economics.api_urls")),
-    # --- end economics ---
+    path("", include("telemetry.api_urls")),
+    path("", include("field.api_urls")),
+    path("", include("web.api_urls")),
 ]
 
 urlpatterns = [
@@ -39,13 +33,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),
         name="swagger-ui",
     ),
-    path("accounts/", include("accounts.urls")),
-    path("generation/", include("generation.urls")),
-    # --- pages (issue 6) ---
-    path("events/", include("events.urls")),
-    # --- end pages ---
-    path("economics/", include("economics.urls")),  # economics (issue 9)
-    path("", include("monitoring.urls")),
+    path("", include("web.urls")),
 ]
 
 handler404 = "solarsite.api_errors.not_found"

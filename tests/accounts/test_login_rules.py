@@ -142,7 +142,7 @@ def test_expire_logins_also_drops_expired_sessions(db):
 def test_expire_logins_is_the_job_in_the_job_table():
     from django.utils.module_loading import import_string
 
-    from solarsite.schedules import job_named
+    from jobs.table import job_named
 
     assert import_string(job_named("expire_logins").func) is expire_logins
 

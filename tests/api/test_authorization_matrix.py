@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from monitoring.commands import command_queue
+from field.commands import command_queue
 from monitoring.models import Command
 from tests.api.conftest import ROLES
 

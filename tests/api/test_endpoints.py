@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from events.models import Alarm
 from generation.models import DailyGeneration, HourlyGeneration, StationDailyGeneration
-from monitoring import overview
 from monitoring.models import KeyValue, PowerStation
 from tests.api.conftest import DAY
+from web import fleet, selectors
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
@@ -29,11 +29,28 @@ def test_station_list_shows_kw_today_and_state_of_visible_plants(world, as_role)
 
     assert body["count"] == 2
     a, b = body["results"]
-    assert (a["code"], a["current_kw"], a["today_kwh"], a["state"]) == (
-        "A001", 21.5, 40.0, "running"
+    # The overview page's states: an open alarm decides (monitoring/states.py).
+    assert (a["code"], a["current_kw"], a["today_kwh"], a["state"], a["state_label"]) == (
+        "A001", 21.5, 40.0, "comm_error", "통신 오류"
     )  # fmt: skip
-    assert (a["powerstationStatus"], a["commStatus"], a["inverters_reporting"]) == (0, 1, 1)
-    assert (b["code"], b["current_kw"], b["state"], b["commStatus"]) == ("B001", 0.0, "unknown", 0)
+    assert (a["powerstationStatus"], a["commStatus"], a["inverters_reporting"]) == (0, 0, 1)
+    assert (b["code"], b["current_kw"], b["state"], b["commStatus"]) == (
+        "B001", 0.0, "grid_outage", 1
+    )  # fmt: skip
+
+
+def test_station_list_filters_and_sorts_by_the_overview_pages_rules(world, as_role):
+    client = as_role("admin")
+    by_state = client.get("/api/v1/stations?state=grid_outage").json()
+    assert [r["code"] for r in by_state["results"]] == ["B001"]
+    assert [r["code"] for r in client.get("/api/v1/stations?sort=-kw").json()["results"]] == [
+        "A001", "B001"
+    ]  # fmt: skip
+    assert [r["code"] for r in client.get("/api/v1/stations?sort=kw").json()["results"]] == [
+        "B001", "A001"
+    ]  # fmt: skip
+    wrong = client.get("/api/v1/stations?state=asleep&sort=size")
+    assert wrong.status_code == 400 and sorted(wrong.json()["fields"]) == ["sort", "state"]
 
 
 def test_station_list_pages_in_a_stable_order_and_filters(world, as_role):
@@ -53,8 +70,8 @@ def test_detail_status_inverters_and_search(world, as_role):
         (1, "running", 21.5), (2, "unknown", None),
     ]  # fmt: skip
     assert client.get("/api/v1/stations/A001/status").json() == {
-        "code": "A001", "state": "running", "current_kw": 21.5,
-        "last_ts": detail["last_ts"], "powerstationStatus": 0, "commStatus": 1,
+        "code": "A001", "state": "comm_error", "state_label": "통신 오류", "current_kw": 21.5,
+        "last_ts": detail["last_ts"], "powerstationStatus": 0, "commStatus": 0,
     }  # fmt: skip
     assert client.get("/api/v1/stations/A001/inverters/1").json()["dc_kw"] == 22.4
     assert len(client.get("/api/v1/stations/A001/inverters").json()) == 2
@@ -67,7 +84,7 @@ def test_overview_sums_the_plants_and_counts_states_as_the_overview_page(world, 
     assert (body["stations"], body["current_kw"], body["today_kwh"]) == (2, 21.5, 40.0)
     assert sum(body["states"].values()) == 2
     stations = PowerStation.objects.all()
-    page = overview.state_counts(overview.overview_rows(stations, now=timezone.now()))
+    page = fleet.state_counts(selectors.station_rows(stations, now=timezone.now()))
     assert body["states"] == page
 
 
@@ -194,8 +211,8 @@ def test_event_types_users_customers_keyvalue_and_my_settings(world, as_role):
 def test_the_hand_written_station_rows_equal_the_documented_serializer(world):
     from django.utils import timezone
 
-    from monitoring import selectors
-    from monitoring.station_api import StationRowOut, station_row_data
+    from web import selectors
+    from web.api.stations import StationRowOut, station_row_data
 
     rows = selectors.station_rows([world["station_a"], world["station_b"]], now=timezone.now())
     assert [station_row_data(row) for row in rows] == StationRowOut(rows, many=True).data
@@ -203,7 +220,7 @@ def test_the_hand_written_station_rows_equal_the_documented_serializer(world):
 
 def test_the_hand_written_curve_equals_the_documented_serializer(world, as_role):
     from generation import selectors
-    from generation.api import CurveOut
+    from web.api.generation import CurveOut
 
     body = as_role("owner_a").get("/api/v1/stations/A001/generation/curve?date=2026-06-01")
     curve = selectors.power_curve(station=world["station_a"], day=DAY)

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import client_as, token_for
-from tests.monitoring.test_ingest_failures import assert_outage_answer, unreachable
+from tests.telemetry.test_ingest_failures import assert_outage_answer, unreachable
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
 

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from events.detection import detect_events
 from events.models import Alarm, EventLog, Notification
-from generation.models import CombinerReading
 from monitoring.models import CombinerBox, InverterState, InverterStatus
 from monitoring.solar import daylight_intervals
+from telemetry.models import CombinerReading
 from tests.events.world import NIGHT, World
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])

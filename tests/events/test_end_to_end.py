@@ -9,17 +9,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from events.detection import detect_events
-from events.models import Alarm
-from events.notify import send_notifications
-from monitoring.collector_client import CollectorClient
-from monitoring.simulation import (
+from demo.simulation import (
     PlantModel,
     Simulator,
     VirtualCollector,
     fault_from_spec,
     plant_specs,
 )
+from events.detection import detect_events
+from events.models import Alarm
+from events.notify import send_notifications
+from field.collector_client import CollectorClient
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
 

@@ -9,7 +9,7 @@ from events.acknowledge import alarms_acknowledge
 from events.jobs import detect_events as detect_events_job
 from events.models import Alarm, SmsLog
 from events.selectors import alarms_for, error_classification, notify_list, station_event_log
-from solarsite.schedules import job_named
+from jobs.table import job_named
 from tests.events.world import World
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from generation.models import CombinerReading, GridReport, InverterReading, SensorReading
 from monitoring.models import CombinerBox, Sensor
+from telemetry.models import CombinerReading, GridReport, InverterReading, SensorReading
 from tests.faults.data_items import HUGE_INT, ITEM_CODES, KINDS, GoodItems
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)

@@ -31,9 +31,9 @@ import httpx
 import pytest
 from django.conf import settings
 
-from generation.models import InverterReading
-from monitoring.collector_client import CollectorClient
+from field.collector_client import CollectorClient
 from monitoring.models import Inverter
+from telemetry.models import InverterReading
 from tests.faults.data_mariadb import PrivateMariaDB, mariadbd_path
 from tests.live import Server
 

@@ -13,8 +13,8 @@ from django.utils import translation
 from accounts.models import User
 from events.models import Alarm, EventLog, EventType, Notification
 from field.duplicates import check_window, duplicates_check, duplicates_find
-from generation import store
 from monitoring.models import Inverter
+from telemetry import store
 from tests.conftest import make_station, make_user
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])

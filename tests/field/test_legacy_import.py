@@ -23,15 +23,9 @@ from field.legacy_import import (
     readings_store,
 )
 from field.models import ImportMark
-from generation.models import (
-    CombinerReading,
-    DailyGeneration,
-    DirtyHour,
-    HourlyGeneration,
-    InverterReading,
-    SensorReading,
-)
+from generation.models import DailyGeneration, HourlyGeneration
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Region, Sensor
+from telemetry.models import CombinerReading, DirtyHour, InverterReading, SensorReading
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 

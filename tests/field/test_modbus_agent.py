@@ -11,12 +11,12 @@ from django.utils import translation
 from pymodbus.client import ModbusTcpClient
 
 from events.models import EventLog, EventType
+from field.collector_client import CollectorClient
+from field.commands import command_queue, commands_hand_out
 from field.modbus_agent import ModbusAgent
 from field.modbus_collector import ConfigError, collector_config_load
-from generation.models import InverterReading
-from monitoring.collector_client import CollectorClient
-from monitoring.commands import command_queue, commands_hand_out
 from monitoring.models import Collector, Command, InverterStatus
+from telemetry.models import InverterReading
 from tests.field.modbus_server import (
     VENDOR,
     ModbusTestServer,

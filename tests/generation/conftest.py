@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from generation.models import InverterReading
+from telemetry.models import InverterReading
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 

@@ -17,10 +17,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from generation import kpis, plant_time, rollups
-from generation.models import InverterReading, SensorReading, StationDailyGeneration
+from generation import kpis, rollups
+from generation.models import StationDailyGeneration
+from monitoring import plant_time
 from monitoring.models import Sensor
 from monitoring.solar import daylight_seconds
+from telemetry.models import InverterReading, SensorReading
 from tests.conftest import make_station
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -12,10 +12,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from generation import kpis
-from generation.exports import csv_bytes, xlsx_bytes
 from generation.models import DailyGeneration
 from monitoring.models import PowerStation
 from tests.conftest import PASSWORD
+from web.exports import csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generation import rollups
 from generation.jobs import rollup_daily, rollup_hourly, rollup_late
 from generation.models import (
     DailyGeneration,
@@ -15,6 +14,7 @@ from generation.models import (
     HourlyGeneration,
     StationDailyGeneration,
 )
+from telemetry import store
 from tests.generation.conftest import minutes, put_readings
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -67,7 +67,7 @@ def test_late_job_recomputes_marked_days_and_their_plant_rows(plant_a_readings):
     ]
     put_readings(inverter, late)
     now = datetime(2026, 6, 2, 8, 0, tzinfo=SEOUL)
-    rollups.mark_dirty([(inverter.id, t) for t, *_ in late], now=now)
+    store.late_readings_mark([(inverter.id, t) for t, *_ in late], now=now)
     summary = rollup_late(now=now)
     assert summary.startswith("1 late hours: 180 readings")
     assert summary.endswith("1 finished plant days recomputed")

@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generation import kpis, plant_time, rollups
-from generation.models import SensorReading, StationDailyGeneration
+from generation import kpis, rollups
+from generation.models import StationDailyGeneration
+from monitoring import plant_time
 from monitoring.models import Sensor
 from monitoring.solar import daylight_seconds
+from telemetry.models import SensorReading
 from tests.conftest import make_station
 from tests.generation.conftest import minutes, put_readings
 

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generation import rollups
-from generation.models import DailyGeneration, DirtyHour, HourlyGeneration, InverterReading
+from generation.models import DailyGeneration, HourlyGeneration
+from telemetry import store
+from telemetry.models import DirtyHour, InverterReading
 from tests.conftest import make_station
 from tests.generation.conftest import minutes, put_readings
 
@@ -215,12 +217,12 @@ def test_late_reading_marks_its_hour_and_recompute_clears_only_what_it_saw(plant
     late = [(t, (30 + i) * 0.5, 30.0) for i, t in enumerate(minutes(seoul(2026, 6, 1, 10, 30), 30))]
     put_readings(inverter, late)
     now = seoul(2026, 6, 2, 8, 0)
-    assert rollups.mark_dirty([(inverter.id, t) for t, *_ in late], now=now) == 1
+    assert store.late_readings_mark([(inverter.id, t) for t, *_ in late], now=now) == 1
     # A reading of the hour now running is not late.
-    assert rollups.mark_dirty([(inverter.id, seoul(2026, 6, 2, 7, 59))], now=now) == 0
+    assert store.late_readings_mark([(inverter.id, seoul(2026, 6, 2, 7, 59))], now=now) == 0
     # ... nor one of the hour that ended less than a minute ago.
     assert (
-        rollups.mark_dirty(
+        store.late_readings_mark(
             [(inverter.id, seoul(2026, 6, 2, 7, 59))], now=now + timedelta(seconds=30)
         )
         == 0
@@ -237,12 +239,12 @@ def test_late_reading_marks_its_hour_and_recompute_clears_only_what_it_saw(plant
 def test_a_mark_renewed_during_recompute_survives_it(plant):
     station, inverter = plant
     hour = seoul(2026, 6, 1, 10, 5)
-    rollups.mark_dirty([(inverter.id, hour)], now=seoul(2026, 6, 2, 8))
-    seen = list(DirtyHour.objects.all())  # what a recompute read before computing
-    rollups.mark_dirty([(inverter.id, hour)], now=seoul(2026, 6, 2, 8, 1))  # more data came
-    assert rollups.dirty_marks_clear(seen) == 0
+    store.late_readings_mark([(inverter.id, hour)], now=seoul(2026, 6, 2, 8))
+    seen = store.dirty_hours(limit=10)  # what a recompute read before computing
+    store.late_readings_mark([(inverter.id, hour)], now=seoul(2026, 6, 2, 8, 1))  # more data came
+    assert store.dirty_hours_clear(seen) == 0
     assert DirtyHour.objects.get().marked_at == seoul(2026, 6, 2, 8, 1)
-    assert rollups.dirty_marks_clear(list(DirtyHour.objects.all())) == 1
+    assert store.dirty_hours_clear(store.dirty_hours(limit=10)) == 1
 
 
 def test_hourly_sum_disagreeing_with_day_counter_is_flagged(plant):
@@ -284,7 +286,7 @@ def test_zero_fill_for_watched_plants_that_sent_nothing(db):
 
 
 def test_purged_readings_do_not_erase_what_was_rolled_up(plant):
-    from generation.models import InverterReading
+    from telemetry.models import InverterReading
 
     station, inverter = plant
     put_readings(

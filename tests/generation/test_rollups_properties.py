@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generation import rollups
-from generation.models import DailyGeneration, HourlyGeneration, InverterReading
+from generation.models import DailyGeneration, HourlyGeneration
 from monitoring.models import PowerStation
+from telemetry.models import InverterReading
 from tests.conftest import make_station
 from tests.generation.conftest import put_readings
 

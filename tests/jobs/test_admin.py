@@ -6,7 +6,7 @@ import pytest
 
 from jobs.models import JobRun
 from jobs.runner import JobFailed, job_record
-from solarsite.schedules import Job
+from jobs.table import Job
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])

@@ -16,7 +16,8 @@ from django_q.models import Schedule
 from jobs.models import JobRun
 from jobs.runner import JobFailed, job_record
 from jobs.schedules import RUNNER, schedules_sync
-from solarsite.schedules import JOBS, Job
+from jobs.table import Job
+from solarsite.schedules import JOBS
 from tests.live import database_url
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])

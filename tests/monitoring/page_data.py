@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
-from generation import kpis, plant_time, rollups
-from generation.models import CombinerReading, InverterReading, SensorReading
+from generation import kpis, rollups
 from generation.statistics import statistics_compute
+from monitoring import plant_time
 from monitoring.models import (
     CombinerBox,
     InverterState,
@@ -16,6 +16,7 @@ from monitoring.models import (
     Sensor,
     StationStatus,
 )
+from telemetry.models import CombinerReading, InverterReading, SensorReading
 
 
 def status_set(

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from generation.models import InverterReading
-from monitoring.collector_client import CollectorClient, ReadingBuffer, dead_letter_path
+from field.collector_client import CollectorClient, ReadingBuffer, dead_letter_path
 from monitoring.models import Inverter
+from telemetry.models import InverterReading
 from tests.live import Server
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from events.models import EventLog, EventType, Notification
 from events.notify import send_notifications
-from monitoring.commands import (
+from field.commands import (
     command_queue,
     command_result,
     commands_expire,

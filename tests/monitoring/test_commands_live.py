@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 
-from monitoring.commands import command_queue
+from field.commands import command_queue
 from monitoring.models import Collector, Command
 from tests.conftest import make_station
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
 from events.models import Alarm, EventType
-from generation import plant_time
+from monitoring import plant_time
 from tests.conftest import PASSWORD, dark, make_station
 from tests.monitoring.page_data import (
     combiner_box_with_weak_string,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring.commands import command_queue
+from field.commands import command_queue
 from monitoring.models import Command
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])

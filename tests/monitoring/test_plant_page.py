@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from events.models import Alarm, EventLog, EventType
-from generation import plant_time
+from monitoring import plant_time
 from tests.monitoring.page_data import (
     combiner_box_with_weak_string,
     day_of_readings,

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Customer, User
 from accounts.sessions import login_attempt
-from monitoring.demo import DEMO_PASSWORD
+from demo.fleet import DEMO_PASSWORD
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Region, Sensor
 from monitoring.visibility import stations_visible_to
 

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generation.models import DailyGeneration
-from monitoring import selectors
 from monitoring.models import InverterState, InverterStatus, PowerStation, StationStatus
+from monitoring.states import PlantState, comm_status
 from tests.conftest import make_station
+from web import selectors
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -39,12 +40,12 @@ def test_rows_give_kw_today_and_state_per_station():
     rows = {r.station.code: r for r in selectors.station_rows([running, silent, never], now=NOW)}
 
     assert (rows["R001"].current_kw, rows["R001"].today_kwh) == (30.5, 45.0)
-    assert rows["R001"].state == InverterState.RUNNING
+    assert rows["R001"].state == PlantState.NORMAL
     assert (rows["R001"].power_station_status, rows["R001"].comm_status) == (0, 1)
     # Silent past its 60 communication-loss minutes: no kW counted, comm error.
-    assert (rows["S001"].current_kw, rows["S001"].state) == (0.0, InverterState.COMM_LOST)
+    assert (rows["S001"].current_kw, rows["S001"].state) == (0.0, PlantState.COMM_ERROR)
     assert (rows["S001"].power_station_status, rows["S001"].comm_status) == (1, 0)
-    assert rows["N001"].state == InverterState.UNKNOWN
+    assert rows["N001"].state == PlantState.NO_DATA
 
 
 def test_grid_outage_outranks_running():
@@ -71,7 +72,7 @@ def test_detail_lists_every_inverter_with_its_state_now():
         (1, InverterState.RUNNING), (2, InverterState.UNKNOWN),
     ]  # fmt: skip
     # An inverter that never reported does not hide the one that runs.
-    assert detail.row.current_kw == 7.0 and detail.row.state == InverterState.RUNNING
+    assert detail.row.current_kw == 7.0 and detail.row.state == PlantState.NORMAL
 
 
 def test_sleeping_inverters_put_a_plant_at_night_and_silence_counts_only_by_day():
@@ -95,9 +96,9 @@ def test_sleeping_inverters_put_a_plant_at_night_and_silence_counts_only_by_day(
                                                                         now=at)}  # fmt: skip
 
     midnight = datetime(2026, 6, 3, 0, 0, tzinfo=SEOUL)
-    assert states(midnight) == {"Z001": "night", "Z002": "comm_lost", "Z003": "under_construction"}
+    assert states(midnight) == {"Z001": "night", "Z002": "comm_error", "Z003": "under_construction"}
     # After sunrise, until it sends its first reading of the day, it is still asleep ...
     assert states(datetime(2026, 6, 3, 6, 10, tzinfo=SEOUL))["Z001"] == "night"
     # ... and lost once it has been silent for its 60 communication-loss minutes of daylight.
-    assert states(datetime(2026, 6, 3, 7, 0, tzinfo=SEOUL))["Z001"] == "comm_lost"
-    assert selectors.comm_status("night") == 1
+    assert states(datetime(2026, 6, 3, 7, 0, tzinfo=SEOUL))["Z001"] == "comm_error"
+    assert comm_status("night") == 1

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitoring.simulation import (
+from demo.simulation import (
     STATE_FAULT,
     STATE_THROTTLED,
     PlantModel,
@@ -150,7 +150,7 @@ def test_neighbouring_plants_share_the_days_weather():
     are its own."""
     from dataclasses import replace
 
-    from monitoring.simulation import irradiance
+    from demo.simulation import irradiance
 
     near = replace(SPEC, code="S002", seed=7, latitude=35.1, longitude=126.8)
     start = datetime(2026, 4, 1, tzinfo=SEOUL)

@@ -11,17 +11,17 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from generation import store
-from generation.models import GridReport, InverterReading
-from monitoring.collector_client import CollectorClient
-from monitoring.models import Collector, InverterStatus
-from monitoring.simulation import (
+from demo.simulation import (
     PlantModel,
     Simulator,
     VirtualCollector,
     fault_from_spec,
     plant_specs,
 )
+from field.collector_client import CollectorClient
+from monitoring.models import Collector, InverterStatus
+from telemetry import store
+from telemetry.models import GridReport, InverterReading
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
 

@@ -6,10 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Min
 from django.utils import timezone
 
-from generation import kpis, plant_time, rollups, store
+from generation import kpis, rollups
 from generation.models import DailyGeneration
 from generation.statistics import statistics_compute
+from monitoring import plant_time
 from monitoring.models import PowerStation
+from telemetry import store
 
 
 def _date(value: str) -> date:

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jobs.models import JobRun
 from jobs.runner import JobFailed, job_run
-from solarsite.schedules import JOBS
+from jobs.table import jobs_table
 
 
 class Command(BaseCommand):
@@ -15,12 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--list", action="store_true", help="list the jobs and exit")
 
     def handle(self, *args, name=None, list=False, **options):
+        jobs = jobs_table()
         if list:
-            width = max(len(job.name) for job in JOBS)
-            for job in JOBS:
+            width = max(len(job.name) for job in jobs)
+            for job in jobs:
                 self.stdout.write(f"{job.name:<{width}}  {job.cron:<14}  {job.description}")
             return
-        names = [job.name for job in JOBS]
+        names = [job.name for job in jobs]
         if not name:
             raise CommandError("Name a job to run, or use --list to see them.")
         if name not in names:

@@ -6,7 +6,7 @@ from jobs.schedules import schedules_sync
 
 
 class Command(BaseCommand):
-    help = "Write the job table (solarsite/schedules.py) into django-q2's schedules."
+    help = "Write the job table (settings.JOB_TABLE) into django-q2's schedules."
 
     def handle(self, *args, **options):
         result = schedules_sync()

@@ -1,0 +1,538 @@
+"""Every read and write of raw readings: the one door to the telemetry database's time series.
+
+Views, jobs and other apps call these functions and never the reading models, so another store
+(MongoDB) can later sit behind the same names: rows and plain dataclasses go in and come out,
+never a QuerySet or a model instance. Its contract:
+
+1. a reading is keyed by (device, ts) and stored once, whatever how often it is sent;
+2. a reading sent again with other values replaces the stored one;
+3. a reading that arrives for an hour already rolled up marks that hour dirty
+   (`late_readings_mark`), and the rollups recompute it (`dirty_hours`, `dirty_hours_clear`);
+4. readings older than the retention window are purged in bounded chunks.
+
+Writes are upserts keyed by (device, ts): a reading sent twice is stored once, and a reading sent
+again with other values replaces the stored one (the site corrected itself). `readings_upsert`
+tells the caller which items were new, unchanged or changed, with a bounded number of queries
+whatever the batch size: one SELECT of the stored rows and one multi-row upsert per table.
+
+Why not `bulk_create(update_conflicts=True)`: it works with the composite primary keys on both
+SQLite and MariaDB, but Django 5.2 caps SQLite statements at 999 parameters, so a 1,000-reading
+batch of 21 columns becomes 22 INSERTs, and building model instances costs more than the
+database. See solarsite/upsert.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from monitoring import plant_time
+from solarsite.db_routers import database_for
+from solarsite.upsert import upsert_many, upsert_sql
+from telemetry.models import (
+    CombinerReading,
+    DirtyHour,
+    GridReport,
+    InverterReading,
+    SensorReading,
+)
+
+DATABASE = database_for("telemetry")
+
+
+@dataclass(frozen=True)
+class Table:
+    """How one reading model is written: its key columns and value columns, in order."""
+
+    model: type
+    key: tuple[str, str]
+    values: tuple[str, ...]
+    json_columns: frozenset[str] = frozenset()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.key, *self.values)
+
+    @property
+    def columns_in_row(self) -> tuple[str, ...]:
+        """The columns in the order of the row dataclass: device, station, ts, the rest."""
+        device, ts = self.key
+        rest = tuple(c for c in self.values if c != "station_id")
+        return (device, "station_id", ts, *rest)
+
+
+INVERTER = Table(
+    InverterReading,
+    ("inverter_id", "ts"),
+    (
+        "station_id", "ac_kw", "dc_kw", "dc_v", "dc_a", "ac_v1", "ac_v2", "ac_v3",
+        "ac_a1", "ac_a2", "ac_a3", "freq_hz", "pf", "temp_c", "day_kwh", "total_kwh",
+        "state", "fault_bits",
+    ),
+)  # fmt: skip
+COMBINER = Table(
+    CombinerReading,
+    ("box_id", "ts"),
+    ("station_id", "voltage", "currents"),
+    json_columns=frozenset(["currents"]),
+)
+SENSOR = Table(SensorReading, ("sensor_id", "ts"), ("station_id", "value"))
+GRID = Table(GridReport, ("station_id", "ts"), ("outage",))
+TABLES = {"inverter": INVERTER, "combiner": COMBINER, "sensor": SENSOR, "grid": GRID}
+
+NEW, DUPLICATE, UPDATED = "accepted", "duplicate", "updated"
+
+
+@dataclass
+class Row:
+    """One reading to store: its key (device id, aware ts) and its value columns in order."""
+
+    device_id: int
+    ts: datetime
+    values: tuple
+
+    @property
+    def key(self) -> tuple[int, datetime]:
+        return (self.device_id, self.ts)
+
+
+@dataclass
+class UpsertResult:
+    counts: dict[str, int] = field(default_factory=lambda: {NEW: 0, DUPLICATE: 0, UPDATED: 0})
+    # Per table, the outcome of each row in the order given.
+    outcomes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
+    """Store rows of each table ("inverter", "combiner", "sensor", "grid"), all or nothing.
+
+    Within a batch the rows are taken in order: the first of a key is new (or a duplicate /
+    update of the stored row), a repeat with the same values is a duplicate, a repeat with other
+    values is an update and the last one wins. A database error rolls back every table and is
+    raised to the caller.
+    """
+    result = UpsertResult()
+    with transaction.atomic(using=DATABASE):
+        for name, table_rows in rows.items():
+            if not table_rows:
+                continue
+            table = TABLES[name]
+            stored = _stored_values(table, table_rows)
+            outcomes, to_write = _classify(table_rows, stored)
+            result.outcomes[name] = outcomes
+            for outcome in outcomes:
+                result.counts[outcome] += 1
+            if to_write:
+                _write(table, to_write)
+    return result
+
+
+def _classify(
+    rows: Sequence[Row], stored: dict[tuple, tuple]
+) -> tuple[list[str], list[Row]]:
+    current = dict(stored)
+    final: dict[tuple, Row] = {}
+    outcomes = []
+    for row in rows:
+        key = row.key
+        if key not in current:
+            outcomes.append(NEW)
+        elif current[key] == row.values:
+            outcomes.append(DUPLICATE)
+            continue
+        else:
+            outcomes.append(UPDATED)
+        current[key] = row.values
+        final[key] = row
+    to_write = [row for key, row in final.items() if stored.get(key) != row.values]
+    return outcomes, to_write
+
+
+def _stored_values(table: Table, rows: Sequence[Row]) -> dict[tuple, tuple]:
+    """The stored values of the rows' keys, in one query (a superset, filtered here)."""
+    device_ids = {row.device_id for row in rows}
+    stamps = {row.ts for row in rows}
+    device_column, _ = table.key
+    found = table.model.objects.using(DATABASE).filter(
+        **{f"{device_column}__in": device_ids, "ts__in": stamps}
+    ).values_list(*table.columns)
+    wanted = {row.key for row in rows}
+    stored = {}
+    for device_id, ts, *values in found:
+        if (device_id, ts) in wanted:
+            stored[(device_id, ts)] = tuple(values)
+    return stored
+
+
+def _write(table: Table, rows: Iterable[Row]) -> None:
+    connection = connections[DATABASE]
+    adapt = connection.ops.adapt_datetimefield_value
+    json_positions = [i for i, name in enumerate(table.values) if name in table.json_columns]
+    params = []
+    adapted: dict[datetime, object] = {}  # a batch holds few distinct times
+    for row in rows:
+        values = list(row.values)
+        for i in json_positions:
+            values[i] = json.dumps(values[i])
+        ts = adapted.get(row.ts)
+        if ts is None:
+            ts = adapted[row.ts] = adapt(row.ts)
+        params.append((row.device_id, ts, *values))
+    sql = upsert_sql(connection, table=table.model._meta.db_table, key=table.key,
+                     values=table.values)  # fmt: skip
+    upsert_many(connection, sql, params)
+
+
+# --- Reads ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InverterReadingRow:
+    """One stored inverter reading, as every store gives it back."""
+
+    inverter_id: int
+    station_id: int
+    ts: datetime
+    ac_kw: float | None
+    dc_kw: float | None
+    dc_v: float | None
+    dc_a: float | None
+    ac_v1: float | None
+    ac_v2: float | None
+    ac_v3: float | None
+    ac_a1: float | None
+    ac_a2: float | None
+    ac_a3: float | None
+    freq_hz: float | None
+    pf: float | None
+    temp_c: float | None
+    day_kwh: float | None
+    total_kwh: float | None
+    state: int | None
+    fault_bits: int | None
+
+
+@dataclass(frozen=True)
+class CombinerReadingRow:
+    box_id: int
+    station_id: int
+    ts: datetime
+    voltage: float | None
+    currents: list[float | None]
+
+
+def _inverter_rows(readings) -> list[InverterReadingRow]:
+    columns = INVERTER.columns_in_row
+    return [InverterReadingRow(*values) for values in readings.values_list(*columns)]
+
+
+def inverter_readings(
+    *, inverter_id: int, start: datetime, end: datetime
+) -> list[InverterReadingRow]:
+    """One inverter's readings with start <= ts < end, oldest first (one PK range scan)."""
+    return _inverter_rows(
+        InverterReading.objects.using(DATABASE)
+        .filter(inverter_id=inverter_id, ts__gte=start, ts__lt=end)
+        .order_by("ts")
+    )
+
+
+def station_inverter_readings(
+    *, station_id: int, start: datetime, end: datetime
+) -> list[InverterReadingRow]:
+    """Every inverter reading of a station with start <= ts < end, by ts then inverter."""
+    return _inverter_rows(
+        InverterReading.objects.using(DATABASE)
+        .filter(station_id=station_id, ts__gte=start, ts__lt=end)
+        .order_by("ts", "inverter_id")
+    )
+
+
+def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[CombinerReadingRow]:
+    return [
+        CombinerReadingRow(*values)
+        for values in CombinerReading.objects.using(DATABASE)
+        .filter(box_id=box_id, ts__gte=start, ts__lt=end)
+        .order_by("ts")
+        .values_list("box_id", "station_id", "ts", "voltage", "currents")
+    ]
+
+
+def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, InverterReadingRow]:
+    """The newest stored reading of each inverter that has one (one query per inverter, each
+    a single index probe from the end of its PK range)."""
+    latest = {}
+    for inverter_id in inverter_ids:
+        found = _inverter_rows(
+            InverterReading.objects.using(DATABASE)
+            .filter(inverter_id=inverter_id)
+            .order_by("-ts")[:1]
+        )
+        if found:
+            latest[inverter_id] = found[0]
+    return latest
+
+
+def inverter_reading_count(*, inverter_ids: Iterable[int] | None = None) -> int:
+    readings = InverterReading.objects.using(DATABASE)
+    if inverter_ids is not None:
+        readings = readings.filter(inverter_id__in=list(inverter_ids))
+    return readings.count()
+
+
+def first_reading_time() -> datetime | None:
+    """When the oldest stored inverter reading was taken (None without any)."""
+    return InverterReading.objects.using(DATABASE).aggregate(first=Min("ts"))["first"]
+
+
+# --- Retention --------------------------------------------------------------------------------
+PURGE_CHUNK = 5000
+
+
+def retention_cutoff(*, now: datetime | None = None) -> datetime:
+    """Readings older than this are outside the retention window (RAW_RETENTION_DAYS)."""
+    return (now or timezone.now()) - timedelta(days=settings.RAW_RETENTION_DAYS)
+
+
+def purge_old_readings(*, now: datetime | None = None, chunk: int = PURGE_CHUNK) -> str:
+    """Delete raw readings older than the retention window, station by station in chunks of
+    about `chunk` rows, each chunk its own short transaction so the ingest never waits long."""
+    cutoff = retention_cutoff(now=now)
+    deleted = {name: _purge_table(table, cutoff=cutoff, chunk=chunk) for name, table in
+               TABLES.items()}  # fmt: skip
+    total = sum(deleted.values())
+    parts = ", ".join(f"{count} {name}" for name, count in deleted.items())
+    return f"purged {total} readings older than {cutoff:%Y-%m-%d %H:%M} UTC ({parts})"
+
+
+def _purge_table(table: Table, *, cutoff: datetime, chunk: int) -> int:
+    """Uses the (station_id, ts) index: per station, find the ts of the chunk-th oldest old row
+    and delete up to it, so each DELETE is one bounded index range."""
+    readings = table.model.objects.using(DATABASE)
+    station_ids = list(
+        readings.filter(ts__lt=cutoff).values_list("station_id", flat=True).distinct()
+    )
+    deleted = 0
+    for station_id in station_ids:
+        while True:
+            old = readings.filter(station_id=station_id, ts__lt=cutoff)
+            boundary = old.order_by("ts").values_list("ts", flat=True)[chunk - 1 : chunk].first()
+            if boundary is not None:
+                old = old.filter(ts__lte=boundary)
+            count, _ = old.delete()
+            deleted += count
+            if boundary is None:
+                break
+    return deleted
+
+
+def latest_combiner_currents(
+    *, since: datetime, until: datetime | None = None
+) -> dict[int, tuple[datetime, list[float | None]]]:
+    """Per combiner box, the newest reading's time and channel currents in [since, until].
+
+    One query over the recent window of the whole fleet (detection runs it once per pass).
+    """
+    readings = CombinerReading.objects.using(DATABASE).filter(ts__gte=since)
+    if until is not None:
+        readings = readings.filter(ts__lte=until)
+    latest: dict[int, tuple[datetime, list[float | None]]] = {}
+    for box_id, ts, currents in readings.values_list("box_id", "ts", "currents"):
+        if box_id not in latest or ts > latest[box_id][0]:
+            latest[box_id] = (ts, list(currents or []))
+    return latest
+
+
+# --- Reads for rollups and selectors -----------------------------------------------------------
+# Rollups read raw readings only through these functions. Times cross this boundary as aware
+# datetimes going in and as whole UTC epoch seconds coming out of the bulk reads, which spares
+# the rollup of millions of rows a datetime object per reading. SQL is written per vendor where
+# the ORM would be too slow; a MongoDB store would answer the same functions.
+CounterRow = tuple[int, int, float | None, float | None, float | None]
+"""(inverter_id, epoch seconds, ac_kw, day_kwh, total_kwh)"""
+
+
+def _epoch_sql(vendor: str, column: str) -> str:
+    if vendor == "mysql":
+        return f"TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', {column})"
+    if vendor == "sqlite":
+        return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+    raise NotImplementedError(f"no epoch expression for the {vendor} backend")
+
+
+def _in_list(ids: Iterable[int]) -> tuple[str, list[int]]:
+    ids = [int(i) for i in ids]
+    return ",".join(["%s"] * len(ids)), ids
+
+
+def counter_rows(
+    *, inverter_ids: Iterable[int], start: datetime, end: datetime
+) -> Iterator[CounterRow]:
+    """Readings of these inverters in [start, end), ordered by inverter and time."""
+    ids = list(inverter_ids)
+    if not ids:
+        return
+    connection = connections[DATABASE]
+    vendor = connection.vendor
+    marks, params = _in_list(ids)
+    sql = (
+        f"SELECT inverter_id, {_epoch_sql(vendor, 'ts')}, ac_kw, day_kwh, total_kwh "
+        f"FROM {InverterReading._meta.db_table} "
+        f"WHERE inverter_id IN ({marks}) AND ts >= %s AND ts < %s ORDER BY inverter_id, ts"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                *params,
+                connection.ops.adapt_datetimefield_value(start),
+                connection.ops.adapt_datetimefield_value(end),
+            ],
+        )
+        while rows := cursor.fetchmany(20000):
+            yield from rows
+
+
+def counter_rows_before(
+    *, inverter_ids: Iterable[int], before: datetime, not_before: datetime
+) -> dict[int, CounterRow]:
+    """Per inverter, its last reading in [not_before, before): the baseline of a window."""
+    return _edge_rows(inverter_ids, start=not_before, end=before, pick="MAX")
+
+
+def counter_rows_after(
+    *, inverter_ids: Iterable[int], after: datetime, not_after: datetime
+) -> dict[int, CounterRow]:
+    """Per inverter, its first reading in [after, not_after): what closes a window's gap."""
+    return _edge_rows(inverter_ids, start=after, end=not_after, pick="MIN")
+
+
+def _edge_rows(inverter_ids, *, start: datetime, end: datetime, pick: str) -> dict:
+    ids = list(inverter_ids)
+    if not ids:
+        return {}
+    connection = connections[DATABASE]
+    vendor = connection.vendor
+    marks, params = _in_list(ids)
+    table = InverterReading._meta.db_table
+    sql = (
+        f"SELECT r.inverter_id, {_epoch_sql(vendor, 'r.ts')}, r.ac_kw, r.day_kwh, r.total_kwh "
+        f"FROM {table} r JOIN ("
+        f"  SELECT inverter_id, {pick}(ts) AS edge_ts FROM {table}"
+        f"  WHERE inverter_id IN ({marks}) AND ts >= %s AND ts < %s GROUP BY inverter_id"
+        f") m ON m.inverter_id = r.inverter_id AND m.edge_ts = r.ts"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, adapt(start), adapt(end)])
+        return {row[0]: tuple(row) for row in cursor.fetchall()}
+
+
+def power_points(
+    *, inverter_ids: Iterable[int], start: datetime, end: datetime
+) -> list[tuple[int, datetime, float | None]]:
+    """(inverter_id, ts, ac_kw) in [start, end), for one plant's power curve."""
+    return list(
+        InverterReading.objects.using(DATABASE).filter(
+            inverter_id__in=list(inverter_ids), ts__gte=start, ts__lt=end
+        )
+        .order_by("inverter_id", "ts")
+        .values_list("inverter_id", "ts", "ac_kw")
+    )
+
+
+def sensor_points(
+    *, sensor_ids: Iterable[int], start: datetime, end: datetime
+) -> list[tuple[int, datetime, float | None]]:
+    """(sensor_id, ts, value) in [start, end), ordered by sensor and time."""
+    return list(
+        SensorReading.objects.using(DATABASE)
+        .filter(sensor_id__in=list(sensor_ids), ts__gte=start, ts__lt=end)
+        .order_by("sensor_id", "ts")
+        .values_list("sensor_id", "ts", "value")
+    )
+
+
+# --- Late readings: the hours the rollups must recompute ----------------------------------------
+
+# The hourly rollup runs at :02 for the hour just ended. A reading for an hour that ended more
+# than this long ago may have arrived after that run read its hour, so it marks the hour
+# dirty. The margin is below the job's 2 minutes so that an ingest racing the job is caught.
+LATE_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DirtyMark:
+    """An inverter hour that received readings after it was rolled up, and when it was marked."""
+
+    inverter_id: int
+    hour_start: datetime
+    marked_at: datetime
+
+
+def late_readings_mark(
+    readings: Iterable[tuple[int, datetime]], *, now: datetime | None = None
+) -> int:
+    """Mark the hours that these stored readings (inverter_id, ts) arrived late for.
+
+    Whoever stores readings (the ingest, the legacy import) calls this once per batch, after
+    (or in the same telemetry transaction as) the upsert of the readings. Readings of the
+    current hour, or of an hour that ended less than LATE_AFTER ago, are not late and mark
+    nothing. Marking is idempotent; re-marking an hour that is being recomputed moves its
+    `marked_at`, so that recompute cannot clear it. Returns the number of hours marked.
+    """
+    now = now or timezone.now()
+    latest_end = now - LATE_AFTER
+    hours = set()
+    for inverter_id, ts in readings:
+        hour = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        if hour + plant_time.HOUR <= latest_end:
+            hours.add((int(inverter_id), hour))
+    dirty_hours_mark(hours, now=now)
+    return len(hours)
+
+
+def dirty_hours_mark(hours: Iterable[tuple[int, datetime]], *, now: datetime) -> None:
+    """Mark these (inverter_id, UTC hour start) dirty as of `now` (a mark there moves)."""
+    marks = [DirtyHour(inverter_id=i, hour_start=h, marked_at=now) for i, h in sorted(hours)]
+    if not marks:
+        return
+    # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; the key is the primary key.
+    with_target = connections[DATABASE].features.supports_update_conflicts_with_target
+    target = ["inverter_id", "hour_start"] if with_target else None
+    with transaction.atomic(using=DATABASE):
+        for offset in range(0, len(marks), 2000):
+            DirtyHour.objects.using(DATABASE).bulk_create(
+                marks[offset : offset + 2000],
+                update_conflicts=True,
+                unique_fields=target,
+                update_fields=["marked_at"],
+            )
+
+
+def dirty_hours(*, limit: int) -> list[DirtyMark]:
+    """The oldest `limit` marks, oldest hour first."""
+    return [
+        DirtyMark(*values)
+        for values in DirtyHour.objects.using(DATABASE)
+        .order_by("hour_start")
+        .values_list("inverter_id", "hour_start", "marked_at")[:limit]
+    ]
+
+
+def dirty_hours_clear(marks: list[DirtyMark]) -> int:
+    """Delete these marks unless they were marked again since they were read (guarded)."""
+    deleted = 0
+    for offset in range(0, len(marks), 500):
+        guard = Q()
+        for mark in marks[offset : offset + 500]:
+            guard |= Q(
+                inverter_id=mark.inverter_id, hour_start=mark.hour_start, marked_at=mark.marked_at
+            )
+        deleted += DirtyHour.objects.using(DATABASE).filter(guard).delete()[0]
+    return deleted

@@ -1,0 +1,200 @@
+"""Pages of the fleet, a plant and an inverter. Thin: parse the request, call selectors, render."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from events.selectors import alarms_for, station_event_log
+from field.commands import CommandRefused, command_cancel, command_queue, station_commands
+from generation import plausibility
+from generation import selectors as generation_selectors
+from monitoring import plant_time
+from monitoring.models import Command, Region
+from monitoring.states import COUNTED_STATES, PlantState
+from monitoring.visibility import stations_visible_to, visible_station_or_404
+from telemetry import store
+from web import charts
+from web.fleet import fleet_query, fleet_select, plant_overview, state_counts
+from web.selectors import station_rows, station_search
+
+PAGE_SIZE = 100
+SEARCH_LIMIT = 10
+
+
+@login_required
+def overview(request):
+    """Every plant the user may see, with the state counts on top; htmx asks for the table
+    alone every minute (and on each filter change), so the page never reloads."""
+    now = timezone.now()
+    stations = stations_visible_to(request.user).select_related("customer")
+    rows = station_rows(stations, now=now)
+    counts = state_counts(rows)
+    query, _wrong = fleet_query(request.GET)  # a wrong parameter keeps its default here
+    shown = fleet_select(rows, query=query)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "counts": [(s, PlantState(s).label, counts[s]) for s in counts],
+        "total": len(rows),
+        "shown": len(shown),
+        "filters": query.as_filters(),
+        "regions": Region.choices,
+        "states": [(s.value, s.label) for s in COUNTED_STATES],
+        "columns": [
+            ("code", _("Code")), ("name", _("Name")), ("state", _("State")),
+            ("kw", _("Current kW")), ("kwh", _("Today kWh")), ("yield", _("Today kWh/kWp")),
+            ("alarms", _("Open alarms")), ("age", _("Last reading")),
+        ],  # fmt: skip
+        "now": now,
+        "plants_url": reverse("plant", args=["-"])[:-2],
+        "stations": [r.station for r in rows],  # the revenue card (economics)
+    }
+    if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
+        return render(request, "monitoring/_fleet.html", context)
+    return render(request, "monitoring/overview.html", context)
+
+
+def _picked_date(request, station) -> date:
+    today = plant_time.local_date(timezone.now(), station.tz)
+    try:
+        picked = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return today
+    return picked if date(2000, 1, 1) <= picked <= today + timedelta(days=1) else today
+
+
+@login_required
+def plant(request, code: str):
+    station = visible_station_or_404(request.user, code)
+    now = timezone.now()
+    detail = plant_overview(station, now=now)
+    if request.headers.get("HX-Request") and request.GET.get("part") == "inverters":
+        return render(request, "monitoring/_inverters.html", detail)
+    day = _picked_date(request, station)
+    month_start = day.replace(day=1)
+    month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    daily = generation_selectors.daily_generation(
+        stations=[station], start=month_start, end=month_end
+    )
+    monthly = generation_selectors.monthly_generation(stations=[station], year=day.year)
+    curve = generation_selectors.power_curve(station=station, day=day)
+    hourly = generation_selectors.hourly_generation(station=station, day=day)
+    irradiance = charts.irradiance_points(station=station, day=day)
+    day_row = generation_selectors.station_day(station=station, day=day)
+    month_row = next(
+        iter(generation_selectors.month_report(stations=[station], year=day.year, month=day.month)),
+        None,
+    )
+    context = {
+        **detail,
+        "day": day,
+        "today": plant_time.local_date(now, station.tz),
+        "day_row": day_row,
+        "day_flags": plausibility.flags_explained(day_row.flags) if day_row else [],
+        "day_marks": plausibility.figure_marks(day_row.flags) if day_row else {},
+        "month_row": month_row,
+        "boxes": charts.combiner_strings(boxes=detail["boxes"], now=now),
+        "open_alarms": alarms_for(user=request.user, stations=[station], is_open=True)[:50],
+        "recent_events": station_event_log(user=request.user, station=station)[:20],
+        "commands": station_commands(station, limit=20),
+        "command_form": CommandForm() if request.user.sees_all_stations else None,
+        "chart_data": {
+            "curve": charts.curve_series(curve, irradiance, tz=station.tz),
+            "hourly": charts.hourly_series(hourly),
+            "daily": charts.daily_series(daily, month_start, month_end),
+            "monthly": charts.monthly_series(monthly),
+        },
+    }
+    return render(request, "monitoring/plant.html", context)
+
+
+@login_required
+def inverter(request, code: str, number: int):
+    station = visible_station_or_404(request.user, code)
+    inverter = station.inverters.filter(number=number).first()
+    if inverter is None:
+        raise Http404("No such inverter in this plant.")
+    day = _picked_date(request, station)
+    start, end = plant_time.day_bounds(day, station.tz)
+    readings = store.inverter_readings(inverter_id=inverter.id, start=start, end=end)
+    context = {
+        "station": station,
+        "inverter": inverter,
+        "day": day,
+        "readings": readings,
+        "chart_data": charts.reading_series(readings, tz=station.tz),
+    }
+    return render(request, "monitoring/inverter.html", context)
+
+
+@login_required
+def search(request):
+    """Plants by code, name or customer. htmx gets the suggestion list; a browser the page."""
+    text = request.GET.get("q", "").strip()
+    limit = SEARCH_LIMIT if request.headers.get("HX-Request") else 200
+    found = list(station_search(stations_visible_to(request.user), query=text, limit=limit))
+    template = "monitoring/_suggestions.html" if request.headers.get("HX-Request") else (
+        "monitoring/search.html"
+    )  # fmt: skip
+    return render(request, template, {"q": text, "found": found})
+
+
+class CommandForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Command"), choices=Command.Kind.choices)
+    inverter = forms.IntegerField(label=_("Inverter"), required=False, min_value=1)
+    percent = forms.FloatField(
+        label=_("Power limit (%)"), required=False, min_value=0, max_value=100
+    )
+
+    def params(self) -> dict:
+        percent = self.cleaned_data.get("percent")
+        is_limit = self.cleaned_data["kind"] == Command.Kind.SET_POWER_LIMIT
+        return {"percent": percent} if is_limit and percent is not None else {}
+
+
+@login_required
+@require_POST
+def plant_command_queue(request, code: str):
+    station = visible_station_or_404(request.user, code)
+    form = CommandForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for field in form.errors.values() for e in field)
+        messages.error(request, errors)
+    else:
+        try:
+            command_queue(
+                user=request.user,
+                station=station,
+                kind=form.cleaned_data["kind"],
+                inverter_number=form.cleaned_data["inverter"],
+                params=form.params(),
+            )
+            messages.success(request, _("The command is queued for the plant's collector."))
+        except CommandRefused as error:
+            messages.error(request, error.message)
+    return redirect(reverse("plant", args=[station.code]) + "#commands")
+
+
+@login_required
+@require_POST
+def plant_command_cancel(request, code: str, command_id: int):
+    station = visible_station_or_404(request.user, code)
+    command = get_object_or_404(Command, pk=command_id, station=station)
+    try:
+        command_cancel(user=request.user, command=command)
+        messages.success(request, _("The command is cancelled."))
+    except CommandRefused as error:
+        messages.error(request, error.message)
+    return redirect(reverse("plant", args=[station.code]) + "#commands")
