@@ -33,7 +33,7 @@ class EventType(models.Model):
     WEAK_STRING = 205
     COLLECTOR_DOWN = 301
     COMMAND_COMPLETED = 401
-    DUPLICATE_INVERTER = 402  # field (issue 8): seeded by events/migrations/0003
+    DUPLICATE_INVERTER = 402  # seeded by events/migrations/0003
 
     code = models.PositiveSmallIntegerField(_("code"), primary_key=True)
     name_ko = models.CharField(_("Korean name"), max_length=100)
@@ -296,7 +296,7 @@ class Notification(models.Model):
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    # --- economics (issue 9): a file sent with an e-mail, such as the monthly report ---
+    # A file sent with an e-mail, such as the monthly report.
     attachment_name = models.CharField(_("attachment"), max_length=200, blank=True)
     attachment = models.BinaryField(_("attachment content"), null=True, blank=True)
 

@@ -772,7 +772,7 @@ def dirty_marks_clear(marks: list[DirtyHour]) -> int:
     return deleted
 
 
-# --- field (issue 8): figures imported from the old system ----------------------------------
+# --- Figures imported from the old system ---------------------------------------------------
 # The old database kept hourly and daily generation long after its raw logs were gone. Its
 # figures fill the rollup tables where we have nothing better: a row computed from our own
 # readings (readings > 0) is kept, a zero fill or an earlier import is replaced.
@@ -893,6 +893,3 @@ def _station_zones(station_ids: set[int]) -> dict[int, ZoneInfo]:
             "id", "time_zone"
         )
     }
-
-
-# --- end field ---------------------------------------------------------------------------------

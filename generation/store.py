@@ -285,7 +285,7 @@ def _purge_table(table: Table, *, cutoff: datetime, chunk: int) -> int:
     return deleted
 
 
-# --- events (issue 5): reads for detection ----------------------------------------------------
+# --- Reads for detection ----------------------------------------------------------------------
 def latest_combiner_currents(
     *, since: datetime, until: datetime | None = None
 ) -> dict[int, tuple[datetime, list[float | None]]]:
@@ -303,10 +303,7 @@ def latest_combiner_currents(
     return latest
 
 
-# --- end events -------------------------------------------------------------------------------
-
-
-# === Reads for rollups and selectors (generation issue) ====================================
+# --- Reads for rollups and selectors ----------------------------------------------------------
 # Rollups read raw readings only through these functions. Times cross this boundary as aware
 # datetimes going in and as whole UTC epoch seconds coming out of the bulk reads, which spares
 # the rollup of millions of rows a datetime object per reading. SQL is written per vendor where

@@ -76,7 +76,7 @@ def export(request, kind: str, fmt: str):
     return response
 
 
-# --- Reports page (issue 6) ---------------------------------------------------------------------
+# --- Reports page -------------------------------------------------------------------------------
 
 
 def _report_period(request) -> tuple[int, int]:

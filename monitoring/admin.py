@@ -218,7 +218,6 @@ class StationStatusAdmin(ReadOnlyAdmin):
     search_fields = ["station__code", "station__name"]
 
 
-# --- field (issue 8): remote commands ---
 class CommandEventInline(admin.TabularInline):
     model = CommandEvent
     extra = 0
@@ -264,4 +263,3 @@ class CommandEventAdmin(admin.ModelAdmin):
         return False
 
 
-# --- end field ---

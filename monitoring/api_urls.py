@@ -5,7 +5,6 @@ from monitoring import api, commands_api, station_api
 urlpatterns: list = [
     path("ingest", api.IngestView.as_view(), name="api-ingest"),
     path("collectors/heartbeat", api.HeartbeatView.as_view(), name="api-heartbeat"),
-    # --- api ---
     path("stations", station_api.StationList.as_view(), name="api-stations"),
     path("stations/search", station_api.StationSearch.as_view(), name="api-station-search"),
     path("stations/overview", station_api.StationOverview.as_view(), name="api-overview"),
@@ -33,8 +32,7 @@ urlpatterns: list = [
         name="api-inverter-readings",
     ),
     path("keyvalue/<str:key>", station_api.KeyValueView.as_view(), name="api-keyvalue"),
-    # --- end api ---
-    # --- field (issue 8): remote commands ---
+    # Remote commands
     path(
         "stations/<str:code>/commands",
         commands_api.StationCommandsView.as_view(),
@@ -55,5 +53,4 @@ urlpatterns: list = [
         commands_api.CollectorCommandResultView.as_view(),
         name="api-collector-command-result",
     ),
-    # --- end field ---
 ]

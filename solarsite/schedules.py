@@ -36,7 +36,6 @@ JOBS: tuple[Job, ...] = (
         "30 3 * * *",
         "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
     ),
-    # --- events (issue 5) ---
     Job(
         "detect_events",
         "events.jobs.detect_events",
@@ -72,8 +71,6 @@ JOBS: tuple[Job, ...] = (
         "POST the due webhooks of the outbox.",
         timeout=SEND_TIMEOUT_SECONDS,
     ),
-    # --- end events ---
-    # --- field ---
     Job(
         "import_legacy",
         "field.legacy_import.legacy_import_job",
@@ -93,8 +90,6 @@ JOBS: tuple[Job, ...] = (
         "Find serials registered twice and inverters reporting identical readings; tell the "
         "administrators (event 402).",
     ),
-    # --- end field ---
-    # --- generation (issue 4) ---
     Job(
         "rollup_hourly",
         "generation.jobs.rollup_hourly",
@@ -113,14 +108,12 @@ JOBS: tuple[Job, ...] = (
         "10 0 * * *",
         "The previous local day: hours again, zero fill, plant KPIs and statistics.",
     ),
-    # --- economics (issue 9) ---
     Job(
         "monthly_reports",
         "economics.monthly_mail.send_monthly_reports",
         "0 6 1 * *",
         "On the 1st, e-mail each plant's report of the month before to its owners (PDF).",
     ),
-    # --- end economics ---
 )
 
 

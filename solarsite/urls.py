@@ -13,14 +13,10 @@ admin.site.site_title = _("solarsite administration")
 
 api_v1 = [
     path("", include("monitoring.api_urls")),
-    # --- api ---
     path("", include("accounts.api_urls")),
     path("", include("generation.api_urls")),
     path("", include("events.api_urls")),
-    # --- end api ---
-    # --- economics (issue 9) ---
     path("", include("economics.api_urls")),
-    # --- end economics ---
 ]
 
 urlpatterns = [
@@ -41,10 +37,8 @@ urlpatterns = [
     ),
     path("accounts/", include("accounts.urls")),
     path("generation/", include("generation.urls")),
-    # --- pages (issue 6) ---
     path("events/", include("events.urls")),
-    # --- end pages ---
-    path("economics/", include("economics.urls")),  # economics (issue 9)
+    path("economics/", include("economics.urls")),
     path("", include("monitoring.urls")),
 ]
 
