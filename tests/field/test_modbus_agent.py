@@ -12,7 +12,7 @@ from pymodbus.client import ModbusTcpClient
 
 from events.models import EventLog, EventType
 from field.modbus_agent import ModbusAgent
-from field.modbus_collector import ConfigError, collector_config_load
+from field.modbus_config import ConfigError, collector_config_load
 from generation.models import InverterReading
 from monitoring.collector_client import CollectorClient
 from monitoring.commands import command_queue, commands_hand_out
