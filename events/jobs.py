@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from events import detection, notify
+from events import detection, escalation
 from events.models import Channel
 from events.outbox import outbox_send
 
@@ -17,7 +17,7 @@ def detect_events() -> str:
 
 
 def escalate_alarms() -> str:
-    return f"{notify.alarms_escalate(now=timezone.now())} alarms escalated"
+    return f"{escalation.alarms_escalate(now=timezone.now())} alarms escalated"
 
 
 def send_email() -> str:

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from economics.monthly_mail import monthly_reports_enqueue, previous_month
+from events.escalation import send_notifications
 from events.models import Notification
-from events.notify import send_notifications
 from solarsite.schedules import job_named
 from tests.conftest import make_station, make_user
 from tests.economics.conftest import MAY_KWH, put_days

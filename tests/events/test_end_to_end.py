@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from events.detection import detect_events
+from events.escalation import send_notifications
 from events.models import Alarm
-from events.notify import send_notifications
 from monitoring.collector_client import CollectorClient
 from monitoring.simulation import (
     PlantModel,

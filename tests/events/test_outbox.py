@@ -88,3 +88,27 @@ def test_settings_refuse_a_budget_that_would_outlive_the_minute():
     result = manage("check", NOTIFY_RUN_SECONDS="45", NOTIFY_TIMEOUT_SECONDS="10")
     assert result.returncode == 1
     assert "NOTIFY_RUN_SECONDS plus the larger of NOTIFY_TIMEOUT_SECONDS" in result.stderr
+
+
+def test_send_again_in_the_admin_gives_a_message_that_gave_up_a_fresh_start(
+    world, smtp, settings, admin_client
+):
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    world.grid_outage()
+    now = world.at(2)
+    assert outbox_send(channel="email", now=now).gave_up == 1  # the mail server is not up
+    [gave_up] = Notification.objects.filter(channel="email", status="gave_up")[:1]
+    assert outbox_send(channel="email", now=now + timedelta(hours=1)).sent == 0
+
+    page = admin_client.post(
+        "/admin/events/notification/",
+        {"action": "retry_now", "_selected_action": [gave_up.pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "1 message queued again." in page.content.decode()
+    smtp.start()
+    assert outbox_send(channel="email").sent == 1  # due from the moment of the click
+    gave_up.refresh_from_db()
+    assert gave_up.status == "sent" and gave_up.attempts == 1
+    assert len(smtp.inbox.to(gave_up.recipient)) == 1
