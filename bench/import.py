@@ -4,7 +4,7 @@
                                      [--prefix solarsite_bench]
 
 Builds three databases of its own on the server (PREFIX, PREFIX_tel for solarsite, and
-PREFIX_legacy from field/legacy_schema.sql), fills the old inverterlog, then times
+PREFIX_legacy from field/legacy/schema.sql), fills the old inverterlog, then times
 `legacy_import` of it (first run: all rows new) and of a re-read of the same rows with
 --since (all unchanged). Target: at least 20,000 rows/s for the first run on a 2-core machine.
 The databases are dropped at the end unless --keep is given.
@@ -67,12 +67,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("migrate", database="telemetry", verbosity=0)
 
-    from field.legacy_import import (
-        legacy_connect,
-        legacy_import,
-        legacy_mapping_load,
-        legacy_schema_create,
-    )
+    from field.legacy.mapping import legacy_mapping_load
+    from field.legacy.reader import legacy_connect, legacy_schema_create
+    from field.legacy.run import legacy_import
 
     legacy = MySQLdb.connect(**login, database=names["legacy"], charset="utf8mb4", autocommit=True)
     legacy_schema_create(legacy)

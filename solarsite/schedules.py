@@ -73,7 +73,7 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(
         "import_legacy",
-        "field.legacy_import.legacy_import_job",
+        "field.jobs.job_import_legacy",
         "*/10 * * * *",
         "Import what changed in the old MySQL database (does nothing without LEGACY_DATABASE_URL).",
     ),
