@@ -88,10 +88,3 @@ def _report_message(station, user, year, month, key, pdf, now) -> Notification:
         attachment_name=report_filename(station, year, month),
         attachment=pdf,
     )
-
-
-def send_monthly_reports() -> str:
-    """The job: last month's reports, queued for the owners (settings.TIME_ZONE's today)."""
-    year, month = previous_month(timezone.localdate())
-    queued = monthly_reports_enqueue(year=year, month=month)
-    return f"monthly reports {year}-{month:02d}: {queued} e-mails queued"

@@ -179,7 +179,3 @@ def _alarm_for(finding: Finding, inverter: Inverter) -> Alarm:
         inverter=inverter,
         details=details,
     )
-
-
-def duplicates_check_job() -> str:
-    return duplicates_check().summary

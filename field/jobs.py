@@ -1,13 +1,15 @@
-"""The field jobs of the job table (solarsite/schedules.py): each returns a one-line summary."""
+"""The field jobs of the job table (solarsite/schedules.py); each returns one line."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from field.duplicates import duplicates_check
 from field.legacy.mapping import legacy_mapping_load
 from field.legacy.reader import legacy_connect
 from field.legacy.run import legacy_import
 from field.legacy.summary import summary_line
+from monitoring.commands import commands_expire
 
 
 def job_import_legacy() -> str:
@@ -20,3 +22,11 @@ def job_import_legacy() -> str:
     finally:
         source.close()
     return summary_line(summaries)
+
+
+def job_expire_commands() -> str:
+    return f"{commands_expire()} commands expired"
+
+
+def job_check_duplicate_inverters() -> str:
+    return duplicates_check().summary

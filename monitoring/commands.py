@@ -365,10 +365,6 @@ def commands_expire(*, now: datetime | None = None) -> int:
     return expired
 
 
-def commands_expire_job() -> str:
-    return f"{commands_expire()} commands expired"
-
-
 def _transition(
     command: Command,
     *,

@@ -76,7 +76,7 @@ def test_a_run_starts_no_message_after_its_budget(world, settings):
 
 
 def test_each_send_job_has_its_own_schedule_and_a_timeout_inside_its_minute():
-    send_jobs = {job.name: job for job in JOBS if job.func.startswith("events.jobs.send_")}
+    send_jobs = {job.name: job for job in JOBS if job.func.startswith("events.jobs.job_send_")}
     assert set(send_jobs) == {"send_email", "send_sms", "send_webhooks"}
     for name, job in send_jobs.items():
         assert job.cron == "* * * * *" and job.timeout == SEND_TIMEOUT_SECONDS < 60
