@@ -200,22 +200,6 @@ def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[Co
     )
 
 
-def sensor_readings(*, sensor_id: int, start: datetime, end: datetime) -> list[SensorReading]:
-    return list(
-        SensorReading.objects.using(DATABASE)
-        .filter(sensor_id=sensor_id, ts__gte=start, ts__lt=end)
-        .order_by("ts")
-    )
-
-
-def grid_reports(*, station_id: int, start: datetime, end: datetime) -> list[GridReport]:
-    return list(
-        GridReport.objects.using(DATABASE)
-        .filter(station_id=station_id, ts__gte=start, ts__lt=end)
-        .order_by("ts")
-    )
-
-
 def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, InverterReading]:
     """The newest stored reading of each inverter that has one (one query per inverter, each
     a single index probe from the end of its PK range)."""
