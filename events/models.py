@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.webhooks import webhook_url_validate
 
@@ -258,7 +259,9 @@ class Notification(models.Model):
         INFO = "info", _("Information")
         STORM = "storm", _("Storm summary")
 
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(
+        pgettext_lazy("notification", "channel"), max_length=8, choices=Channel.choices
+    )
     recipient = models.CharField(_("recipient"), max_length=300)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
