@@ -196,7 +196,7 @@ class EventLog(models.Model):
 
 
 class Subscription(models.Model):
-    """Who is told of what. Owners and managers without one get the default (see notify.py)."""
+    """Who is told of what. Owners and managers without one get the default (events/audience.py)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -41,19 +41,14 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
+from field.config_file import ConfigFileError
+
 DEVICE_COMMANDS = ("reset_inverter", "set_power_limit")
 DEFAULT_COMMANDS = {"set_power_limit": {"sunspec": True}}
 
 
-class ConfigError(Exception):
+class ConfigError(ConfigFileError):
     """The config file is unusable; `problems` lists every bad field, one sentence each."""
-
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.problems = problems
-        super().__init__(
-            _("%(path)s has %(count)s problem(s):\n  %(list)s")
-            % {"path": path, "count": len(problems), "list": "\n  ".join(problems)}
-        )
 
 
 @dataclass(frozen=True)

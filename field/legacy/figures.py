@@ -10,9 +10,8 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
-from field.legacy.importer import Importer, Skip, whole
+from field.legacy.importer import Importer, Skip, inverters_by_code, whole
 from generation import rollups
-from monitoring.models import Inverter
 
 
 class _RollupImporter(Importer):
@@ -21,12 +20,7 @@ class _RollupImporter(Importer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.inverters = {
-            (code, number): (inverter_id, station_id)
-            for inverter_id, station_id, code, number in Inverter.objects.values_list(
-                "id", "station_id", "station__code", "number"
-            )
-        }
+        self.inverters = inverters_by_code()
 
     def chunk_import(self, rows: list[dict]) -> None:
         items = []

@@ -18,23 +18,13 @@ from events.models import EventLog, EventType, SmsLog
 from events.sms import sms_type
 from field.legacy.importer import Importer, Skip, model_save, whole
 from field.models import ImportedKey
-from monitoring.models import Inverter, PowerStation
+from monitoring.models import Inverter
 
 
 class _KeyedImporter(Importer):
     """Rows with no natural key of ours: ImportedKey remembers which row each old one became."""
 
     model: type[models.Model]
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.stations = dict(PowerStation.objects.values_list("code", "id"))
-
-    def station_id(self, code: Any) -> int:
-        station_id = self.stations.get(str(code)) if code not in (None, "") else None
-        if station_id is None:
-            raise Skip(_("unknown station"))
-        return station_id
 
     def keyed_save(self, old_key: str, values: dict[str, Any]) -> str:
         known = ImportedKey.objects.filter(table=self.table.name, old_key=old_key).first()

@@ -9,6 +9,7 @@ and the generation figures override `chunk_import` to write a chunk in one go.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from field.legacy.mapping import Mapping, RowFields, TableMapping
 from field.legacy.summary import TableSummary
+from monitoring.models import Inverter, PowerStation
 
 
 class Skip(Exception):
@@ -33,6 +35,17 @@ class Importer(RowFields):
         super().__init__(mapping=mapping, table=table)
         self.mapping = mapping
         self.summary = summary
+
+    @cached_property
+    def stations(self) -> dict[str, int]:
+        """Plant code -> id, read once per table."""
+        return dict(PowerStation.objects.values_list("code", "id"))
+
+    def station_id(self, code: Any) -> int:
+        station_id = self.stations.get(str(code)) if code not in (None, "") else None
+        if station_id is None:
+            raise Skip(_("unknown station"))
+        return station_id
 
     def chunk_import(self, rows: list[dict]) -> None:
         for row in rows:
@@ -75,6 +88,16 @@ def model_save(obj: models.Model, values: dict[str, Any], *, exclude: tuple = ()
         ) from exc
     obj.save()
     return "inserted" if is_new else "updated"
+
+
+def inverters_by_code() -> dict[tuple[str, int], tuple[int, int]]:
+    """(plant code, inverter number) -> (inverter id, plant id)."""
+    return {
+        (code, number): (inverter_id, station_id)
+        for inverter_id, station_id, code, number in Inverter.objects.values_list(
+            "id", "station_id", "station__code", "number"
+        )
+    }
 
 
 def whole(value: Any) -> int | None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from field.config_file import ConfigFileError
+
 DEFAULT_MAPPING = Path(__file__).with_name("mapping.toml")
 REGISTRY_TARGETS = ("customer", "user", "station", "inverter", "collector_address")
 READING_TARGETS = ("inverter_reading", "combiner_reading", "sensor_reading")
@@ -23,13 +25,8 @@ ROLLUP_TARGETS = ("day_generation", "day_total", "hour_generation")
 EVENT_TARGETS = ("sms_log", "event_type", "event_log")
 
 
-class MappingError(Exception):
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.problems = problems
-        super().__init__(
-            _("%(path)s has %(count)s problem(s):\n  %(list)s")
-            % {"path": path, "count": len(problems), "list": "\n  ".join(problems)}
-        )
+class MappingError(ConfigFileError):
+    """The mapping file is unusable; `problems` lists every bad setting."""
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from datetime import datetime
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from field.legacy.importer import Importer, Skip
+from field.legacy.importer import Importer, Skip, inverters_by_code
 from generation import rollups, store
 from generation.models import CombinerReading, InverterReading, SensorReading
-from monitoring.models import CombinerBox, Inverter, PowerStation, Sensor
+from monitoring.models import CombinerBox, Sensor
 
 
 class ReadingImporter(Importer):
@@ -61,12 +61,7 @@ class _InverterReadingImporter(ReadingImporter):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.inverters = {
-            (code, number): (inverter_id, station_id)
-            for inverter_id, station_id, code, number in Inverter.objects.values_list(
-                "id", "station_id", "station__code", "number"
-            )
-        }
+        self.inverters = inverters_by_code()
 
     def reading_from(self, values: dict) -> dict:
         found = self.inverters.get((str(values.pop("station")), int(values.pop("inverter"))))
@@ -84,7 +79,6 @@ class _CombinerReadingImporter(ReadingImporter):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.stations = dict(PowerStation.objects.values_list("code", "id"))
         self.boxes = {
             (station_id, number): box_id
             for box_id, station_id, number in CombinerBox.objects.values_list(
@@ -93,9 +87,7 @@ class _CombinerReadingImporter(ReadingImporter):
         }
 
     def reading_from(self, values: dict) -> dict:
-        station_id = self.stations.get(str(values.pop("station")))
-        if station_id is None:
-            raise Skip(_("unknown station"))
+        station_id = self.station_id(values.pop("station"))
         currents = list(values.pop("currents", []))
         while currents and currents[-1] is None:
             currents.pop()
@@ -123,7 +115,6 @@ class _SensorReadingImporter(ReadingImporter):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.stations = dict(PowerStation.objects.values_list("code", "id"))
         self.sensors = {
             (station_id, name): sensor_id
             for sensor_id, station_id, name in Sensor.objects.values_list(
@@ -132,9 +123,7 @@ class _SensorReadingImporter(ReadingImporter):
         }
 
     def reading_from(self, values: dict) -> dict:
-        station_id = self.stations.get(str(values.pop("station")))
-        if station_id is None:
-            raise Skip(_("unknown station"))
+        station_id = self.station_id(values.pop("station"))
         name = str(values.pop("sensor"))
         sensor_id = self.sensors.get((station_id, name))
         if sensor_id is None:

@@ -36,20 +36,21 @@ class _CustomerImporter(Importer):
         return outcome
 
 
-def _customer_id(old_cno: Any) -> int | None:
-    if old_cno in (None, ""):
-        return None
-    known = ImportedKey.objects.filter(table="customer", old_key=str(old_cno)).first()
-    return known.object_id if known else None
+class _CustomerOwned(Importer):
+    def customer_id(self, old_cno: Any) -> int | None:
+        """The customer the old row's cno became; None (with a note) when it is not known."""
+        if old_cno in (None, ""):
+            return None
+        known = ImportedKey.objects.filter(table="customer", old_key=str(old_cno)).first()
+        if known is None:
+            self.summary.notes[_("customer not found; imported without one")] += 1
+        return known.object_id if known else None
 
 
-class _UserImporter(Importer):
+class _UserImporter(_CustomerOwned):
     def row_import(self, row: dict) -> str:
         values = self.fields(row)
-        cno = values.pop("customer", None)
-        values["customer_id"] = _customer_id(cno)
-        if cno not in (None, "") and values["customer_id"] is None:
-            self.summary.notes[_("customer not found; imported without one")] += 1
+        values["customer_id"] = self.customer_id(values.pop("customer", None))
         values["phone"] = self._phone(values.get("phone"))
         user = User.objects.filter(username=values["username"]).first()
         if user is None:
@@ -69,13 +70,10 @@ class _UserImporter(Importer):
             return ""
 
 
-class _StationImporter(Importer):
+class _StationImporter(_CustomerOwned):
     def row_import(self, row: dict) -> str:
         values = self.fields(row)
-        cno = values.pop("customer", None)
-        values["customer_id"] = _customer_id(cno)
-        if cno not in (None, "") and values["customer_id"] is None:
-            self.summary.notes[_("customer not found; imported without one")] += 1
+        values["customer_id"] = self.customer_id(values.pop("customer", None))
         manager = values.pop("manager", None)
         values["manager_id"] = None
         if manager:
@@ -90,10 +88,6 @@ class _StationImporter(Importer):
 
 
 class _InverterImporter(Importer):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.stations = dict(PowerStation.objects.values_list("code", "id"))
-
     def row_import(self, row: dict) -> str:
         values = self.fields(row)
         code = str(values.pop("station"))
