@@ -25,14 +25,9 @@ lint: setup
 bench: setup
 	bash scripts/bench.sh
 
-# The whole deployment under a live fleet of 1,000 plants for 3 minutes (bench/README.md, Soak).
-bench-quick: setup
-	$(PY) bench/soak.py --plants 1000 --minutes 3
-
-# Refresh the Korean catalogues after changing user-facing strings: each app with a locale/
-# folder gets its own, everything else (templates, solarsite) goes to the project's locale/.
+# Refresh the Korean catalogues after changing user-facing strings (scripts/messages.py): each
+# app with a locale/ folder gets its own; templates, solarsite and words several apps share go
+# to the project's locale/. Then fill in the new msgstr entries it lists.
 messages: setup
-	$(PY) manage.py makemessages -l ko --no-obsolete --ignore=.venv --ignore=var \
-	  --ignore=node_modules --ignore=tests --ignore=bench --ignore=scripts \
-	  --ignore=./generation --ignore=./events
+	$(PY) scripts/messages.py
 	$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules

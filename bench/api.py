@@ -18,17 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+import harness
+
 DAY = date(2026, 6, 1)
 PASSWORD = secrets.token_urlsafe(16)
 
@@ -39,16 +35,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="calls per endpoint")
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
-    env = databases()
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solarsite.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="telemetry", verbosity=0)
+    server = harness.mariadb_recreate(["ss_bench_api", "ss_bench_api_tel"])
+    env = harness.server_env(
+        DATABASE_URL=f"{server}/ss_bench_api",
+        TELEMETRY_DATABASE_URL=f"{server}/ss_bench_api_tel",
+        API_THROTTLE_USER="1000000/min",
+        API_THROTTLE_LOGIN="1000/min",
+    )
+    harness.django_setup(env)
+    harness.migrate()
     code = seed(args.stations)
     calls = {
         f"station list ({args.stations:,} plants)": f"/api/v1/stations?page_size={args.stations}",
@@ -56,39 +51,13 @@ def main() -> None:
             f"/api/v1/stations/{code}/generation/curve?date={DAY}"
         ),
     }
-    with gunicorn(env) as url:
+    with harness.gunicorn(env) as url:
         token = login(url)
         for name, path in calls.items():
             rate, p95, size = measure(url + path, token, args.requests, args.clients)
             print(f"{name}: {rate:,.1f} requests/s, p95 {p95:,.0f} ms ({size:,} bytes)")
     print(f"(gunicorn 2 sync workers, MariaDB, {args.clients} client threads, "
           f"{args.requests} calls per endpoint, {os.cpu_count()} CPUs)")  # fmt: skip
-
-
-def databases() -> dict:
-    import environ
-    import MySQLdb
-
-    base = os.environ.get("MARIADB_URL", "mysql://root@127.0.0.1:3306/").rstrip("/")
-    cfg = environ.Env.db_url_config(base + "/mysql")
-    conn = MySQLdb.connect(
-        host=cfg["HOST"] or "127.0.0.1",
-        user=cfg["USER"],
-        passwd=cfg["PASSWORD"] or "",
-        port=int(cfg["PORT"] or 3306),
-    )
-    with conn.cursor() as cursor:
-        for name in ("ss_bench_api", "ss_bench_api_tel"):
-            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-            cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-    conn.close()
-    return {
-        "DATABASE_URL": f"{base}/ss_bench_api",
-        "TELEMETRY_DATABASE_URL": f"{base}/ss_bench_api_tel",
-        "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
-        "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
-        "API_THROTTLE_USER": "1000000/min", "API_THROTTLE_LOGIN": "1000/min",
-    }  # fmt: skip
 
 
 def seed(count: int) -> str:
@@ -136,43 +105,6 @@ def seed(count: int) -> str:
     return first.code
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class gunicorn:  # noqa: N801 - used as a context manager, like open()
-    def __init__(self, env: dict):
-        self.env = env
-
-    def __enter__(self) -> str:
-        import httpx
-
-        port = free_port()
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "--log-level", "warning", "solarsite.wsgi"],
-            cwd=BASE_DIR, env=dict(os.environ, **self.env),
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    return url
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or self.server.poll() is not None:
-                self.server.terminate()
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.2)
-
-    def __exit__(self, *exc) -> None:
-        self.server.terminate()
-        self.server.wait(timeout=30)
-
-
 def login(url: str) -> str:
     import httpx
 
@@ -218,8 +150,7 @@ def measure(url: str, token: str, requests: int, clients: int) -> tuple[float, f
     for thread in threads:
         thread.join()
     total = time.perf_counter() - began
-    latencies.sort()
-    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000
+    p95 = harness.percentile(latencies, 0.95) * 1000
     return len(latencies) / total, p95, sizes[0]
 
 

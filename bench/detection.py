@@ -14,22 +14,15 @@ raised, logged and queued for notification).
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solarsite.settings")
+import harness
 
-import django  # noqa: E402
+harness.django_setup()
 
-django.setup()
-
-from django.db import connection, connections  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Customer, User  # noqa: E402
@@ -119,29 +112,16 @@ def fleet_build(inverters: int, now) -> list[PowerStation]:
 
 
 def timed_pass(label: str, now) -> None:
-    connection.queries_log.clear()
-    started = time.perf_counter()
-    with (
-        CaptureQueriesContext(connection) as default_q,
-        CaptureQueriesContext(connections["telemetry"]) as telemetry_q,
-    ):
+    with harness.measured() as took:
         result = detect_events(now=now)
-    seconds = time.perf_counter() - started
-    print(
-        f"{label:<34} {seconds:7.3f} s  {len(default_q) + len(telemetry_q):3d} queries  "
-        f"| {result.summary}"
-    )
+    print(f"{label:<34} {took.seconds:7.3f} s  {took.queries:3d} queries  | {result.summary}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inverters", type=int, default=10_000)
     args = parser.parse_args()
-    aliases = ["default", "telemetry"]
-    old_names = {a: connections[a].settings_dict["NAME"] for a in aliases}
-    for alias in aliases:
-        connections[alias].creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with harness.test_databases():
         # Noon in Korea, so the daylight checks run too.
         now = timezone.now().replace(hour=3, minute=0, second=0, microsecond=0)
         started = time.perf_counter()
@@ -157,9 +137,6 @@ def main() -> None:
         StationStatus.objects.filter(station_id__in=dark).update(grid_outage=True)
         timed_pass("outage at 2% of plants, seen once", now + timedelta(minutes=2))
         timed_pass("outage confirmed: alarms raised", now + timedelta(minutes=3))
-    finally:
-        for alias in aliases:
-            connections[alias].creation.destroy_test_db(old_names[alias], verbosity=0)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
                                      [--prefix solarsite_bench]
 
 Builds three databases of its own on the server (PREFIX, PREFIX_tel for solarsite, and
-PREFIX_legacy from field/legacy_schema.sql), fills the old inverterlog, then times
+PREFIX_legacy from field/legacy/schema.sql), fills the old inverterlog, then times
 `legacy_import` of it (first run: all rows new) and of a re-read of the same rows with
 --since (all unchanged). Target: at least 20,000 rows/s for the first run on a 2-core machine.
 The databases are dropped at the end unless --keep is given.
@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import harness
 
 STATIONS = 20
 INVERTERS_PER_STATION = 10
@@ -42,10 +39,13 @@ def main() -> None:
         "telemetry": f"{args.prefix}_tel",
         "legacy": f"{args.prefix}_legacy",
     }
-    os.environ["DATABASE_URL"] = f"{server}/{names['default']}"
-    os.environ["TELEMETRY_DATABASE_URL"] = f"{server}/{names['telemetry']}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solarsite.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    harness.mariadb_recreate(names.values(), server=server)
+    harness.django_setup({
+        "DATABASE_URL": f"{server}/{names['default']}",
+        "TELEMETRY_DATABASE_URL": f"{server}/{names['telemetry']}",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    })  # fmt: skip
+    harness.migrate()
 
     import MySQLdb
 
@@ -56,23 +56,10 @@ def main() -> None:
         user=parts.username or "root",
         password=parts.password or "",
     )
-    admin = MySQLdb.connect(**login, charset="utf8mb4", autocommit=True)
-    databases_recreate(admin, names.values())
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="telemetry", verbosity=0)
-
-    from field.legacy_import import (
-        legacy_connect,
-        legacy_import,
-        legacy_mapping_load,
-        legacy_schema_create,
-    )
+    from field.legacy.mapping import legacy_mapping_load
+    from field.legacy.reader import legacy_connect, legacy_schema_create
+    from field.legacy.run import legacy_import
 
     legacy = MySQLdb.connect(**login, database=names["legacy"], charset="utf8mb4", autocommit=True)
     legacy_schema_create(legacy)
@@ -112,8 +99,7 @@ def main() -> None:
 
     legacy.close()
     if not args.keep:
-        databases_drop(admin, names.values())
-    admin.close()
+        harness.mariadb_drop(names.values(), server=server)
 
 
 def plain_insert_reference() -> tuple[int, float]:
@@ -150,19 +136,6 @@ def timed_import(legacy_import, source, mapping, *, since):
         f"per CPU second; the database server's work is on top)"
     )
     return summaries[0], seconds
-
-
-def databases_recreate(admin, names) -> None:
-    with admin.cursor() as cursor:
-        for name in names:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-
-
-def databases_drop(admin, names) -> None:
-    with admin.cursor() as cursor:
-        for name in names:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
 
 
 def legacy_fill(db, *, rows: int) -> None:

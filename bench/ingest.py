@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,8 +24,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+import harness
+
 INVERTERS = 50
 BATCH = 500
 CLIENTS = 4
@@ -64,43 +62,17 @@ def database_urls(kind: str, workdir: Path) -> tuple[str, str]:
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'default.sqlite3'}", f"sqlite:///{workdir / 'tel.sqlite3'}"
     if kind == "mariadb":
-        import environ
-        import MySQLdb
-
-        base = os.environ.get("MARIADB_URL", "mysql://root@127.0.0.1:3306/").rstrip("/")
-        cfg = environ.Env.db_url_config(base + "/mysql")
-        conn = MySQLdb.connect(
-            host=cfg["HOST"] or "127.0.0.1",
-            user=cfg["USER"],
-            passwd=cfg["PASSWORD"] or "",
-            port=int(cfg["PORT"] or 3306),
-        )
-        with conn.cursor() as cursor:
-            for name in ("ss_bench", "ss_bench_tel"):
-                cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-                cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
-        conn.close()
-        return f"{base}/ss_bench", f"{base}/ss_bench_tel"
+        server = harness.mariadb_recreate(["ss_bench", "ss_bench_tel"])
+        return f"{server}/ss_bench", f"{server}/ss_bench_tel"
     raise SystemExit(f"unknown database {kind!r}: use sqlite or mariadb")
 
 
 def bench_one(kind: str, total: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     default_url, telemetry_url = database_urls(kind, workdir)
-    env = {
-        "DATABASE_URL": default_url, "TELEMETRY_DATABASE_URL": telemetry_url,
-        "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
-        "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
-    }  # fmt: skip
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solarsite.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="telemetry", verbosity=0)
+    env = harness.server_env(DATABASE_URL=default_url, TELEMETRY_DATABASE_URL=telemetry_url)
+    harness.django_setup(env)
+    harness.migrate()
     token, inverter_ids = seed()
     readings = make_readings(total)
     bodies = [
@@ -148,33 +120,10 @@ def make_readings(total: int) -> list[dict]:
     return out[:total]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def api_run(bodies: list[bytes], token: str, env: dict, total: int) -> float:
     import httpx
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "solarsite.wsgi"],
-        cwd=BASE_DIR, env=dict(os.environ, **env),
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.2)
+    with harness.gunicorn(env) as url:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         # Warm both workers (imports, connections) before timing.
         for _ in range(4):
@@ -205,9 +154,6 @@ def api_run(bodies: list[bytes], token: str, env: dict, total: int) -> float:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - began
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     if accepted[0] != total:
         raise SystemExit(f"the API accepted {accepted[0]} of {total} readings")
     return total / elapsed

@@ -17,25 +17,18 @@ percentile in ms and the queries per request. Targets: overview < 300 ms, plant 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solarsite.settings")
+import harness
 
-import django  # noqa: E402
-
-django.setup()
+harness.django_setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
@@ -150,23 +143,18 @@ def rollups_build(stations: list[PowerStation], today: date, now: datetime) -> i
 def timed_requests(client: Client, urls: list[str]) -> tuple[list[float], int]:
     times, queries = [], 0
     for url in urls:
-        with (
-            CaptureQueriesContext(connections["default"]) as default_q,
-            CaptureQueriesContext(connections["telemetry"]) as telemetry_q,
-        ):
-            started = time.perf_counter()
+        with harness.measured() as took:
             response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
+        times.append(took.seconds * 1000)
         assert response.status_code == 200, (url, response.status_code)
-        queries = len(default_q) + len(telemetry_q)
+        queries = took.queries
     return times, queries
 
 
 def report(label: str, times: list[float], queries: int, target: int) -> None:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    p95 = harness.percentile(times, 0.95)
     print(
-        f"{label:<34} median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   "
+        f"{label:<34} median {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   "
         f"{queries:3d} queries   (target < {target} ms)"
     )
 
@@ -179,13 +167,7 @@ def main() -> None:
     args = parser.parse_args()
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["testserver"]
-    aliases = ["default", "telemetry"]
-    old_names = {a: connections[a].settings_dict["NAME"] for a in aliases}
-    for alias in aliases:
-        connections[alias].creation.create_test_db(
-            verbosity=0, autoclobber=True, keepdb=args.keep
-        )
-    try:
+    with harness.test_databases(keep=args.keep):
         now = timezone.now()
         if not PowerStation.objects.exists():
             started = time.perf_counter()
@@ -218,10 +200,6 @@ def main() -> None:
         urls = [f"{url}?date={yesterday}" for url in urls]
         times, queries = timed_requests(client, urls)
         report("plant page (yesterday: 1-min curve)", times, queries, 150)
-    finally:
-        if not args.keep:
-            for alias in aliases:
-                connections[alias].creation.destroy_test_db(old_names[alias], verbosity=0)
 
 
 if __name__ == "__main__":

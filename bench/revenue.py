@@ -14,23 +14,14 @@ daily CSV export's revenue of the fleet for a month. Prints seconds and the quer
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solarsite.settings")
+import harness
 
-import django  # noqa: E402
+harness.django_setup()
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from economics.models import RecPrice, SmpPrice, week_monday  # noqa: E402
@@ -91,14 +82,9 @@ def data(stations: list[PowerStation], days: int) -> None:
 
 
 def timed(label: str, work) -> None:
-    with (
-        CaptureQueriesContext(connections["default"]) as a,
-        CaptureQueriesContext(connections["telemetry"]) as b,
-    ):
-        started = time.perf_counter()
+    with harness.measured() as took:
         work()
-        seconds = time.perf_counter() - started
-    print(f"{label}: {seconds:.3f} s, {len(a) + len(b)} queries")
+    print(f"{label}: {took.seconds:.3f} s, {took.queries} queries")
 
 
 def main() -> None:
@@ -106,8 +92,7 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=1000)
     parser.add_argument("--days", type=int, default=365)
     args = parser.parse_args()
-    for alias in ("default", "telemetry"):
-        call_command("migrate", database=alias, verbosity=0)
+    harness.migrate()
     stations = fleet(args.stations)
     started = time.perf_counter()
     data(stations, args.days)

@@ -16,21 +16,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "solarsite.settings")
+import harness
 
-import django  # noqa: E402
+harness.django_setup()
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -156,8 +149,7 @@ def main() -> None:
     print(f"telemetry database: {vendor} {connections['telemetry'].settings_dict['NAME']}")
     if vendor != "mysql":
         print("  (the target is for MariaDB: set DATABASE_URL and TELEMETRY_DATABASE_URL)")
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="telemetry", verbosity=0)
+    harness.migrate()
     stations = fleet(args.stations, args.inverters_per_station)
     count = readings(stations)
     inverters = len(stations) * args.inverters_per_station

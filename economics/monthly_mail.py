@@ -1,6 +1,6 @@
 """On the 1st of each month: every plant's report of the month before, e-mailed to its owners.
 
-Each message goes into the notification outbox (events/notify.py) with the PDF attached and
+Each message goes into the notification outbox (events/outbox.py) with the PDF attached and
 the idempotency key `report:<station>:<YYYY-MM>:email:<address>`, so running the job again,
 or twice at once, never queues a second copy; the send_email job delivers it.
 """
@@ -17,7 +17,7 @@ from accounts.models import User
 from economics.monthly_report import monthly_report_pdf
 from economics.selectors import month_bounds
 from events.models import Channel, Notification
-from events.notify import outbox_enqueue
+from events.outbox import outbox_enqueue
 from generation.models import StationDailyGeneration
 from monitoring.models import PowerStation
 
@@ -88,10 +88,3 @@ def _report_message(station, user, year, month, key, pdf, now) -> Notification:
         attachment_name=report_filename(station, year, month),
         attachment=pdf,
     )
-
-
-def send_monthly_reports() -> str:
-    """The job: last month's reports, queued for the owners (settings.TIME_ZONE's today)."""
-    year, month = previous_month(timezone.localdate())
-    queued = monthly_reports_enqueue(year=year, month=month)
-    return f"monthly reports {year}-{month:02d}: {queued} e-mails queued"

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from events.acknowledge import alarms_acknowledge
 from events.models import Alarm, EventLog, EventType, Notification, SmsLog, Subscription
+from events.outbox import notifications_retry
 
 
 @admin.register(EventType)
@@ -145,9 +146,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected messages again at the next run"))
     def retry_now(self, request, queryset):
-        count = queryset.filter(status=Notification.Status.GAVE_UP).update(
-            status=Notification.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
-        )
+        count = notifications_retry(rows=queryset, now=timezone.now())
         self.message_user(
             request,
             ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count)

@@ -24,9 +24,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from events.alarms import AlarmsChanged, alarms_clear, alarms_notify, alarms_raise
 from events.faults import faults_decode, inverter_is_faulted
 from events.models import Alarm, EventLog, EventType, GenerationState, PendingFlip
-from events.notify import detection_notify
+from events.notify import storm_notify
 from monitoring.models import (
     Collector,
     CombinerBox,
@@ -389,10 +390,11 @@ def detect_events(*, now: datetime | None = None) -> DetectionResult:
     1. read the fleet (fixed number of queries);
     2. mark inverters silent for their station's comm-loss minutes as comm_lost;
     3. observe every check, compare with open alarms and pending flips, confirm flips;
-    4. raise and clear alarms, log every change and the 101/102 generation events;
+    4. raise and clear alarms (events/alarms.py), log every change and the 101/102 generation
+       events;
     5. queue notifications, or one storm summary for the administrators.
     Everything after the read is one transaction: a second pass running at the same moment
-    hits the unique open_key and is rolled back whole, so no alarm is raised twice.
+    trips the open-key rule and is rolled back whole, so no alarm is raised twice.
     """
     now = now or timezone.now()
     fleet = fleet_read(now=now)
@@ -402,8 +404,8 @@ def detect_events(*, now: datetime | None = None) -> DetectionResult:
             result.comm_lost = _comm_lost_mark(fleet)
             _alarms_apply(fleet, result)
             _generation_apply(fleet, result)
-            result.notifications = detection_notify(result=result, now=now)
-    except IntegrityError:
+            result.notifications = _notify(result, now=now)
+    except (AlarmsChanged, IntegrityError):  # a pass changed alarms or flips under it
         return DetectionResult(skipped="another detection pass ran at the same time; skipped")
     return result
 
@@ -445,48 +447,39 @@ def _alarms_apply(fleet: Fleet, result: DetectionResult) -> None:
     )
     _pending_save(plan)
     result.storm = _is_storm(changes=len(plan.flips), watched=result.watched_inverters)
-    raising = [obs for obs in plan.flips if obs.holds]
-    clearing = [open_alarms[obs.key] for obs in plan.flips if not obs.holds]
-    if clearing:
-        Alarm.objects.filter(id__in=[a.id for a in clearing], open_key__isnull=False).update(
-            cleared_at=now, open_key=None
-        )
-        for alarm in clearing:
-            alarm.cleared_at, alarm.open_key = now, None
-    result.raised = Alarm.objects.bulk_create(
-        [
+    result.raised = alarms_raise(
+        alarms=[
             Alarm(
                 event_type_id=obs.code,
                 subject=obs.subject,
                 station_id=obs.station_id,
                 inverter_id=obs.inverter_id,
                 collector_id=obs.collector_id,
-                open_key=obs.key,
-                raised_at=now,
                 details=obs.details,
                 storm=result.storm,
             )
-            for obs in raising
-        ]
+            for obs in plan.flips
+            if obs.holds
+        ],
+        now=now,
     )
-    result.cleared = clearing
-    EventLog.objects.bulk_create(
-        [_log_entry(a, EventLog.Kind.RAISED, now) for a in result.raised]
-        + [_log_entry(a, EventLog.Kind.CLEARED, now) for a in clearing]
+    result.cleared = alarms_clear(
+        alarms=[open_alarms[obs.key] for obs in plan.flips if not obs.holds], now=now
     )
 
 
-def _log_entry(alarm: Alarm, kind: str, at: datetime) -> EventLog:
-    return EventLog(
-        event_type_id=alarm.event_type_id,
-        kind=kind,
-        at=at,
-        station_id=alarm.station_id,
-        inverter_id=alarm.inverter_id,
-        collector_id=alarm.collector_id,
-        alarm=alarm,
-        subject=alarm.subject,
-        details=alarm.details,
+def _notify(result: DetectionResult, *, now: datetime) -> int:
+    """Queue what the pass found; in a storm, one summary to the administrators instead of
+    the alarms' messages."""
+    if result.storm:
+        return alarms_notify(info=result.info, now=now) + storm_notify(
+            raised=result.raised,
+            cleared=result.cleared,
+            watched=result.watched_inverters,
+            now=now,
+        )
+    return alarms_notify(
+        raised=result.raised, cleared=result.cleared, info=result.info, now=now
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events.webhooks import webhook_url_validate
 
@@ -33,7 +34,7 @@ class EventType(models.Model):
     WEAK_STRING = 205
     COLLECTOR_DOWN = 301
     COMMAND_COMPLETED = 401
-    DUPLICATE_INVERTER = 402  # field (issue 8): seeded by events/migrations/0003
+    DUPLICATE_INVERTER = 402  # seeded by events/migrations/0003
 
     code = models.PositiveSmallIntegerField(_("code"), primary_key=True)
     name_ko = models.CharField(_("Korean name"), max_length=100)
@@ -195,7 +196,7 @@ class EventLog(models.Model):
 
 
 class Subscription(models.Model):
-    """Who is told of what. Owners and managers without one get the default (see notify.py)."""
+    """Who is told of what. Owners and managers without one get the default (events/audience.py)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -258,7 +259,9 @@ class Notification(models.Model):
         INFO = "info", _("Information")
         STORM = "storm", _("Storm summary")
 
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(
+        pgettext_lazy("notification", "channel"), max_length=8, choices=Channel.choices
+    )
     recipient = models.CharField(_("recipient"), max_length=300)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -296,7 +299,7 @@ class Notification(models.Model):
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    # --- economics (issue 9): a file sent with an e-mail, such as the monthly report ---
+    # A file sent with an e-mail, such as the monthly report.
     attachment_name = models.CharField(_("attachment"), max_length=200, blank=True)
     attachment = models.BinaryField(_("attachment content"), null=True, blank=True)
 

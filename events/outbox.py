@@ -1,7 +1,14 @@
-"""Sending the outbox: one channel per run, one claimed row at a time, within a time budget.
+"""The outbox: the one way in for every message, and sending, one channel per run.
 
-Each channel (e-mail, SMS, webhook) has its own send job, so a mail server that hangs delays
-e-mail only; nothing here waits on another channel's peer.
+Into it: every message (an alarm's, an escalation, a storm summary, a command's SMS, a monthly
+report) is a `Notification` row queued by `outbox_enqueue`, with an idempotency key unique in
+the table, so queueing the same message twice (a job run again, two runs at once) keeps one
+row. Who is told and what they read are worked out before (events/notify.py); the admin's
+"send again" puts rows back through `notifications_retry`.
+
+Out of it: one channel per run, one claimed row at a time, within a time budget. Each channel
+(e-mail, SMS, webhook) has its own send job, so a mail server that hangs delays e-mail only;
+nothing here waits on another channel's peer.
 
 1. Rows whose claim is older than CLAIM_EXPIRY belong to a sender that died (the job's timeout
    killed it, the server stopped): they go back to the queue. A send job is killed at the
@@ -28,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from events.models import Channel, Notification
@@ -63,6 +70,28 @@ class SendResult:
         for name in ("sent", "retrying", "gave_up", "left"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.stopped = "; ".join(s for s in (self.stopped, other.stopped) if s)
+
+
+def outbox_enqueue(rows: list[Notification]) -> int:
+    """Queue these messages; one whose idempotency key is already in the outbox is left out.
+    Returns how many are new."""
+    keys = [row.idempotency_key for row in rows]
+    existing = set(
+        Notification.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    new = {row.idempotency_key: row for row in rows if row.idempotency_key not in existing}
+    # ignore_conflicts: a row another process wrote since the read above stays the only one.
+    Notification.objects.bulk_create(new.values(), ignore_conflicts=True)
+    return len(new)
+
+
+def notifications_retry(*, rows: QuerySet[Notification], now: datetime) -> int:
+    """Give messages that gave up a fresh start at the next send run; returns how many."""
+    return rows.filter(status=Notification.Status.GAVE_UP).update(
+        status=Notification.Status.PENDING, attempts=0, next_attempt_at=now
+    )
 
 
 def outbox_send(

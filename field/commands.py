@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Channel, EventType, Notification
 from events.notify import event_record
+from events.outbox import outbox_enqueue
 from monitoring.models import Collector, Command, CommandEvent, Inverter, PowerStation
 
 MAX_TTL_MINUTES = 24 * 60
@@ -319,9 +320,9 @@ def _completion_record(command: Command, *, now: datetime) -> None:
     text = reset_sms_text(command, at=now)
     # The key of the event's own SMS to this number: when the phone is also an owner's, the
     # owner gets one message, not two.
-    Notification.objects.get_or_create(
-        idempotency_key=f"l{entry.id}:{Channel.SMS}:{phone}",
-        defaults=dict(
+    outbox_enqueue([
+        Notification(
+            idempotency_key=f"l{entry.id}:{Channel.SMS}:{phone}",
             channel=Channel.SMS,
             recipient=phone,
             station=command.station,
@@ -329,8 +330,8 @@ def _completion_record(command: Command, *, now: datetime) -> None:
             subject=text[:200],
             body=text,
             next_attempt_at=now,
-        ),
-    )
+        )
+    ])  # fmt: skip
 
 
 def reset_sms_text(command: Command, *, at: datetime) -> str:
@@ -362,10 +363,6 @@ def commands_expire(*, now: datetime | None = None) -> int:
                 message=_("Not carried out within its time to live."),
             )
     return expired
-
-
-def commands_expire_job() -> str:
-    return f"{commands_expire()} commands expired"
 
 
 def _transition(

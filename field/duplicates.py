@@ -22,11 +22,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from events.models import Alarm, EventLog, EventType, Notification
-from events.notify import Transition, administrators, transitions_enqueue
+from events.alarms import AlarmsChanged, alarms_clear, alarms_notify, alarms_raise
+from events.audience import administrators
+from events.models import Alarm, EventType
 from monitoring.models import Inverter, PowerStation
 from telemetry import store
 
@@ -54,9 +55,12 @@ class CheckResult:
     raised: int = 0
     cleared: int = 0
     window: tuple[datetime, datetime] | None = None
+    skipped: str = ""
 
     @property
     def summary(self) -> str:
+        if self.skipped:
+            return self.skipped
         serials = sum(1 for f in self.findings if f.reason == SERIAL)
         return (
             f"{serials} serials registered twice, {len(self.findings) - serials} groups of "
@@ -131,77 +135,47 @@ def duplicates_find(*, now: datetime | None = None) -> CheckResult:
 
 
 def duplicates_check(*, now: datetime | None = None) -> CheckResult:
-    """Find duplicates, raise alarm 402 for each inverter newly found, clear those fixed."""
+    """Find duplicates, raise alarm 402 for each inverter newly found, clear those fixed; the
+    administrators are told (events/alarms.py: one lifecycle with detection's alarms)."""
     now = now or timezone.now()
     result = duplicates_find(now=now)
-    found: dict[str, tuple[Inverter, Finding]] = {}
+    found: dict[str, Alarm] = {}
     for finding in result.findings:
         for inverter in finding.inverters:
-            subject = f"{SUBJECT_PREFIX[finding.reason]}:inv:{inverter.pk}"
-            found[Alarm.key_for(EventType.DUPLICATE_INVERTER, subject)] = (inverter, finding)
-    open_alarms = Alarm.objects.filter(
-        event_type_id=EventType.DUPLICATE_INVERTER, open_key__isnull=False
-    )
-    transitions = []
-    for alarm in open_alarms:
-        if alarm.open_key not in found and _alarm_clear(alarm, now=now):
-            result.cleared += 1
-    for key, (inverter, finding) in found.items():
-        alarm = _alarm_raise(key, inverter, finding, now=now)
-        if alarm is not None:
-            result.raised += 1
-            transitions.append(Transition.of_alarm(alarm, Notification.Transition.RAISED, at=now))
-    if transitions:
-        admins = administrators()
-        transitions_enqueue(transitions, now=now, people={t.key: admins for t in transitions})
+            alarm = _alarm_for(finding, inverter)
+            found[Alarm.key_for(alarm.event_type_id, alarm.subject)] = alarm
+    open_alarms = {
+        alarm.open_key: alarm
+        for alarm in Alarm.objects.filter(
+            event_type_id=EventType.DUPLICATE_INVERTER, open_key__isnull=False
+        )
+    }
+    try:
+        with transaction.atomic():
+            raised = alarms_raise(
+                alarms=[a for key, a in found.items() if key not in open_alarms], now=now
+            )
+            cleared = alarms_clear(
+                alarms=[a for key, a in open_alarms.items() if key not in found], now=now
+            )
+            alarms_notify(raised=raised, cleared=cleared, now=now, people=administrators())
+    except AlarmsChanged:
+        result.skipped = "another check ran at the same time; skipped"
+        return result
+    result.raised, result.cleared = len(raised), len(cleared)
     return result
 
 
-def _alarm_raise(key: str, inverter: Inverter, finding: Finding, *, now: datetime):
+def _alarm_for(finding: Finding, inverter: Inverter) -> Alarm:
     details = {"reason": finding.reason, "inverters": finding.labels}
     if finding.serial:
         details["serial"] = finding.serial
     if finding.readings:
         details["readings"] = finding.readings
-    try:
-        with transaction.atomic():
-            alarm = Alarm.objects.create(
-                event_type_id=EventType.DUPLICATE_INVERTER,
-                subject=key.split(":", 1)[1],
-                station=inverter.station,
-                inverter=inverter,
-                open_key=key,
-                raised_at=now,
-                details=details,
-            )
-            _log(alarm, EventLog.Kind.RAISED, now)
-    except IntegrityError:
-        return None  # already open: told before, not again
-    return alarm
-
-
-def _alarm_clear(alarm: Alarm, *, now: datetime) -> bool:
-    with transaction.atomic():
-        changed = Alarm.objects.filter(id=alarm.id, open_key__isnull=False).update(
-            cleared_at=now, open_key=None
-        )
-        if changed:
-            _log(alarm, EventLog.Kind.CLEARED, now)
-    return bool(changed)
-
-
-def _log(alarm: Alarm, kind: str, at: datetime) -> None:
-    EventLog.objects.create(
-        event_type_id=alarm.event_type_id,
-        kind=kind,
-        at=at,
-        station_id=alarm.station_id,
-        inverter_id=alarm.inverter_id,
-        alarm=alarm,
-        subject=alarm.subject,
-        details=alarm.details,
+    return Alarm(
+        event_type_id=EventType.DUPLICATE_INVERTER,
+        subject=f"{SUBJECT_PREFIX[finding.reason]}:inv:{inverter.pk}",
+        station_id=inverter.station_id,
+        inverter=inverter,
+        details=details,
     )
-
-
-def duplicates_check_job() -> str:
-    return duplicates_check().summary

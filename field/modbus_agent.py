@@ -1,7 +1,7 @@
 """The Modbus collector agent: poll on an interval, send, heartbeat, carry out remote commands.
 
 One cycle:
-1. poll every device that is not waiting out a backoff (field/modbus_collector.py);
+1. poll every device that is not waiting out a backoff (field/modbus_poller.py);
 2. put the readings in the client's buffer and send what is buffered (monitoring/
    collector_client.py: the same buffering and re-send as the simulator), with a heartbeat;
 3. fetch the commands the server has for this collector, carry out each one and report its
@@ -24,12 +24,8 @@ from django.utils.translation import gettext as _
 
 from field import sunspec
 from field.collector_client import CollectorClient, ReadingBuffer
-from field.modbus_collector import (
-    CollectorConfig,
-    ConfigError,
-    ModbusPoller,
-    collector_config_load,
-)
+from field.modbus_config import CollectorConfig, ConfigError, collector_config_load
+from field.modbus_poller import ModbusPoller
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The generation jobs of the job table (solarsite/schedules.py). Each returns a summary line."""
+"""The generation jobs of the job table (solarsite/schedules.py); each returns one line."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from monitoring import plant_time
 from monitoring.models import PowerStation
 
 
-def rollup_hourly(*, now: datetime | None = None) -> str:
+def job_rollup_hourly(*, now: datetime | None = None) -> str:
     """The hour just ended, in each plant's zone: hourly rows, then the day's running rows."""
     now = now or timezone.now()
     with job_step("reading the registry"):
@@ -37,7 +37,7 @@ def rollup_hourly(*, now: datetime | None = None) -> str:
     )
 
 
-def rollup_late(*, now: datetime | None = None) -> str:
+def job_rollup_late(*, now: datetime | None = None) -> str:
     """Recompute the days of inverters that received late readings, with their plant KPIs."""
     now = now or timezone.now()
     with job_step("recomputing dirty hours"):
@@ -71,7 +71,7 @@ def _finished_station_days(station_days, *, now: datetime) -> set[tuple[int, dat
     }
 
 
-def rollup_daily(*, now: datetime | None = None) -> str:
+def job_rollup_daily(*, now: datetime | None = None) -> str:
     """The previous local day of every plant: hours again, zero fill, plant KPIs, statistics.
 
     The hours are recomputed in full so that a missed hourly run or a lost dirty mark cannot

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # --- Rollups (generation/rollups.py writes them; generation/selectors.py reads them) ----------
 # Keyed like the readings: (device, period), so a device's range is one clustered range scan.
@@ -117,7 +118,7 @@ class StationDailyGeneration(models.Model):
     region = models.CharField(_("region"), max_length=12)
     capacity_kwp = models.FloatField(_("DC capacity (kWp)"))
     capacity_kw = models.FloatField(_("AC capacity (kW)"), null=True)
-    inverters = models.PositiveIntegerField(_("inverters"))
+    inverters = models.PositiveIntegerField(pgettext_lazy("count", "inverters"))
     kwh = models.FloatField(_("kWh"))
     specific_yield = models.FloatField(_("specific yield (kWh/kWp)"))
     peak_kw = models.FloatField(_("peak kW"), null=True)
@@ -153,10 +154,10 @@ class GenerationStatistics(models.Model):
 
     date = models.DateField(_("date"))
     scope = models.CharField(_("scope"), max_length=12)
-    inverters = models.PositiveIntegerField(_("inverters"))
+    inverters = models.PositiveIntegerField(pgettext_lazy("count", "inverters"))
     inverter_kwh_avg = models.FloatField(_("average kWh per inverter"), null=True)
     inverter_kwh_median = models.FloatField(_("median kWh per inverter"), null=True)
-    stations = models.PositiveIntegerField(_("plants"))
+    stations = models.PositiveIntegerField(pgettext_lazy("count", "plants"))
     yield_avg = models.FloatField(_("average specific yield"), null=True)
     yield_median = models.FloatField(_("median specific yield"), null=True)
     computed_at = models.DateTimeField(_("computed at"))

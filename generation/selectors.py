@@ -20,7 +20,6 @@ from django.utils import timezone
 from generation import cadence, plausibility
 from generation.models import (
     DailyGeneration,
-    GenerationStatistics,
     HourlyGeneration,
     StationDailyGeneration,
 )
@@ -368,11 +367,6 @@ def regional_current_average(
 
 
 # --- Statistics -----------------------------------------------------------------------------
-
-
-def day_statistics(*, day: date) -> dict[str, GenerationStatistics]:
-    """The stored statistics of a day, keyed by scope ("fleet" or a region)."""
-    return {s.scope: s for s in GenerationStatistics.objects.filter(date=day)}
 
 
 def statistics_over(*, start: date, end: date, region: str | None = None) -> Figures:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class JobRun(models.Model):
     class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
+        RUNNING = "running", pgettext_lazy("job run", "Running")
         OK = "ok", _("Succeeded")
         FAILED = "failed", _("Failed")
 
@@ -25,7 +26,7 @@ class JobRun(models.Model):
     # however many clusters or redeliveries try. Empty for runs by hand.
     scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"))
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    finished_at = models.DateTimeField(pgettext_lazy("job run", "finished"), null=True, blank=True)
     step = models.CharField(
         _("step"), max_length=200, blank=True, help_text=_("The step it was in when it ended.")
     )

@@ -209,7 +209,6 @@ class StationStatusAdmin(ReadOnlyAdmin):
     search_fields = ["station__code", "station__name"]
 
 
-# --- field (issue 8): remote commands ---
 class CommandEventInline(admin.TabularInline):
     model = CommandEvent
     extra = 0
@@ -255,4 +254,3 @@ class CommandEventAdmin(admin.ModelAdmin):
         return False
 
 
-# --- end field ---

@@ -149,7 +149,6 @@ class PowerStation(models.Model):
         _("stop minutes"), default=20, validators=[MinValueValidator(1)]
     )
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
-    # --- field (issue 8) ---
     sms_phone = models.CharField(
         _("registered phone for SMS"),
         max_length=16,
@@ -159,7 +158,6 @@ class PowerStation(models.Model):
             "\"reset completed\" SMS. Korean (010-1234-5678) or international format."
         ),
     )
-    # --- end field ---
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -454,7 +452,7 @@ class StationStatus(models.Model):
         verbose_name_plural = _("station statuses")
 
 
-# --- field (issue 8): remote commands -----------------------------------------------------------
+# --- Remote commands ----------------------------------------------------------------------------
 class Command(models.Model):
     """A remote command for a plant or one of its inverters, from the operator to the collector.
 

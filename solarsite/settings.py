@@ -230,7 +230,6 @@ INGEST_MAX_ITEMS = env.int("INGEST_MAX_ITEMS", default=5000)
 RAW_RETENTION_DAYS = env.int("RAW_RETENTION_DAYS", default=400)
 COLLECTOR_DOWN_MINUTES = env.int("COLLECTOR_DOWN_MINUTES", default=10)
 ESCALATE_MINUTES = env.int("ESCALATE_MINUTES", default=30)
-# --- events (issue 5) ---
 # More than this share of the watched inverters changing state in one pass is a storm
 # (the server lost its network, say): administrators get one summary instead.
 STORM_SHARE = env.float("STORM_SHARE", default=0.3)
@@ -252,8 +251,6 @@ if min(NOTIFY_TIMEOUT_SECONDS, EMAIL_TIMEOUT, NOTIFY_RUN_SECONDS) <= 0 or (
         "NOTIFY_RUN_SECONDS plus the larger of NOTIFY_TIMEOUT_SECONDS and EMAIL_TIMEOUT must be "
         "positive and at most 50, so a send run ends within its minute; e.g. 30 and 10."
     )
-# --- end events ---
-# --- field (issue 8): remote commands ---
 # A command nobody carried out within this many minutes expires (a request may ask for less).
 COMMAND_TTL_MINUTES = env.int("COMMAND_TTL_MINUTES", default=60)
 # A fetched command with no result after this long is handed out again (the collector died
@@ -265,7 +262,6 @@ if COMMAND_TTL_MINUTES < 1 or COMMAND_RESULT_WAIT_SECONDS < 1 or COMMAND_MAX_ATT
         "COMMAND_TTL_MINUTES, COMMAND_RESULT_WAIT_SECONDS and COMMAND_MAX_ATTEMPTS must be whole "
         "numbers of 1 or more."
     )
-# --- end field ---
 
 # --- Jobs (django-q2) -------------------------------------------------------------------------
 # Each notification channel has its own job every minute, and a run of one may wait on its
@@ -303,10 +299,8 @@ if READING_INTERVAL_SECONDS < 1 or ROLLUP_MAX_GAP_MINUTES < 1:
 if not 0 < UNDERPERFORMING_SHARE <= 1:
     raise ImproperlyConfigured("UNDERPERFORMING_SHARE must be a share between 0 and 1, e.g. 0.7.")
 
-# --- economics (issue 9) ---
 # A TrueType font with Hangul for the monthly report PDF; empty: look for Debian's fonts-nanum.
 REPORT_FONT_PATH = env.str("REPORT_FONT_PATH", default="")
-# --- end economics ---
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -323,7 +317,6 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": 0,
     "DEFAULT_VERSION": "v1",
     "ALLOWED_VERSIONS": ["v1"],
-    # --- api ---
     "EXCEPTION_HANDLER": "solarsite.api_errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "solarsite.api_views.Pagination",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -335,9 +328,7 @@ REST_FRAMEWORK = {
         "solarsite.api_renderers.JSONRenderer",
         "solarsite.api_renderers.BrowsableAPIRenderer",
     ],
-    # --- end api ---
 }
-# --- api ---
 # Throttle counters live in the default cache: Redis (shared by every worker) when REDIS_URL is
 # set, else each process's memory.
 API_THROTTLE_RATES = {
@@ -345,14 +336,12 @@ API_THROTTLE_RATES = {
     "user": env.str("API_THROTTLE_USER", default="1200/min"),
     "login": env.str("API_THROTTLE_LOGIN", default="10/min"),
 }
-# --- end api ---
 SPECTACULAR_SETTINGS = {
     "TITLE": "solarsite API",
     "VERSION": "1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # --- api ---
     "DESCRIPTION": "Plants, inverters, generation and alarms of the stations you may see. "
     "Send `Authorization: Token <token>` from POST /api/v1/auth/login. Every 4xx answer is "
     '`{"error": code, "detail": sentence, "fields": {name: [sentences]}}`.',
@@ -364,7 +353,6 @@ SPECTACULAR_SETTINGS = {
         "CommandKindEnum": "monitoring.models.Command.Kind",
         "SensorKindEnum": "monitoring.models.Sensor.Kind",
     },
-    # --- end api ---
 }
 
 # --- Security (production) --------------------------------------------------------------------

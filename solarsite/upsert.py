@@ -48,7 +48,7 @@ def upsert_many(connection, sql: str, params: list[tuple]) -> None:
         cursor.executemany(sql, params)
 
 
-# --- field (issue 8): a faster executemany for MySQL/MariaDB ----------------------------------
+# --- A faster executemany for MySQL/MariaDB ---------------------------------------------------
 def _mysql_upsert_many(connection, sql: str, params: list[tuple]) -> None:
     """What mysqlclient's executemany does (one multi-row statement per MYSQL_MAX_STATEMENT
     bytes), with numbers and NULLs written here: mysqlclient escapes every value through a

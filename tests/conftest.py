@@ -99,7 +99,6 @@ def server(transactional_db):
     server.stop()
 
 
-# --- pages (issue 6) ---
 @pytest.fixture
 def client_as(client):
     """The test client logged in as a user (force_login skips the login rules on purpose:
@@ -112,7 +111,6 @@ def client_as(client):
     return log_in
 
 
-# --- end pages ---
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ def report(
     won, revenue_notes = stations_revenue_total(stations=stations, start=start, end=end)
     for row in month_rows:
         row["station"] = by_id[row["station_id"]]
-        row["won"] = won.get(row["station_id"])  # economics (issue 9)
+        row["won"] = won.get(row["station_id"])
         row["flag_messages"] = [f["message"] for f in plausibility.flags_explained(row["flags"])]
     result = {
         "month_rows": sorted(month_rows, key=lambda r: r["station"].code),

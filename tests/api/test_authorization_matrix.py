@@ -77,11 +77,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("api-subscription-detail", "put"): OWN_ROW,
     ("api-subscription-detail", "patch"): OWN_ROW,
     ("api-subscription-detail", "delete"): (401, 204, 404, 404, 404),
-    # --- economics (issue 9) ---
     ("api-station-revenue", "get"): PLANT_A,
     ("api-revenue-summary", "get"): SEEN_BY_ALL,
     ("api-revenue-customer", "get"): PLANT_A,  # ?customer=<A's customer>
-    # --- end economics ---
 }
 
 

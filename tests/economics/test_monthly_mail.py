@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
+from django.utils.module_loading import import_string
 from pypdf import PdfReader
 
 from accounts.models import User
 from economics.monthly_mail import monthly_reports_enqueue, previous_month
+from events.escalation import send_notifications
 from events.models import Notification
-from events.notify import send_notifications
 from jobs.table import job_named
 from tests.conftest import make_station, make_user
 from tests.economics.conftest import MAY_KWH, put_days
@@ -81,4 +83,5 @@ def test_the_job_reports_the_previous_month():
     assert previous_month(date(2026, 6, 1)) == (2026, 5)
     assert previous_month(date(2026, 1, 1)) == (2025, 12)
     job = job_named("monthly_reports")
-    assert job.cron == "0 6 1 * *" and job.func == "economics.monthly_mail.send_monthly_reports"
+    assert job.cron == "0 6 1 * *"
+    assert re.fullmatch(r"monthly reports \d{4}-\d\d: 0 e-mails queued", import_string(job.func)())

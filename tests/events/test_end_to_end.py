@@ -17,8 +17,8 @@ from demo.simulation import (
     plant_specs,
 )
 from events.detection import detect_events
+from events.escalation import send_notifications
 from events.models import Alarm
-from events.notify import send_notifications
 from field.collector_client import CollectorClient
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)

@@ -9,8 +9,8 @@ from datetime import time, timedelta
 import pytest
 from django.db import connections
 
+from events.escalation import send_notifications
 from events.models import Alarm, EventType, Notification, SmsLog, Subscription
-from events.notify import send_notifications
 from events.sms import sms_byte_length, sms_type
 from tests.conftest import make_user
 from tests.events.servers import WebhookReceiver

@@ -76,7 +76,7 @@ def test_a_run_starts_no_message_after_its_budget(world, settings):
 
 
 def test_each_send_job_has_its_own_schedule_and_a_timeout_inside_its_minute():
-    send_jobs = {job.name: job for job in JOBS if job.func.startswith("events.jobs.send_")}
+    send_jobs = {job.name: job for job in JOBS if job.func.startswith("events.jobs.job_send_")}
     assert set(send_jobs) == {"send_email", "send_sms", "send_webhooks"}
     for name, job in send_jobs.items():
         assert job.cron == "* * * * *" and job.timeout == SEND_TIMEOUT_SECONDS < 60
@@ -88,3 +88,27 @@ def test_settings_refuse_a_budget_that_would_outlive_the_minute():
     result = manage("check", NOTIFY_RUN_SECONDS="45", NOTIFY_TIMEOUT_SECONDS="10")
     assert result.returncode == 1
     assert "NOTIFY_RUN_SECONDS plus the larger of NOTIFY_TIMEOUT_SECONDS" in result.stderr
+
+
+def test_send_again_in_the_admin_gives_a_message_that_gave_up_a_fresh_start(
+    world, smtp, settings, admin_client
+):
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    world.grid_outage()
+    now = world.at(2)
+    assert outbox_send(channel="email", now=now).gave_up == 1  # the mail server is not up
+    [gave_up] = Notification.objects.filter(channel="email", status="gave_up")[:1]
+    assert outbox_send(channel="email", now=now + timedelta(hours=1)).sent == 0
+
+    page = admin_client.post(
+        "/admin/events/notification/",
+        {"action": "retry_now", "_selected_action": [gave_up.pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "1 message queued again." in page.content.decode()
+    smtp.start()
+    assert outbox_send(channel="email").sent == 1  # due from the moment of the click
+    gave_up.refresh_from_db()
+    assert gave_up.status == "sent" and gave_up.attempts == 1
+    assert len(smtp.inbox.to(gave_up.recipient)) == 1

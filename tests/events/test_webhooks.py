@@ -11,8 +11,8 @@ import time
 import pytest
 from django.urls import reverse
 
+from events.escalation import send_notifications
 from events.models import Notification, Subscription
-from events.notify import send_notifications
 from events.webhooks import address_refusal
 from tests.conftest import make_user
 from tests.events.servers import WebhookReceiver

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django_q.models import Schedule, Task
 
 from events.models import Notification
-from events.notify import outbox_enqueue
+from events.outbox import outbox_enqueue
 from jobs.models import JobRun
 from jobs.schedules import RUNNER, next_cron_time
 from monitoring.models import Collector

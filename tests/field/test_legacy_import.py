@@ -1,4 +1,4 @@
-"""Import from the old MySQL schema: a real MariaDB database built from field/legacy_schema.sql."""
+"""Import from the old MySQL schema: a real MariaDB database built from field/legacy/schema.sql."""
 
 from __future__ import annotations
 
@@ -13,15 +13,11 @@ from django.utils import translation
 
 from accounts.models import Customer, User
 from events.models import EventLog, EventType, SmsLog
-from field.legacy_import import (
-    LegacyImportError,
-    legacy_connect,
-    legacy_import,
-    legacy_import_job,
-    legacy_mapping_load,
-    legacy_schema_create,
-    readings_store,
-)
+from field.jobs import job_import_legacy
+from field.legacy.mapping import legacy_mapping_load
+from field.legacy.reader import LegacyImportError, legacy_connect, legacy_schema_create
+from field.legacy.readings import readings_store
+from field.legacy.run import legacy_import
 from field.models import ImportMark
 from generation.models import DailyGeneration, HourlyGeneration
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Region, Sensor
@@ -367,14 +363,14 @@ def test_readings_store_counts_and_never_doubles():
 
 def test_job_without_a_legacy_database_does_nothing(settings):
     settings.LEGACY_DATABASE_URL = ""
-    assert legacy_import_job() == "legacy import: LEGACY_DATABASE_URL is not set; nothing to do"
+    assert job_import_legacy() == "legacy import: LEGACY_DATABASE_URL is not set; nothing to do"
 
 
 def test_job_imports_and_says_how_much(legacy, settings):
     settings.LEGACY_DATABASE_URL = legacy.url
 
-    first = legacy_import_job()
-    second = legacy_import_job()
+    first = job_import_legacy()
+    second = job_import_legacy()
 
     assert first == (
         "legacy import: 35 rows read from 14 tables, 26 inserted, 2 updated, 7 skipped"

@@ -14,7 +14,7 @@ from events.models import EventLog, EventType
 from field.collector_client import CollectorClient
 from field.commands import command_queue, commands_hand_out
 from field.modbus_agent import ModbusAgent
-from field.modbus_collector import ConfigError, collector_config_load
+from field.modbus_config import ConfigError, collector_config_load
 from monitoring.models import Collector, Command, InverterStatus
 from telemetry.models import InverterReading
 from tests.field.modbus_server import (

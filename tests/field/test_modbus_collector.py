@@ -11,7 +11,8 @@ from django.utils import translation
 from pymodbus.client import ModbusTcpClient
 
 from field import sunspec
-from field.modbus_collector import ConfigError, ModbusPoller, collector_config_load
+from field.modbus_config import ConfigError, collector_config_load
+from field.modbus_poller import ModbusPoller
 from tests.field.modbus_server import (
     VENDOR,
     ModbusTestServer,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generation.jobs import rollup_daily, rollup_hourly, rollup_late
+from generation.jobs import job_rollup_daily, job_rollup_hourly, job_rollup_late
 from generation.models import (
     DailyGeneration,
     GenerationStatistics,
@@ -31,7 +31,7 @@ def plant_a_readings(fleet):
 
 
 def test_hourly_job_rolls_up_the_hour_just_ended(plant_a_readings):
-    summary = rollup_hourly(now=datetime(2026, 6, 1, 11, 2, tzinfo=SEOUL))
+    summary = job_rollup_hourly(now=datetime(2026, 6, 1, 11, 2, tzinfo=SEOUL))
     assert summary == (
         "hour 2026-06-01 01:00Z: 4 inverters, 120 readings, 2 hourly rows and 2 daily rows written"
     )
@@ -42,7 +42,7 @@ def test_hourly_job_rolls_up_the_hour_just_ended(plant_a_readings):
 
 def test_daily_job_fills_kpis_and_statistics(plant_a_readings):
     station_a, station_b = plant_a_readings["station_a"], plant_a_readings["station_b"]
-    summary = rollup_daily(now=datetime(2026, 6, 2, 0, 10, tzinfo=SEOUL))
+    summary = job_rollup_daily(now=datetime(2026, 6, 2, 0, 10, tzinfo=SEOUL))
     assert summary.startswith("day 2026-06-01: 240 readings, 48 hourly and 2 daily rows written")
     assert "2 zero-filled, 2 plant days" in summary
     a = StationDailyGeneration.objects.get(station_id=station_a.id)
@@ -52,14 +52,14 @@ def test_daily_job_fills_kpis_and_statistics(plant_a_readings):
     fleet = GenerationStatistics.objects.get(date=date(2026, 6, 1), scope="fleet")
     assert (fleet.stations, fleet.yield_median) == (1, pytest.approx(1.19))
     # Run again: nothing to write.
-    again = rollup_daily(now=datetime(2026, 6, 2, 0, 10, tzinfo=SEOUL))
+    again = job_rollup_daily(now=datetime(2026, 6, 2, 0, 10, tzinfo=SEOUL))
     assert "48 hourly" not in again and "0 hourly and 0 daily rows written, 0 zero-filled" in again
 
 
 def test_late_job_recomputes_marked_days_and_their_plant_rows(plant_a_readings):
     station_a = plant_a_readings["station_a"]
-    rollup_daily(now=datetime(2026, 6, 2, 0, 10, tzinfo=SEOUL))
-    assert rollup_late(now=datetime(2026, 6, 2, 8, 0, tzinfo=SEOUL)) == "no late readings"
+    job_rollup_daily(now=datetime(2026, 6, 2, 0, 10, tzinfo=SEOUL))
+    assert job_rollup_late(now=datetime(2026, 6, 2, 8, 0, tzinfo=SEOUL)) == "no late readings"
     inverter = station_a.inverters.get(number=1)
     late = [
         (t, 60 + i * 0.5, 30.0)
@@ -68,7 +68,7 @@ def test_late_job_recomputes_marked_days_and_their_plant_rows(plant_a_readings):
     put_readings(inverter, late)
     now = datetime(2026, 6, 2, 8, 0, tzinfo=SEOUL)
     store.late_readings_mark([(inverter.id, t) for t, *_ in late], now=now)
-    summary = rollup_late(now=now)
+    summary = job_rollup_late(now=now)
     assert summary.startswith("1 late hours: 180 readings")
     assert summary.endswith("1 finished plant days recomputed")
     # Hour 12 gained 30 kWh (0.5 a minute for 60 minutes, from 59.5 at 11:59).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils.module_loading import import_string
 from django_q.models import Schedule
 
 from jobs.models import JobRun
@@ -190,3 +192,15 @@ def test_bad_rollup_settings_stop_the_start_with_a_sentence(variable, value, mes
         text=True,
     )
     assert result.returncode != 0 and message in result.stderr
+
+
+def test_every_job_is_job_name_in_its_apps_jobs_module():
+    for job in JOBS:
+        app = job.func.split(".")[0]
+        assert app in settings.INSTALLED_APPS, job
+        assert job.func == f"{app}.jobs.job_{job.name}", job
+        function = import_string(job.func)
+        required = [
+            p for p in inspect.signature(function).parameters.values() if p.default is p.empty
+        ]
+        assert required == [], job  # the runner calls it with no arguments

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
+from events.escalation import send_notifications
 from events.models import EventLog, EventType, Notification
-from events.notify import send_notifications
 from field.commands import (
     command_queue,
     command_result,

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from field.modbus_agent import CycleReport, ModbusAgent
-from field.modbus_collector import ConfigError, ModbusPoller, collector_config_load
+from field.modbus_config import ConfigError, collector_config_load
+from field.modbus_poller import ModbusPoller
 
 
 class Command(BaseCommand):

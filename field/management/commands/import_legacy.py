@@ -10,14 +10,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from field.legacy_import import (
-    LegacyImportError,
-    MappingError,
-    TableSummary,
-    legacy_connect,
-    legacy_import,
-    legacy_mapping_load,
-)
+from field.legacy.mapping import MappingError, legacy_mapping_load
+from field.legacy.reader import LegacyImportError, legacy_connect
+from field.legacy.run import legacy_import
+from field.legacy.summary import summary_text
 
 
 class Command(BaseCommand):
@@ -117,28 +113,3 @@ class _ProgressBar:
             self.stream.write(line + "\n")
         self.stream.flush()
 
-
-def summary_text(summaries: list[TableSummary], *, dry_run: bool) -> str:
-    lines = [_("Dry run: nothing was changed.") if dry_run else _("Import finished.")]
-    header = (_("table"), _("read"), _("inserted"), _("updated"), _("unchanged"), _("skipped"))
-    lines.append("{:<20} {:>10} {:>10} {:>10} {:>10} {:>10}".format(*header))
-    for s in summaries:
-        if s.status == "imported":
-            lines.append(
-                f"{s.table:<20} {s.read:>10} {s.inserted:>10} {s.updated:>10} "
-                f"{s.unchanged:>10} {sum(s.skipped.values()):>10}"
-            )
-        else:
-            lines.append(f"{s.table:<20} " + _("not in the old database; nothing to import"))
-    for s in summaries:
-        for reason, count in s.skipped.most_common():
-            examples = "; ".join(s.examples.get(reason, []))
-            values = {"table": s.table, "count": count, "reason": reason, "examples": examples}
-            if examples:
-                line = _("%(table)s: skipped %(count)s, %(reason)s (e.g. %(examples)s)") % values
-            else:
-                line = _("%(table)s: skipped %(count)s, %(reason)s") % values
-            lines.append(line)
-        for note, count in s.notes.most_common():
-            lines.append(f"{s.table}: {note}: {count}")
-    return "\n".join(lines)

@@ -1,7 +1,7 @@
 -- The old system's MySQL schema, as far as we know it: the tables `import_legacy` reads.
 -- The column names are the old system's words (mcno, invno, dckw, ackw, daykw, totkw, timekw,
 -- dateAt, isRun, userChecked ...); where a site's database differs, change
--- field/legacy_mapping.toml, not the importer. Times are naive local time (Asia/Seoul).
+-- field/legacy/mapping.toml, not the importer. Times are naive local time (Asia/Seoul).
 -- Tests and bench/import.py build a database from this file; it is never run on a real one.
 
 CREATE TABLE customer (
