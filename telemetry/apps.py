@@ -16,9 +16,24 @@ def mongodb_indexes_after_migrate(sender, verbosity: int = 1, **kwargs) -> None:
         print(f"MongoDB indexes created: {', '.join(created)}")
 
 
+def mongodb_answers() -> bool:
+    """/healthz's check of the MongoDB store (False while the readings are in SQL)."""
+    from django.conf import settings
+
+    if settings.TELEMETRY_STORE != "mongodb":
+        return False
+    from telemetry import mongo_store
+
+    mongo_store.ping()
+    return True
+
+
 class TelemetryConfig(AppConfig):
     name = "telemetry"
     verbose_name = _("Telemetry")
 
     def ready(self):
+        from solarsite.health import store_register
+
         post_migrate.connect(mongodb_indexes_after_migrate, sender=self)
+        store_register("mongodb", mongodb_answers)
