@@ -352,6 +352,33 @@ def inverter_reading_count(*, inverter_ids: Iterable[int] | None = None) -> int:
 
 
 @_translated
+def readings_count(*, kind: str, since: datetime | None = None) -> int:
+    return _collection(kind).count_documents({} if since is None else {"ts": {"$gte": since}})
+
+
+@_translated
+def readings_page(
+    *, kind: str, after: tuple[int, datetime] | None, since: datetime | None, limit: int
+) -> list[Row]:
+    table = TABLES[kind]
+    device, _ = table.key
+    query: dict = {}
+    if after is not None:
+        query["$or"] = [{device: {"$gt": after[0]}}, {device: after[0], "ts": {"$gt": after[1]}}]
+    if since is not None:
+        query["ts"] = {"$gte": since}
+    found = (
+        _collection(kind).find(query, {"_id": 0})
+        .sort([(device, ASCENDING), ("ts", ASCENDING)])
+        .limit(limit)
+    )
+    return [
+        Row(d[device], _utc(d["ts"]), tuple(d.get(column) for column in table.values))
+        for d in found
+    ]
+
+
+@_translated
 def first_reading_time() -> datetime | None:
     first = _collection("inverter").find_one({}, {"ts": 1}, sort=[("ts", ASCENDING)])
     return _utc(first["ts"]) if first else None

@@ -34,6 +34,8 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -61,12 +63,29 @@ class StoreUnavailable(DatabaseError):
     outage is, a 503 to a collector, a failed job run."""
 
 
+STORES = ("sql", "mongodb")
+_chosen: ContextVar[str | None] = ContextVar("telemetry_store", default=None)
+
+
+@contextmanager
+def store_chosen(name: str) -> Iterator[None]:
+    """Inside, the store `name` answers whatever TELEMETRY_STORE says (telemetry_copy reads
+    one store and writes the other)."""
+    if name not in STORES:
+        raise ValueError(f"no store {name!r}; expected one of {', '.join(STORES)}")
+    token = _chosen.set(name)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
 def routed(function):
     """With TELEMETRY_STORE=mongodb, the function of the same name in mongo_store answers."""
 
     @functools.wraps(function)
     def call(*args, **kwargs):
-        if settings.TELEMETRY_STORE == "mongodb":
+        if (_chosen.get() or settings.TELEMETRY_STORE) == "mongodb":
             from telemetry import mongo_store  # pymongo is loaded only where it is used
 
             return getattr(mongo_store, function.__name__)(*args, **kwargs)
@@ -334,6 +353,36 @@ def inverter_reading_count(*, inverter_ids: Iterable[int] | None = None) -> int:
     if inverter_ids is not None:
         readings = readings.filter(inverter_id__in=list(inverter_ids))
     return readings.count()
+
+
+@routed
+def readings_count(*, kind: str, since: datetime | None = None) -> int:
+    """How many readings of a kind ("inverter", "combiner", "sensor", "grid") are stored,
+    of those taken at or after `since` when it is given."""
+    readings = TABLES[kind].model.objects.using(DATABASE)
+    if since is not None:
+        readings = readings.filter(ts__gte=since)
+    return readings.count()
+
+
+@routed
+def readings_page(
+    *, kind: str, after: tuple[int, datetime] | None, since: datetime | None, limit: int
+) -> list[Row]:
+    """Up to `limit` readings of a kind in key order (device, ts), the first one after the key
+    `after` (from the start when None), only those taken at or after `since` when given: the
+    pages of a copy of the store, each one range of the primary key."""
+    table = TABLES[kind]
+    device, _ = table.key
+    readings = table.model.objects.using(DATABASE)
+    if after is not None:
+        readings = readings.filter(
+            Q(**{f"{device}__gt": after[0]}) | Q(**{device: after[0], "ts__gt": after[1]})
+        )
+    if since is not None:
+        readings = readings.filter(ts__gte=since)
+    found = readings.order_by(device, "ts").values_list(*table.columns)[:limit]
+    return [Row(device_id, ts, tuple(values)) for device_id, ts, *values in found]
 
 
 @routed

@@ -236,3 +236,26 @@ def test_a_late_reading_marks_its_hour_and_a_resend_does_not(store_backend):
     assert again.outcomes["inverter"] == ["duplicate"]
     assert store.late_readings_mark([], now=NOW) == 0
     assert store.dirty_hours(limit=10) == []
+
+
+# --- Pages of the whole store (telemetry_copy) ---------------------------------------------------
+def test_pages_follow_the_key_order_from_after_a_key_and_since_a_time(store_backend):
+    stamps = minutes(NOW, 0, 5, 10)
+    store.readings_upsert(rows={
+        "inverter": [inverter_row(i, ts) for ts in stamps for i in (3, 1, 2)],
+        "combiner": [store.Row(9, NOW, (STATION, 600.0, []))],
+    })  # fmt: skip
+    first = store.readings_page(kind="inverter", after=None, since=None, limit=4)
+    assert [r.key for r in first] == [(1, stamps[0]), (1, stamps[1]), (1, stamps[2]),
+                                      (2, stamps[0])]  # fmt: skip
+    assert first[0].values == inverter_row(1, NOW).values
+    rest = store.readings_page(kind="inverter", after=first[-1].key, since=None, limit=100)
+    assert [r.key for r in rest] == [(2, stamps[1]), (2, stamps[2])] + [(3, t) for t in stamps]
+    recent = store.readings_page(kind="inverter", after=(1, stamps[2]), since=stamps[1], limit=9)
+    assert [r.key for r in recent] == [(2, stamps[1]), (2, stamps[2]), (3, stamps[1]),
+                                       (3, stamps[2])]  # fmt: skip
+    assert store.readings_count(kind="inverter") == 9
+    assert store.readings_count(kind="inverter", since=stamps[2]) == 3
+    assert store.readings_count(kind="grid") == 0
+    (box,) = store.readings_page(kind="combiner", after=None, since=None, limit=10)
+    assert box == store.Row(9, NOW, (STATION, 600.0, []))
