@@ -69,3 +69,13 @@ def mongomock_store(settings, monkeypatch):
     use_mongodb(settings, monkeypatch, real=False)
     yield
     drop_mongodb(settings)
+
+
+@pytest.fixture
+def real_mongodb(settings, monkeypatch):
+    """The MongoDB store on the server of MONGODB_URI; skipped, saying why, without one."""
+    if not REAL_SERVER:
+        pytest.skip(NO_SERVER)
+    use_mongodb(settings, monkeypatch, real=True)
+    yield mongo_store.database()
+    drop_mongodb(settings)
