@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from monitoring.models import KeyValue
 from telemetry import store
 
@@ -111,14 +113,21 @@ def copy_summary(copies: list[KindCopy], *, source: str, target: str) -> str:
     """The command's closing lines: per kind what was read and what it did to the target."""
     lines = []
     for copy in copies:
-        resumed = (
-            f" (went on after {copy.resumed_after[0]} {copy.resumed_after[1]:%Y-%m-%d %H:%M:%S})"
-            if copy.resumed_after
-            else ""
-        )
-        lines.append(
-            f"{copy.kind}: {copy.read} read from {source}{resumed}; in {target} "
-            f"{copy.counts[store.NEW]} new, {copy.counts[store.DUPLICATE]} already there, "
-            f"{copy.counts[store.UPDATED]} replaced"
-        )
+        figures = {
+            "kind": copy.kind, "read": copy.read, "source": source, "target": target,
+            "new": copy.counts[store.NEW], "there": copy.counts[store.DUPLICATE],
+            "replaced": copy.counts[store.UPDATED],
+        }  # fmt: skip
+        if copy.resumed_after:
+            device, ts = copy.resumed_after
+            line = _(
+                "%(kind)s: %(read)d read from %(source)s (went on after %(device)s %(ts)s); in "
+                "%(target)s %(new)d new, %(there)d already there, %(replaced)d replaced"
+            ) % {**figures, "device": device, "ts": f"{ts:%Y-%m-%d %H:%M:%S}"}
+        else:
+            line = _(
+                "%(kind)s: %(read)d read from %(source)s; in %(target)s %(new)d new, "
+                "%(there)d already there, %(replaced)d replaced"
+            ) % figures
+        lines.append(line)
     return "\n".join(lines)

@@ -9,12 +9,19 @@ from datetime import UTC, datetime
 import mongomock
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from pymongo.errors import DuplicateKeyError
 
 from telemetry import mongo_store
 from tests.live import free_port
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -36,8 +43,8 @@ def run(*args, **options) -> str:
 def test_it_creates_each_index_once(empty_mongodb):
     first = run()
     assert "created index inverter_readings.device_ts" in first
-    assert first.strip().endswith("MongoDB indexes: 11 created, every other one was in place.")
-    assert run().strip() == "MongoDB indexes: 0 created; every one was in place."
+    assert first.strip().endswith("MongoDB indexes: 11 created, 0 already in place.")
+    assert run().strip() == "MongoDB indexes: 0 created, 11 already in place."
     indexes = empty_mongodb["inverter_readings"].index_information()
     assert indexes["device_ts"]["key"] == [("inverter_id", 1), ("ts", 1)]
     assert indexes["device_ts"]["unique"] is True

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import mongomock
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from pymongo.errors import AutoReconnect
 
 from monitoring.models import KeyValue
@@ -17,6 +18,12 @@ from telemetry.models import CombinerReading, GridReport, InverterReading, Senso
 from tests.telemetry.test_store_contract import STATION, inverter_row
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
 
 START = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
 STAMPS = [START + timedelta(minutes=10 * k) for k in range(6)]
@@ -143,3 +150,11 @@ def test_without_mongodb_uri_it_says_so(settings):
     settings.MONGODB_URI = ""
     with pytest.raises(CommandError, match="MONGODB_URI is not set"):
         copy("--from", "sql", "--to", "mongodb")
+
+
+def test_the_summary_speaks_the_site_language(readings_in_sql):
+    with translation.override("ko"):
+        out = copy("--from", "sql", "--to", "mongodb", "--kinds", "sensor")
+    assert out.splitlines()[0] == (
+        "sensor: sql에서 6건 읽음; mongodb에 새로 6건, 이미 있음 0건, 바꿈 0건"
+    )
