@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 import environ
@@ -141,6 +142,20 @@ if LEGACY_DATABASE_URL:
     DATABASES["legacy"] = _database(LEGACY_DATABASE_URL, name="legacy")
     DATABASES["legacy"]["TEST"] = {"MIRROR": None, "NAME": None}
 DATABASE_ROUTERS = ["solarsite.db_routers.TelemetryRouter"]
+# Where raw readings live (telemetry/store.py): "sql" (the telemetry database above) or
+# "mongodb" (MONGODB_URI, with the database name in its path). Rollups and the late-hour marks
+# stay in the telemetry database either way.
+TELEMETRY_STORE = env.str("TELEMETRY_STORE", default="sql")
+MONGODB_URI = env.str("MONGODB_URI", default="")
+MONGODB_SERVER_SELECTION_TIMEOUT_MS = env.int("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000)
+MONGODB_SOCKET_TIMEOUT_MS = env.int("MONGODB_SOCKET_TIMEOUT_MS", default=60000)
+if TELEMETRY_STORE not in ("sql", "mongodb"):
+    raise ImproperlyConfigured("TELEMETRY_STORE must be 'sql' or 'mongodb'.")
+if TELEMETRY_STORE == "mongodb" and not re.match(r"^mongodb(\+srv)?://[^/]*/[^/?]+", MONGODB_URI):
+    raise ImproperlyConfigured(
+        "TELEMETRY_STORE=mongodb needs MONGODB_URI with a database name, "
+        "e.g. mongodb://db-host:27017/solarsite."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from datetime import datetime
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from field.legacy.mapping import MappingError, legacy_mapping_load
 from field.legacy.reader import LegacyImportError, legacy_connect
 from field.legacy.run import legacy_import
 from field.legacy.summary import summary_text
+from solarsite.progress import ProgressBar
 
 
 class Command(BaseCommand):
@@ -49,7 +49,7 @@ class Command(BaseCommand):
         except MappingError as exc:
             raise CommandError(str(exc)) from exc
         since_at = self._since(since, loaded.time_zone) if since else None
-        progress = _ProgressBar(sys.stderr) if verbosity > 0 else None
+        progress = ProgressBar(sys.stderr) if verbosity > 0 else None
         try:
             source = legacy_connect(settings.LEGACY_DATABASE_URL)
         except LegacyImportError as exc:
@@ -78,38 +78,4 @@ class Command(BaseCommand):
                 % {"value": value}
             ) from exc
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=time_zone)
-
-
-class _ProgressBar:
-    """One line per table on stderr, redrawn in place on a terminal, every 10 % otherwise."""
-
-    WIDTH = 30
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.started: dict[str, float] = {}
-        self.shown: dict[str, int] = {}
-
-    def __call__(self, table: str, done: int, total: int) -> None:
-        started = self.started.setdefault(table, time.monotonic())
-        share = done / total if total else 1.0
-        tenth = int(share * 10)
-        finished = done >= total
-        if done == 0 and not finished:
-            return  # the start of a table: only its clock starts
-        if not self.tty and self.shown.get(table) == tenth and not finished:
-            return
-        self.shown[table] = tenth
-        rate = done / max(time.monotonic() - started, 1e-6)
-        filled = int(share * self.WIDTH)
-        line = (
-            f"{table:<20} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-            f"{done:>10,}/{total:<10,} {rate:>9,.0f} rows/s"
-        )
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if finished else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
 
