@@ -21,15 +21,18 @@ growing array, and every read would unwind it.
 3. sort the rows into new, duplicate and updated, as the SQL store does (store._classify);
 4. insert the new documents in one unordered `insert_many`; a key another writer inserted in
    between (duplicate key error) is replaced instead, so two senders of one batch both succeed;
-5. replace each updated document (corrections are rare; one round trip each).
+5. replace each updated document (corrections are rare; one round trip each);
+6. when every document of the batch is written, clear the `pending_batch` mark that steps 4
+   and 5 put on them (one `update_many` per collection written).
 
 MongoDB without a replica set has no multi-document transaction, and mongomock (what the tests
-run on here) has none either, so a batch is not atomic inside the store: a failure between
-steps 4 and 5, or in the middle of step 4, leaves part of the batch written. It is all or
-nothing for the caller instead: the error is raised (StoreUnavailable, a 503 to a collector),
-the collector re-sends the batch, and the re-send stores what was missing and finds the rest
-duplicates (every write is an idempotent upsert on the key). Only the counts of such a re-send
-differ: what the failed try had written counts as duplicate.
+run on here) has none either, so a batch is not atomic inside the store: a failure in step 4 or
+5 leaves part of the batch written. It is all or nothing for the caller instead: the error is
+raised (StoreUnavailable, a 503 to a collector) and the collector sends the batch again. The
+documents the failed try wrote still carry its pending mark, so the re-send counts them as not
+stored (step 2): it answers exactly what the first try would have (accepted, updated), writes
+them again, and the late hours among them are marked dirty by the caller as for any new reading.
+A re-send can never leave a reading out, because every write is an idempotent upsert on the key.
 
 Every call has a time limit: MONGODB_SERVER_SELECTION_TIMEOUT_MS to find a server (an outage
 fails fast) and MONGODB_SOCKET_TIMEOUT_MS per network read. Every driver error becomes
@@ -44,6 +47,7 @@ import inspect
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
+from bson import ObjectId
 from django.conf import settings
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.database import Database
@@ -68,6 +72,8 @@ COLLECTIONS = {
     "grid": "grid_reports",
 }
 DUPLICATE_KEY = 11000
+# Set on the documents a batch writes until the whole batch is written (step 6 of the upsert).
+PENDING = "pending_batch"
 
 
 # --- Connection -------------------------------------------------------------------------------
@@ -218,12 +224,16 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
             keyed.append(Row(document[table.key[0]], document["ts"], values))
             documents[keyed[-1].key] = document
         planned.append((name, table, keyed, documents))
+    batch = ObjectId()
+    written = []
     for name, table, keyed, documents in planned:
         stored = _stored_values(name, table, keyed)  # 2.
         outcomes, to_write = store._classify(keyed, stored)  # 3.
         result.outcomes[name] = outcomes
         for outcome in outcomes:
             result.counts[outcome] += 1
+        for row in to_write:
+            documents[row.key][PENDING] = batch
         new = [documents[row.key] for row in to_write if row.key not in stored]
         changed = [documents[row.key] for row in to_write if row.key in stored]
         collection = _collection(name)
@@ -234,6 +244,10 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
             collection.replace_one(
                 _key_filter(table, document[device], document["ts"]), document, upsert=True
             )
+        if to_write:
+            written.append(collection)
+    for collection in written:  # 6.
+        collection.update_many({PENDING: batch}, {"$unset": {PENDING: ""}})
     return result
 
 
@@ -253,7 +267,8 @@ def _insert_new(collection, documents: list[dict]) -> list[dict]:
 
 
 def _stored_values(name: str, table: Table, rows: Sequence[Row]) -> dict[tuple, tuple]:
-    """The stored values of the rows' keys, in one query (a superset, filtered here)."""
+    """The stored values of the rows' keys, in one query (a superset, filtered here). A
+    document a batch left pending counts as not stored: its batch was never confirmed."""
     device, _ = table.key
     wanted = {row.key for row in rows}
     found = _collection(name).find(
@@ -266,7 +281,7 @@ def _stored_values(name: str, table: Table, rows: Sequence[Row]) -> dict[tuple, 
     stored = {}
     for document in found:
         key = (document[device], _utc(document["ts"]))
-        if key in wanted:
+        if key in wanted and PENDING not in document:
             stored[key] = tuple(document.get(column) for column in table.values)
     return stored
 
