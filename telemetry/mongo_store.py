@@ -111,6 +111,11 @@ def _collection(name: str):
     return database()[COLLECTIONS[name]]
 
 
+def _unavailable(error: PyMongoError) -> store.StoreUnavailable:
+    # A server selection error goes on to describe the whole topology: the first part says it.
+    return store.StoreUnavailable(f"MongoDB: {str(error).split(', Timeout: ')[0]}")
+
+
 def _translated(function):
     """Raise every driver error as store.StoreUnavailable (generators while they are read)."""
     if inspect.isgeneratorfunction(function):
@@ -120,7 +125,7 @@ def _translated(function):
             try:
                 yield from function(*args, **kwargs)
             except PyMongoError as error:
-                raise store.StoreUnavailable(f"MongoDB: {error}") from error
+                raise _unavailable(error) from error
 
         return generator
 
@@ -129,7 +134,7 @@ def _translated(function):
         try:
             return function(*args, **kwargs)
         except PyMongoError as error:
-            raise store.StoreUnavailable(f"MongoDB: {error}") from error
+            raise _unavailable(error) from error
 
     return translated
 
