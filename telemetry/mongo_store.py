@@ -340,10 +340,11 @@ def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[Co
 
 
 def _edges(match: dict, *, newest: bool) -> dict[int, dict]:
-    """Per inverter matched, its newest (or oldest) document, in one aggregation.
+    """Per inverter matched, its newest (or oldest) document, in one aggregation over the
+    window of `match` (a few hours: the edges of a rollup's window).
 
     The sort follows the unique index (both keys reversed for the newest), so a real server
-    answers each inverter's $first from the index.
+    can answer each inverter's $first from the index.
     """
     direction = DESCENDING if newest else ASCENDING
     found = _collection("inverter").aggregate(
@@ -358,11 +359,17 @@ def _edges(match: dict, *, newest: bool) -> dict[int, dict]:
 
 @_translated
 def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, InverterReadingRow]:
-    ids = [int(i) for i in inverter_ids]
-    if not ids:
-        return {}
-    found = _edges({"inverter_id": {"$in": ids}}, newest=True)
-    return {inverter_id: _inverter_row(document) for inverter_id, document in found.items()}
+    # One probe per inverter from the end of its range of the unique index, as the SQL store
+    # does: bounded whatever the years of readings behind it.
+    readings = _collection("inverter")
+    latest = {}
+    for inverter_id in inverter_ids:
+        found = readings.find_one(
+            {"inverter_id": int(inverter_id)}, {"_id": 0}, sort=[("ts", DESCENDING)]
+        )
+        if found:
+            latest[int(inverter_id)] = _inverter_row(found)
+    return latest
 
 
 @_translated
