@@ -21,15 +21,18 @@ growing array, and every read would unwind it.
 3. sort the rows into new, duplicate and updated, as the SQL store does (store._classify);
 4. insert the new documents in one unordered `insert_many`; a key another writer inserted in
    between (duplicate key error) is replaced instead, so two senders of one batch both succeed;
-5. replace each updated document (corrections are rare; one round trip each).
+5. replace each updated document (corrections are rare; one round trip each);
+6. when every document of the batch is written, clear the `pending_batch` mark that steps 4
+   and 5 put on them (one `update_many` per collection written).
 
 MongoDB without a replica set has no multi-document transaction, and mongomock (what the tests
-run on here) has none either, so a batch is not atomic inside the store: a failure between
-steps 4 and 5, or in the middle of step 4, leaves part of the batch written. It is all or
-nothing for the caller instead: the error is raised (StoreUnavailable, a 503 to a collector),
-the collector re-sends the batch, and the re-send stores what was missing and finds the rest
-duplicates (every write is an idempotent upsert on the key). Only the counts of such a re-send
-differ: what the failed try had written counts as duplicate.
+run on here) has none either, so a batch is not atomic inside the store: a failure in step 4 or
+5 leaves part of the batch written. It is all or nothing for the caller instead: the error is
+raised (StoreUnavailable, a 503 to a collector) and the collector sends the batch again. The
+documents the failed try wrote still carry its pending mark, so the re-send counts them as not
+stored (step 2): it answers exactly what the first try would have (accepted, updated), writes
+them again, and the late hours among them are marked dirty by the caller as for any new reading.
+A re-send can never leave a reading out, because every write is an idempotent upsert on the key.
 
 Every call has a time limit: MONGODB_SERVER_SELECTION_TIMEOUT_MS to find a server (an outage
 fails fast) and MONGODB_SOCKET_TIMEOUT_MS per network read. Every driver error becomes
@@ -44,6 +47,7 @@ import inspect
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
+from bson import ObjectId
 from django.conf import settings
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.database import Database
@@ -68,6 +72,8 @@ COLLECTIONS = {
     "grid": "grid_reports",
 }
 DUPLICATE_KEY = 11000
+# Set on the documents a batch writes until the whole batch is written (step 6 of the upsert).
+PENDING = "pending_batch"
 
 
 # --- Connection -------------------------------------------------------------------------------
@@ -105,6 +111,11 @@ def _collection(name: str):
     return database()[COLLECTIONS[name]]
 
 
+def _unavailable(error: PyMongoError) -> store.StoreUnavailable:
+    # A server selection error goes on to describe the whole topology: the first part says it.
+    return store.StoreUnavailable(f"MongoDB: {str(error).split(', Timeout: ')[0]}")
+
+
 def _translated(function):
     """Raise every driver error as store.StoreUnavailable (generators while they are read)."""
     if inspect.isgeneratorfunction(function):
@@ -114,7 +125,7 @@ def _translated(function):
             try:
                 yield from function(*args, **kwargs)
             except PyMongoError as error:
-                raise store.StoreUnavailable(f"MongoDB: {error}") from error
+                raise _unavailable(error) from error
 
         return generator
 
@@ -123,7 +134,7 @@ def _translated(function):
         try:
             return function(*args, **kwargs)
         except PyMongoError as error:
-            raise store.StoreUnavailable(f"MongoDB: {error}") from error
+            raise _unavailable(error) from error
 
     return translated
 
@@ -218,12 +229,16 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
             keyed.append(Row(document[table.key[0]], document["ts"], values))
             documents[keyed[-1].key] = document
         planned.append((name, table, keyed, documents))
+    batch = ObjectId()
+    written = []
     for name, table, keyed, documents in planned:
         stored = _stored_values(name, table, keyed)  # 2.
         outcomes, to_write = store._classify(keyed, stored)  # 3.
         result.outcomes[name] = outcomes
         for outcome in outcomes:
             result.counts[outcome] += 1
+        for row in to_write:
+            documents[row.key][PENDING] = batch
         new = [documents[row.key] for row in to_write if row.key not in stored]
         changed = [documents[row.key] for row in to_write if row.key in stored]
         collection = _collection(name)
@@ -234,6 +249,10 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
             collection.replace_one(
                 _key_filter(table, document[device], document["ts"]), document, upsert=True
             )
+        if to_write:
+            written.append(collection)
+    for collection in written:  # 6.
+        collection.update_many({PENDING: batch}, {"$unset": {PENDING: ""}})
     return result
 
 
@@ -253,7 +272,8 @@ def _insert_new(collection, documents: list[dict]) -> list[dict]:
 
 
 def _stored_values(name: str, table: Table, rows: Sequence[Row]) -> dict[tuple, tuple]:
-    """The stored values of the rows' keys, in one query (a superset, filtered here)."""
+    """The stored values of the rows' keys, in one query (a superset, filtered here). A
+    document a batch left pending counts as not stored: its batch was never confirmed."""
     device, _ = table.key
     wanted = {row.key for row in rows}
     found = _collection(name).find(
@@ -266,7 +286,7 @@ def _stored_values(name: str, table: Table, rows: Sequence[Row]) -> dict[tuple, 
     stored = {}
     for document in found:
         key = (document[device], _utc(document["ts"]))
-        if key in wanted:
+        if key in wanted and PENDING not in document:
             stored[key] = tuple(document.get(column) for column in table.values)
     return stored
 
@@ -320,10 +340,11 @@ def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[Co
 
 
 def _edges(match: dict, *, newest: bool) -> dict[int, dict]:
-    """Per inverter matched, its newest (or oldest) document, in one aggregation.
+    """Per inverter matched, its newest (or oldest) document, in one aggregation over the
+    window of `match` (a few hours: the edges of a rollup's window).
 
     The sort follows the unique index (both keys reversed for the newest), so a real server
-    answers each inverter's $first from the index.
+    can answer each inverter's $first from the index.
     """
     direction = DESCENDING if newest else ASCENDING
     found = _collection("inverter").aggregate(
@@ -338,11 +359,17 @@ def _edges(match: dict, *, newest: bool) -> dict[int, dict]:
 
 @_translated
 def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, InverterReadingRow]:
-    ids = [int(i) for i in inverter_ids]
-    if not ids:
-        return {}
-    found = _edges({"inverter_id": {"$in": ids}}, newest=True)
-    return {inverter_id: _inverter_row(document) for inverter_id, document in found.items()}
+    # One probe per inverter from the end of its range of the unique index, as the SQL store
+    # does: bounded whatever the years of readings behind it.
+    readings = _collection("inverter")
+    latest = {}
+    for inverter_id in inverter_ids:
+        found = readings.find_one(
+            {"inverter_id": int(inverter_id)}, {"_id": 0}, sort=[("ts", DESCENDING)]
+        )
+        if found:
+            latest[int(inverter_id)] = _inverter_row(found)
+    return latest
 
 
 @_translated

@@ -71,11 +71,37 @@ def test_a_failure_after_part_of_the_batch_is_written_is_made_whole_by_the_resen
     assert Collector.objects.get(pk=fleet["collector_a"].pk).last_seen is None
     assert not InverterStatus.objects.exists()
 
+    assert store.inverter_reading_count() == 40  # written, but pending
     monkeypatch.setattr(mongomock.Collection, "insert_many", insert_many)
     answer = post(client, token, batch()).json()
-    assert (answer["accepted"], answer["duplicate"]) == (1, 40)
+    assert (answer["accepted"], answer["duplicate"]) == (41, 0)  # as if the first never was
     assert store.inverter_reading_count() == 40
     assert InverterStatus.objects.count() == 2
+    assert post(client, token, batch()).json()["duplicate"] == 41
+
+
+def test_late_readings_of_a_half_written_batch_are_marked_by_the_resend(
+    client, fleet, token, mongomock_store, monkeypatch
+):
+    # The first try writes the late inverter readings to MongoDB, then fails: its transaction
+    # of late-hour marks is rolled back. The re-send must still mark the hour.
+    late = (timezone.now() - timedelta(hours=3)).replace(minute=10, second=0, microsecond=0)
+    body = {"readings": [reading(late.isoformat())],
+            "grid": [{"station": "A001", "ts": late.isoformat(), "outage": False}]}  # fmt: skip
+    insert_many = mongomock.Collection.insert_many
+
+    def grid_fails(collection, documents, *args, **kwargs):
+        if collection.name == "grid_reports":
+            raise AutoReconnect("simulated: connection lost")
+        return insert_many(collection, documents, *args, **kwargs)
+
+    monkeypatch.setattr(mongomock.Collection, "insert_many", grid_fails)
+    assert_outage_answer(post(client, token, body))
+    assert store.dirty_hours(limit=5) == []
+    monkeypatch.setattr(mongomock.Collection, "insert_many", insert_many)
+    assert post(client, token, body).json()["accepted"] == 2
+    (mark,) = store.dirty_hours(limit=5)
+    assert mark.hour_start == late.replace(minute=0)
 
 
 def test_an_unreachable_mongodb_is_a_503_and_stores_nothing(client, fleet, token, settings):

@@ -30,7 +30,7 @@ def mongodb_indexes_ensure() -> list[str]:
         raise CommandError(
             _(
                 "MongoDB did not answer (%(error)s); check MONGODB_URI and that the server is "
-                "up, then run manage.py mongo_setup again."
+                "up, then run the command again."
             )
             % {"error": error}
         ) from None
