@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from field.config_file import ConfigFileError
 
 DEFAULT_MAPPING = Path(__file__).with_name("mapping.toml")
-REGISTRY_TARGETS = ("customer", "user", "station", "inverter", "collector_address")
-READING_TARGETS = ("inverter_reading", "combiner_reading", "sensor_reading")
+REGISTRY_TARGETS = ("customer", "user", "postal_area", "station", "inverter",
+                    "collector_address", "sensor", "key_value")  # fmt: skip
+READING_TARGETS = ("inverter_reading", "combiner_reading", "sensor_reading", "grid_report")
 ROLLUP_TARGETS = ("day_generation", "day_total", "hour_generation")
-EVENT_TARGETS = ("sms_log", "event_type", "event_log")
+EVENT_TARGETS = ("sms_log", "event_type", "event_log", "login_history")
 
 
 class MappingError(ConfigFileError):

@@ -182,7 +182,7 @@ def _select(table: TableMapping) -> str:
 def _reading_value_columns(table: TableMapping) -> set[str]:
     if table.target not in READING_TARGETS:
         return set()
-    identity = {"station", "inverter", "box", "sensor", "kind", "ts", "fault_bits"}
+    identity = {"station", "inverter", "box", "sensor", "kind", "ts", "fault_bits", "outage"}
     columns: set[str] = set()
     for ours, column in table.columns.items():
         if ours not in identity:

@@ -1,4 +1,5 @@
-"""Readings from the old logs: inverters, combiner boxes, sensors, through the readings store.
+"""Readings from the old logs: inverters, combiner boxes, sensors and grid-outage reports,
+through the readings store.
 
 A chunk at a time: each row's device is found (missing combiner boxes and sensors are
 created), its fields converted, duplicates within the chunk dropped, then one upsert through
@@ -14,9 +15,10 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from field.legacy.importer import Importer, Skip, inverters_by_code
+from field.legacy.registry import sensor_kind_ensure
 from monitoring.models import CombinerBox, Sensor
 from telemetry import store
-from telemetry.models import CombinerReading, InverterReading, SensorReading
+from telemetry.models import CombinerReading, GridReport, InverterReading, SensorReading
 
 
 class ReadingImporter(Importer):
@@ -127,9 +129,7 @@ class _SensorReadingImporter(ReadingImporter):
         name = str(values.pop("sensor"))
         sensor_id = self.sensors.get((station_id, name))
         if sensor_id is None:
-            kind = values.get("kind")
-            if kind not in Sensor.Kind.values:
-                raise Skip(_("unknown sensor kind"), f"{name}: {kind}")
+            kind = sensor_kind_ensure(values.get("kind"), summary=self.summary)
             sensor = Sensor.objects.create(station_id=station_id, name=name, kind=kind)
             self.summary.notes[_("sensors created")] += 1
             sensor_id = self.sensors[(station_id, name)] = sensor.id
@@ -142,13 +142,29 @@ class _SensorReadingImporter(ReadingImporter):
         }
 
 
+class _GridReportImporter(ReadingImporter):
+    """The old grid-outage status (client_status): a grid report per plant and time."""
+
+    model = GridReport
+    device_field = "station_id"
+
+    def reading_from(self, values: dict) -> dict:
+        station_id = self.station_id(values.pop("station"))
+        outage = values.get("outage")
+        if not isinstance(outage, bool):
+            raise Skip(_("unknown outage status"), f"status={outage}")
+        return {"station_id": station_id, "ts": self.timestamp(values), "outage": outage}
+
+
 IMPORTERS: dict[str, type[ReadingImporter]] = {
     "inverter_reading": _InverterReadingImporter,
     "combiner_reading": _CombinerReadingImporter,
     "sensor_reading": _SensorReadingImporter,
+    "grid_report": _GridReportImporter,
 }
 
-READING_TABLES = {InverterReading: "inverter", CombinerReading: "combiner", SensorReading: "sensor"}
+READING_TABLES = {InverterReading: "inverter", CombinerReading: "combiner", SensorReading: "sensor",
+                  GridReport: "grid"}  # fmt: skip
 STORE_OUTCOMES = {store.NEW: "inserted", store.UPDATED: "updated", store.DUPLICATE: "unchanged"}
 
 
