@@ -137,6 +137,8 @@ DATABASES = {
     ),
 }
 LEGACY_DATABASE_URL = env.str("LEGACY_DATABASE_URL", default="")
+# The old system's MongoDB (read-only): import_legacy reads it after the MySQL database.
+LEGACY_MONGODB_URI = env.str("LEGACY_MONGODB_URI", default="")
 if LEGACY_DATABASE_URL:
     DATABASES["legacy"] = _database(LEGACY_DATABASE_URL, name="legacy")
     DATABASES["legacy"]["TEST"] = {"MIRROR": None, "NAME": None}

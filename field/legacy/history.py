@@ -19,7 +19,7 @@ from accounts.models import LoginHistory, User
 from accounts.phones import normalize_phone
 from events.models import EventLog, EventType, SmsLog
 from events.sms import sms_type
-from field.legacy.importer import Importer, Skip, model_save, whole
+from field.legacy.importer import Importer, Skip, whole
 from field.models import ImportedKey
 from monitoring.models import Inverter
 
@@ -30,12 +30,12 @@ class _KeyedImporter(Importer):
     model: type[models.Model]
 
     def keyed_save(self, old_key: str, values: dict[str, Any]) -> str:
-        known = ImportedKey.objects.filter(table=self.table.name, old_key=old_key).first()
+        known = ImportedKey.objects.filter(table=self.identity, old_key=old_key).first()
         obj = self.model.objects.filter(pk=known.object_id).first() if known else None
         obj = obj or self.model()
-        outcome = model_save(obj, values)
+        outcome = self.save(obj, values)
         ImportedKey.objects.update_or_create(
-            table=self.table.name, old_key=old_key, defaults={"object_id": obj.pk}
+            table=self.identity, old_key=old_key, defaults={"object_id": obj.pk}
         )
         return outcome
 
@@ -96,7 +96,7 @@ class _EventTypeImporter(Importer):
         if event_type is None:
             event_type = EventType(code=code)
             fields.update(name_ko=name, name_en=name)
-        return model_save(event_type, fields)
+        return self.save(event_type, fields)
 
 
 # Informational codes: a moment, not a state with an end.

@@ -44,7 +44,13 @@ class Start:
 
 
 class LegacySource(Protocol):
-    """The old system's tables (or collections), read in chunks in (mark, key) order."""
+    """The old system's tables (or collections), read in chunks in (mark, key) order.
+
+    `fill_only` is the source's precedence: False for the old MySQL (its rows are upserted),
+    True for a second source, whose copy of a record already stored is compared, not written.
+    """
+
+    fill_only: bool
 
     def has_table(self, name: str) -> bool: ...
 
@@ -103,6 +109,8 @@ def read_start(
 # --- The old MySQL database ---------------------------------------------------------------------
 class MySqlSource:
     """The old MySQL/MariaDB database through a read-only DB-API connection; keyset paging."""
+
+    fill_only = False
 
     def __init__(self, connection: Any):
         self.connection = connection

@@ -28,7 +28,9 @@ class ReadingImporter(Importer):
     device_field: str
 
     def chunk_import(self, rows: list[dict]) -> None:
-        self.summary.counts_add(readings_store(model=self.model, rows=self.prepare(rows)))
+        self.summary.counts_add(
+            readings_store(model=self.model, rows=self.prepare(rows), fill_only=self.fill_only)
+        )
 
     def prepare(self, rows: list[dict]) -> list[dict]:
         """The chunk's readings, ready for readings_store; skips are counted here."""
@@ -168,11 +170,15 @@ READING_TABLES = {InverterReading: "inverter", CombinerReading: "combiner", Sens
 STORE_OUTCOMES = {store.NEW: "inserted", store.UPDATED: "updated", store.DUPLICATE: "unchanged"}
 
 
-def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, int]:
+def readings_store(
+    *, model: type[models.Model], rows: list[dict], fill_only: bool = False
+) -> dict[str, int]:
     """Upsert readings keyed by (device, ts) through telemetry/store.py (the one door to the
     reading tables); count inserted, updated and unchanged rows. New and changed inverter
-    readings mark their hours for the rollups' late-data recompute, as the ingest does."""
-    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    readings mark their hours for the rollups' late-data recompute, as the ingest does. With
+    `fill_only` only new readings are written; a stored one that differs is counted as
+    disagreed and kept."""
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0} | ({"disagreed": 0} if fill_only else {})
     if not rows:
         return counts
     name = READING_TABLES[model]
@@ -184,6 +190,14 @@ def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, 
     # In primary-key order, InnoDB appends to each device's range instead of jumping between
     # them (old logs come in time order, every inverter interleaved).
     store_rows.sort(key=lambda row: (row.device_id, row.ts))
+    if fill_only:
+        stored = store.readings_stored(name=name, rows=store_rows)
+        for row in store_rows:
+            if row.key in stored:
+                counts["unchanged" if stored[row.key] == row.values else "disagreed"] += 1
+        store_rows = [row for row in store_rows if row.key not in stored]
+        if not store_rows:
+            return counts
     with transaction.atomic(using=store.DATABASE):
         result = store.readings_upsert(rows={name: store_rows})
         if name == "inverter":

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, User
 from accounts.phones import normalize_phone
-from field.legacy.importer import Importer, Skip, model_save
+from field.legacy.importer import Importer, Skip, whole
 from field.models import ImportedKey
 from monitoring.models import (
     Collector,
+    CombinerBox,
     Inverter,
     KeyValue,
     PostalArea,
@@ -41,7 +42,7 @@ class _CustomerImporter(Importer):
             customer = Customer.objects.filter(pk=known.object_id).first()
         if customer is None:  # adopt a customer entered by hand before the import
             customer = Customer.objects.filter(name=values.get("name")).first() or Customer()
-        outcome = model_save(customer, values)
+        outcome = self.save(customer, values)
         ImportedKey.objects.update_or_create(
             table="customer", old_key=old_key, defaults={"object_id": customer.pk}
         )
@@ -70,7 +71,7 @@ class _UserImporter(_CustomerOwned):
             user = User(username=values["username"])
             user.set_unusable_password()
             self.summary.notes[_("new users without a password (they must set one)")] += 1
-        return model_save(user, values, exclude=("password",))
+        return self.save(user, values, exclude=("password",))
 
     def _phone(self, raw: Any) -> str:
         if not raw:
@@ -97,7 +98,7 @@ class _StationImporter(_CustomerOwned):
                 self.summary.notes[_("manager not an operator or administrator; left empty")] += 1
         values.update(self._place(values.get("postal_code")))
         station = PowerStation.objects.filter(code=values["code"]).first() or PowerStation()
-        return model_save(station, values)
+        return self.save(station, values)
 
     def _place(self, postal_code: Any) -> dict[str, str]:
         """The structured address: the postal code, and its province and city from the postal
@@ -128,7 +129,7 @@ class _InverterImporter(Importer):
             Inverter.objects.filter(station_id=station_id, number=values["number"]).first()
             or Inverter()
         )
-        return model_save(inverter, values)
+        return self.save(inverter, values)
 
 
 class _CollectorAddressImporter(Importer):
@@ -141,9 +142,23 @@ class _CollectorAddressImporter(Importer):
             station=station.code
         )
         collector = Collector.objects.filter(name=name).first() or Collector(name=name)
-        outcome = model_save(collector, {"remote_address": values.get("remote_address")})
+        outcome = self.save(collector, {"remote_address": values.get("remote_address")})
         collector.stations.add(station)
         return outcome
+
+
+class _CombinerBoxImporter(Importer):
+    """Combiner boxes (the old conn_box): a box per plant and number, with its channels."""
+
+    def row_import(self, row: dict) -> str:
+        values = self.fields(row)
+        station_id = self.station_id(values.pop("station"))
+        number = whole(values.get("number"))
+        if number is None:
+            raise Skip(_("no box number"))
+        box = CombinerBox.objects.filter(station_id=station_id, number=number).first()
+        box = box or CombinerBox(station_id=station_id, number=number)
+        return self.save(box, {"channels": whole(values.get("channels"))})
 
 
 class _PostalAreaImporter(Importer):
@@ -152,7 +167,7 @@ class _PostalAreaImporter(Importer):
         if not values.get("postal_code") or not values.get("province"):
             raise Skip(_("no postal code or province"))
         area = PostalArea.objects.filter(**values).first()
-        return "unchanged" if area else model_save(PostalArea(), values)
+        return "unchanged" if area else self.save(PostalArea(), values)
 
 
 def sensor_kind_ensure(kind: Any, *, name: Any = None, summary=None) -> str:
@@ -184,7 +199,7 @@ class _SensorImporter(Importer):
         sensor = Sensor.objects.filter(station_id=station_id, name=name).first() or Sensor(
             station_id=station_id, name=name
         )
-        return model_save(sensor, {"kind": kind})
+        return self.save(sensor, {"kind": kind})
 
 
 class _KeyValueImporter(Importer):
@@ -199,7 +214,7 @@ class _KeyValueImporter(Importer):
             raise Skip(_("no key"))
         value = "" if values.get("value") is None else str(values["value"])
         current = KeyValue.objects.filter(key=key).first()
-        written = ImportedKey.objects.filter(table=self.table.name, old_key=key).first()
+        written = ImportedKey.objects.filter(table=self.identity, old_key=key).first()
         if current is not None and current.value == value:
             outcome = "unchanged"
         elif current is not None and (
@@ -210,11 +225,12 @@ class _KeyValueImporter(Importer):
                 f"{key}: {_short(current.value)} kept, old {_short(value)}",
             )
         else:
-            outcome = model_save(current or KeyValue(key=key), {"value": value})
-        ImportedKey.objects.update_or_create(
-            table=self.table.name, old_key=key,
-            defaults={"object_id": value_fingerprint(value)},
-        )  # fmt: skip
+            outcome = self.save(current or KeyValue(key=key), {"value": value})
+        if outcome != "disagreed":
+            ImportedKey.objects.update_or_create(
+                table=self.identity, old_key=key,
+                defaults={"object_id": value_fingerprint(value)},
+            )  # fmt: skip
         return outcome
 
 
@@ -232,6 +248,7 @@ def _short(value: Any) -> str:
 IMPORTERS: dict[str, type[Importer]] = {
     "postal_area": _PostalAreaImporter,
     "sensor": _SensorImporter,
+    "combiner_box": _CombinerBoxImporter,
     "key_value": _KeyValueImporter,
     "customer": _CustomerImporter,
     "user": _UserImporter,

@@ -407,7 +407,9 @@ def test_readings_store_counts_and_never_doubles():
 
 def test_job_without_a_legacy_database_does_nothing(settings):
     settings.LEGACY_DATABASE_URL = ""
-    assert job_import_legacy() == "legacy import: LEGACY_DATABASE_URL is not set; nothing to do"
+    assert job_import_legacy() == (
+        "legacy import: neither LEGACY_DATABASE_URL nor LEGACY_MONGODB_URI is set; nothing to do"
+    )
 
 
 def test_job_imports_and_says_how_much(legacy, settings):
