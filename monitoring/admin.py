@@ -49,7 +49,7 @@ class SensorForm(forms.ModelForm):
 
     class Meta:
         model = Sensor
-        fields = ["kind", "name"]
+        fields = ["station", "kind", "name"]
 
 
 class SensorInline(admin.TabularInline):
@@ -200,6 +200,7 @@ class CombinerBoxAdmin(admin.ModelAdmin):
 
 @admin.register(Sensor)
 class SensorAdmin(admin.ModelAdmin):
+    form = SensorForm
     list_display = ["name", "station", "kind"]
     list_filter = ["kind", "station__region"]
     list_select_related = ["station"]

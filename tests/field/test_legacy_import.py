@@ -610,3 +610,52 @@ def test_login_history_comes_across_marked_as_imported_and_ended(legacy):
     again = legacy.run(since=datetime(2026, 1, 1, tzinfo=UTC))["login_history"]
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
     assert LoginHistory.objects.count() == 2
+
+
+def test_then_the_old_mongodb_adds_only_what_mysql_lacked_and_counts_disagreements(
+    legacy, settings
+):
+    """Both old databases, in the job's order: the MySQL rows win over MongoDB's copies."""
+    import mongomock
+
+    settings.LEGACY_DATABASE_URL = legacy.url
+    settings.LEGACY_MONGODB_URI = "mongodb://old-host:27017/solar"
+    utc = datetime  # BSON dates: UTC, naive
+    with mongomock.patch(servers=(("old-host", 27017),)):
+        import pymongo
+
+        mongo = pymongo.MongoClient(settings.LEGACY_MONGODB_URI)["solar"]
+        mongo.power_station.insert_one(
+            {"mcno": "P001", "psname": "해남 1호기 (MongoDB)", "cno": 1, "area": "전남",
+             "lat": 34.57, "lng": 126.6, "capacity": 99.5, "status": 0}
+        )  # fmt: skip
+        reading = {"mcno": "P001", "invno": 1, "dckw": 40.5, "ackw": 40.0, "dcv": 600.1,
+                   "dca": 21.5, "acv_r": 380.1, "acv_s": 380.2, "acv_t": 379.9, "aca_r": 18.6,
+                   "aca_s": 18.7, "aca_t": 18.5, "hz": 60.0, "pf": 0.99, "temp": 41.2,
+                   "daykw": 80.0, "totkw": 1000.0, "errCode": 0}  # fmt: skip
+        mongo.inverterlog_20261120.insert_many([
+            {**reading, "dateAt": utc(2026, 11, 20, 3, 0)},  # MySQL's, the same
+            {**reading, "ackw": 99.0, "dateAt": utc(2026, 11, 20, 3, 5)},  # MySQL's, differing
+            {**reading, "dateAt": utc(2026, 11, 20, 3, 10)},  # only in MongoDB
+        ])  # fmt: skip
+        mongo.event_log.insert_one({"idx": 2, "mcno": "P001", "invno": None, "code": 101,
+                                    "userChecked": 0, "dateAt": utc(2026, 11, 19, 22)})  # fmt: skip
+        mongo.Sms_log.insert_one({"idx": 1, "mcno": "P001", "phone": "010-1234-5678",
+                                  "msg": "다른 내용", "result": "success",
+                                  "sendAt": utc(2026, 11, 20, 3, 10)})  # fmt: skip
+
+        line = job_import_legacy()
+
+    mysql_line, mongo_line = line.split("; ")
+    assert mysql_line.startswith("legacy import: 54 rows read from 19 tables")
+    assert mongo_line.endswith("3 disagreements (MongoDB)")
+    assert PowerStation.objects.get(code="P001").name == "해남 1호기"
+    inverter = Inverter.objects.get(station__code="P001", number=1)
+    assert list(
+        InverterReading.objects.filter(inverter_id=inverter.pk).order_by("ts")
+        .values_list("ts", "ac_kw")
+    ) == [(datetime(2026, 11, 20, 3, 0, tzinfo=UTC), 40.0),
+          (datetime(2026, 11, 20, 3, 5, tzinfo=UTC), 42.0),
+          (datetime(2026, 11, 20, 3, 10, tzinfo=UTC), 40.0)]  # fmt: skip
+    assert SmsLog.objects.get(recipient="+821012345678").text == "[해남 1호기] 리셋 완료"
+    assert EventLog.objects.filter(details__legacy__isnull=False).count() == 3  # no copy added

@@ -62,3 +62,16 @@ def test_the_admin_offers_added_sensor_types(client_as, fleet):
     assert page.status_code == 200
     assert '<option value="wind">풍속계</option>' in html
     assert '<option value="poa_irradiance">' in html
+
+
+def test_a_sensor_of_an_added_type_is_saved_from_the_admin(client_as, fleet):
+    SensorType.objects.create(code="wind", name="풍속계")
+    admin = client_as(fleet["admin"])
+    page = admin.get("/admin/monitoring/sensor/add/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<option value="wind">풍속계</option>' in page.content.decode()
+    response = admin.post(
+        "/admin/monitoring/sensor/add/",
+        {"station": fleet["station_a"].pk, "kind": "wind", "name": "wind-1"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Sensor.objects.get(name="wind-1").kind == "wind"
