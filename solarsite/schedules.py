@@ -32,6 +32,12 @@ JOBS: tuple[Job, ...] = (
         "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
     ),
     Job(
+        "purge_refused_readings",
+        "telemetry.jobs.job_purge_refused_readings",
+        "40 3 * * *",
+        "Delete refused readings older than REFUSED_READINGS_DAYS.",
+    ),
+    Job(
         "detect_events",
         "events.jobs.job_detect_events",
         "* * * * *",

@@ -220,6 +220,12 @@ def _classify(
     return outcomes, to_write
 
 
+def readings_stored(*, name: str, rows: Sequence[Row]) -> dict[tuple, tuple]:
+    """The stored values of the rows' keys in table `name`, by key (one query): for a writer
+    that must not overwrite (the legacy import's second source)."""
+    return _stored_values(TABLES[name], rows)
+
+
 def _stored_values(table: Table, rows: Sequence[Row]) -> dict[tuple, tuple]:
     """The stored values of the rows' keys, in one query (a superset, filtered here)."""
     device_ids = {row.device_id for row in rows}
