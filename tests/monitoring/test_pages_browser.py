@@ -18,6 +18,7 @@ from playwright.sync_api import expect, sync_playwright
 from events.models import Alarm, EventType
 from monitoring import plant_time
 from tests.conftest import PASSWORD, dark, make_station
+from tests.economics.conftest import put_days
 from tests.monitoring.page_data import (
     combiner_box_with_weak_string,
     day_of_readings,
@@ -198,3 +199,28 @@ def test_a_plant_asleep_at_night_shows_night_not_stopped(page):
     page.click("tr[data-code=N001] a >> nth=0")
     expect(page.locator("h1 .badge")).to_have_text("야간")
     expect(page.locator("table tr.state-night").first).to_contain_text("절전")
+
+
+def test_the_overview_puts_problems_first_under_the_fleet_figures(page):
+    log_in(page, "operator")
+    rows = page.locator("table.fleet tbody tr")
+    expect(rows.first).to_have_attribute("data-code", "B001")  # its grid outage alarm
+    figures = page.locator("dl.figures")
+    expect(figures.locator(".fig-power strong")).to_have_text("63.0 kW")
+    expect(figures.locator(".fig-power")).to_contain_text("200.0 kWp")
+    expect(figures.locator(".fig-alarms .sev-critical .n")).to_have_text("1")
+    expect(page.locator("#fleet .revenue-card")).to_be_visible()
+
+
+def test_an_english_page_has_no_hangul(page, world):
+    """The revenue card is cached, with its notes in words; an English page must not get the
+    Korean ones. A001 made energy today and no price is published: the card has a note."""
+    a = world["station_a"]
+    put_days(a, {plant_time.local_date(timezone.now(), a.tz): 100.0})
+    log_in(page, "operator")  # Korean first: the card is cached in Korean
+    expect(page.locator(".revenue-card .note").first).to_contain_text("공시되지 않았습니다")
+    page.click("button[value=en]")
+    expect(page.locator("h1")).to_have_text("Plants")
+    expect(page.locator(".revenue-card .note").first).to_contain_text("is published")
+    text = page.locator("main").inner_text()
+    assert not re.search("[\uac00-\ud7a3]", text), text

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from events.selectors import alarms_for, station_event_log
+from events.selectors import alarms_for, open_alarms_by_severity, station_event_log
 from field.commands import CommandRefused, command_cancel, command_queue, station_commands
 from generation import plausibility
 from generation import selectors as generation_selectors
@@ -26,7 +26,7 @@ from monitoring.states import COUNTED_STATES, PlantState
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from telemetry import store
 from web import charts
-from web.fleet import fleet_query, fleet_select, plant_overview, state_counts
+from web.fleet import fleet_figures, fleet_query, fleet_select, plant_overview, state_counts
 from web.selectors import station_rows, station_search
 
 PAGE_SIZE = 100
@@ -35,17 +35,24 @@ SEARCH_LIMIT = 10
 
 @login_required
 def overview(request):
-    """Every plant the user may see, with the state counts on top; htmx asks for the table
-    alone every minute (and on each filter change), so the page never reloads."""
+    """Every plant the user may see, problems first, with the fleet's figures and the state
+    counts on top and the plants not operating apart; htmx asks for the figures and the
+    table every minute (and on each filter change), so the page never reloads."""
     now = timezone.now()
     stations = stations_visible_to(request.user).select_related("customer")
     rows = station_rows(stations, now=now)
     counts = state_counts(rows)
-    query, _wrong = fleet_query(request.GET)  # a wrong parameter keeps its default here
-    shown = fleet_select(rows, query=query)
-    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    alarms = open_alarms_by_severity([row.station.id for row in rows])
+    # a wrong parameter keeps its default here
+    query, _wrong = fleet_query(request.GET, default_sort="problems")
+    shown = fleet_select(rows, query=query, alarms=alarms)
+    page = Paginator(
+        [row for row in shown if row.station.is_watched], PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "apart": [row for row in shown if not row.station.is_watched],
+        "figures": fleet_figures(rows, alarms=alarms, now=now),
         "counts": [(s, PlantState(s).label, counts[s]) for s in counts],
         "total": len(rows),
         "shown": len(shown),
