@@ -202,6 +202,11 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    # the overview's map: Natural Earth's outlines and the projection that draws them
+    ("vendor/d3-array", BASE_DIR / "node_modules" / "d3-array" / "dist"),
+    ("vendor/d3-geo", BASE_DIR / "node_modules" / "d3-geo" / "dist"),
+    ("vendor/topojson-client", BASE_DIR / "node_modules" / "topojson-client" / "dist"),
+    ("vendor/world-atlas", BASE_DIR / "node_modules" / "world-atlas"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Sum
@@ -238,6 +239,22 @@ def _ac_capacity(stations: list[PowerStation]) -> float:
         s=Sum("capacity_kw")
     )["s"]
     return entered + float(summed or 0)
+
+
+def fleet_map(rows: Iterable[StationRow], *, plants_url: str) -> list[dict]:
+    """The overview map's plants (static/map.js): where each stands, its state and its page."""
+    return [
+        {
+            "code": row.station.code,
+            "name": row.station.name,
+            "lat": row.station.latitude,
+            "lon": row.station.longitude,
+            "state": row.state,
+            "label": str(row.state_label),
+            "url": f"{plants_url}{quote(row.station.code)}/",
+        }
+        for row in rows
+    ]
 
 
 # --- One plant -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from events.models import Alarm, EventType
 from monitoring import plant_time
+from monitoring.models import PowerStation
 from tests.conftest import PASSWORD, dark, make_station
 from tests.economics.conftest import put_days
 from tests.monitoring.page_data import (
@@ -224,3 +225,24 @@ def test_an_english_page_has_no_hangul(page, world):
     expect(page.locator(".revenue-card .note").first).to_contain_text("is published")
     text = page.locator("main").inner_text()
     assert not re.search("[\uac00-\ud7a3]", text), text
+
+
+def test_the_map_has_a_dot_per_plant_coloured_by_state(page, world):
+    PowerStation.objects.filter(code="B001").update(latitude=37.5, longitude=127.0)
+    log_in(page, "operator")
+    dots = page.locator("figure.map circle.dot")
+    expect(dots).to_have_count(2)
+    expect(page.locator("figure.map path.land").first).to_be_attached()  # Korea's outline
+    a = page.locator("figure.map a[data-code=A001] circle")
+    b = page.locator("figure.map a[data-code=B001] circle")
+    expect(a).to_have_class(re.compile("state-normal"))
+    expect(b).to_have_class(re.compile("state-grid_outage"))
+    fill = "e => getComputedStyle(e).fill"
+    assert a.evaluate(fill) == "rgb(40, 167, 69)" and b.evaluate(fill) == "rgb(253, 126, 20)"
+    # Seoul stands north of Mokpo: B001's dot is higher up
+    assert float(b.get_attribute("cy")) < float(a.get_attribute("cy"))
+    expect(a.locator("title")).to_have_text("A001 Plant A001 · 정상")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-with-map.png"), full_page=True)
+    a.click()
+    expect(page.locator("h1")).to_contain_text("A001 Plant A001")

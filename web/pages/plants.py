@@ -26,7 +26,14 @@ from monitoring.states import COUNTED_STATES, PlantState
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from telemetry import store
 from web import charts
-from web.fleet import fleet_figures, fleet_query, fleet_select, plant_overview, state_counts
+from web.fleet import (
+    fleet_figures,
+    fleet_map,
+    fleet_query,
+    fleet_select,
+    plant_overview,
+    state_counts,
+)
 from web.selectors import station_rows, station_search
 
 PAGE_SIZE = 100
@@ -67,6 +74,7 @@ def overview(request):
         "now": now,
         "plants_url": reverse("plant", args=["-"])[:-2],
         "stations": [r.station for r in rows],  # the revenue card (economics)
+        "map_plants": fleet_map(shown, plants_url=reverse("plant", args=["-"])[:-2]),
     }
     if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
         return render(request, "monitoring/_fleet.html", context)
