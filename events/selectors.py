@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db.models import Count, Min, Q, QuerySet
 
+from events.faults import fault_named
 from events.models import Alarm, EventLog, EventType, Severity
 from monitoring.models import PowerStation
 from monitoring.states import PlantState
@@ -153,3 +154,34 @@ def open_alarms_by_severity(station_ids: list[int]) -> dict[int, OpenAlarms]:
             oldest_worst=severities[worst][1],
         )
     return result
+
+
+@dataclass(frozen=True)
+class ProblemClass:
+    """One line of a plant's error classification: a kind of open problem and how many."""
+
+    key: str  # the event code ("201") or a decoded fault ("fault:ground_fault")
+    name: str  # in the language asked for
+    count: int
+    severity: str  # a Severity
+
+
+def plant_problem_classes(*, user, station: PowerStation, language: str) -> list[ProblemClass]:
+    """The plant's open problems by category, worst first: each event code by its name, and
+    each fault of an inverter-fault alarm by the fault's name (`error_classification`'s
+    categories, in words). Empty when nothing is open or the user may not see the plant."""
+    counts = error_classification(user=user, stations=[station]).get(station.id, {})
+    codes = [int(key) for key in counts if key.isdigit()]
+    types = {t.code: t for t in EventType.objects.filter(code__in=codes)}
+    classes = []
+    for key, count in counts.items():
+        if key.isdigit():
+            event_type = types.get(int(key))
+            name = event_type.name_in(language) if event_type else key
+            severity = event_type.severity if event_type else Severity.WARNING
+        else:
+            fault = fault_named(key.partition(":")[2])
+            name, severity = fault.name_in(language), Severity.CRITICAL
+        classes.append(ProblemClass(key=key, name=name, count=count, severity=severity))
+    classes.sort(key=lambda c: (SEVERITY_ORDER.index(c.severity), not c.key.isdigit(), c.key))
+    return classes

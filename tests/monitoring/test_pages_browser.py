@@ -246,3 +246,24 @@ def test_the_map_has_a_dot_per_plant_coloured_by_state(page, world):
     page.screenshot(path=str(ARTIFACTS / "overview-with-map.png"), full_page=True)
     a.click()
     expect(page.locator("h1")).to_contain_text("A001 Plant A001")
+
+
+def test_the_plant_page_shows_strings_as_a_heatmap_with_tables_on_demand(page, world):
+    log_in(page, "owner_a")
+    page.goto(page.base_url + "/plants/A001/")
+    cells = page.locator("table.heatmap tr[data-box='1'] td")
+    expect(cells).to_have_count(4)
+    expect(cells.nth(0)).to_have_class(re.compile(r"\bheat-5\b"))
+    weak = cells.nth(2)
+    expect(weak).to_have_class(re.compile(r"\bheat-0\b.*\bweak\b"))
+    expect(weak).to_have_text("26")
+    assert weak.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+    assert cells.nth(0).evaluate("e => getComputedStyle(e).outlineStyle") == "none"
+    assert weak.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(200, 16, 46)"
+    tables = page.locator("details.string-tables table.strings")
+    expect(tables).to_be_hidden()
+    page.click("details.string-tables summary")
+    expect(tables.locator("tr.weak")).to_be_visible()
+    expect(tables.locator("tr.weak")).to_contain_text("저전류 스트링")
+    expect(page.locator("section.problems li")).to_have_count(0)  # B001's alarm is not A001's
+    expect(page.locator("table.yields tr")).to_have_count(2)

@@ -12,11 +12,16 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from events.selectors import alarms_for, open_alarms_by_severity, station_event_log
+from events.selectors import (
+    alarms_for,
+    open_alarms_by_severity,
+    plant_problem_classes,
+    station_event_log,
+)
 from field.commands import CommandRefused, command_cancel, command_queue, station_commands
 from generation import plausibility
 from generation import selectors as generation_selectors
@@ -112,6 +117,7 @@ def plant(request, code: str):
         iter(generation_selectors.month_report(stations=[station], year=day.year, month=day.month)),
         None,
     )
+    boxes = charts.combiner_strings(boxes=detail["boxes"], now=now)
     context = {
         **detail,
         "day": day,
@@ -120,7 +126,12 @@ def plant(request, code: str):
         "day_flags": plausibility.flags_explained(day_row.flags) if day_row else [],
         "day_marks": plausibility.figure_marks(day_row.flags) if day_row else {},
         "month_row": month_row,
-        "boxes": charts.combiner_strings(boxes=detail["boxes"], now=now),
+        "boxes": boxes,
+        "heatmap": charts.combiner_heatmap(boxes),
+        "inverter_yields": charts.inverter_yields(detail["inverters"]),
+        "problem_classes": plant_problem_classes(
+            user=request.user, station=station, language=translation.get_language() or "ko"
+        ),
         "open_alarms": alarms_for(user=request.user, stations=[station], is_open=True)[:50],
         "recent_events": station_event_log(user=request.user, station=station)[:20],
         "commands": station_commands(station, limit=20),
