@@ -178,11 +178,20 @@ def search(request):
 
 
 class CommandForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Command"), choices=Command.Kind.choices)
+    # "Read now" by default: valid for the whole plant, which the inverter list starts with.
+    kind = forms.ChoiceField(
+        label=_("Command"), choices=Command.Kind.choices, initial=Command.Kind.READ_NOW
+    )
     inverter = forms.IntegerField(label=_("Inverter"), required=False, min_value=1)
     percent = forms.FloatField(
         label=_("Power limit (%)"), required=False, min_value=0, max_value=100
     )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == Command.Kind.SET_POWER_LIMIT and data.get("percent") is None:
+            self.add_error("percent", _("Set active-power limit needs the limit in per cent."))
+        return data
 
     def params(self) -> dict:
         percent = self.cleaned_data.get("percent")
