@@ -32,6 +32,12 @@ JOBS: tuple[Job, ...] = (
         "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
     ),
     Job(
+        "purge_job_runs",
+        "jobs.jobs.job_purge_job_runs",
+        "40 3 * * *",
+        "Delete job runs older than JOB_RUN_RETENTION_DAYS.",
+    ),
+    Job(
         "detect_events",
         "events.jobs.job_detect_events",
         "* * * * *",

@@ -288,6 +288,10 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# Every scheduled run leaves a JobRun (about 4,300 a day); the purge_job_runs job deletes older.
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
+if JOB_RUN_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("JOB_RUN_RETENTION_DAYS must be a whole number of days, 1 or more.")
 
 # --- Generation rollups (generation/rollups.py) -----------------------------------------------
 # The interval a collector sends readings at: an hour expects 3600 / this many readings.
