@@ -15,7 +15,13 @@ Reported operating states follow SunSpec: 2 sleeping (night), 4 MPPT (running), 
 (clipping), 7 fault, 8 standby (stopped).
 
 Faults (from the command line or a JSON scenario file, see `fault_from_spec`): grid_outage,
-collector_silent, inverter_stop, inverter_fault, counter_reset, duplicate_resend, late_burst.
+collector_silent, inverter_stop, inverter_fault, counter_reset, duplicate_resend, late_burst,
+weak_string. `demo_schedule` is the demo's own: one of each kind that alarms, within the first
+half hour, so a visitor sees alarms raised, told and cleared.
+
+Remote commands: each step, a connected collector fetches its commands and carries them out
+as a plant would (`Simulator.commands_carry_out`): a reset ends its inverter's fault, a power
+limit caps the inverter's output from then on; the outcome goes back to the server.
 """
 
 from __future__ import annotations
@@ -27,18 +33,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from field.api import command_for_collector
 from field.collector_client import CollectorClient
+from field.commands import command_result, commands_hand_out
 from monitoring.models import PowerStation
 from monitoring.solar import clear_sky_irradiance
 from telemetry import store
+from telemetry.ingest import collector_heartbeat, reading_ingest
 
 # What a real plant's DC side loses besides heat: soiling, wiring, module mismatch, tolerance.
 SYSTEM_LOSS_FACTOR = 0.92
 STATE_SLEEPING, STATE_MPPT, STATE_THROTTLED, STATE_FAULT, STATE_STANDBY = 2, 4, 5, 7, 8
 FAULT_KINDS = (
     "grid_outage", "collector_silent", "inverter_stop", "inverter_fault", "counter_reset",
-    "duplicate_resend", "late_burst",
+    "duplicate_resend", "late_burst", "weak_string",
 )  # fmt: skip
+WEAK_STRING_FACTOR = 0.3  # a weak string (a broken module, a blown fuse) carries this share
 ONE_SHOT_KINDS = ("counter_reset", "duplicate_resend")
 
 
@@ -100,6 +110,7 @@ class PlantSpec:
     boxes: tuple[tuple[int, int], ...] = ()  # (number, channels)
     sensors: tuple[tuple[str, str], ...] = ()  # (name, kind)
     weather_seed: int = 0  # the whole fleet's: simulate --seed
+    watched: bool = True  # operating: its faults raise alarms (not under construction etc.)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -174,6 +185,8 @@ class Fault:
     inverter: int | None = None
     collector: str | None = None
     fault_bits: int = 1
+    box: int | None = None  # weak_string: which box and channel (default: the first box, 1)
+    channel: int | None = None
 
     @property
     def one_shot(self) -> bool:
@@ -223,6 +236,7 @@ def fault_from_spec(spec: dict, *, origin: datetime) -> Fault:
     start = parse_moment(spec.pop("start", "+0s"), origin=origin)
     duration = parse_duration(spec.pop("duration", "0s" if kind in ONE_SHOT_KINDS else "10m"))
     inverter = spec.pop("inverter", None)
+    box, channel = spec.pop("box", None), spec.pop("channel", None)
     fault = Fault(
         kind=kind,
         start=start,
@@ -231,6 +245,8 @@ def fault_from_spec(spec: dict, *, origin: datetime) -> Fault:
         inverter=int(inverter) if inverter is not None else None,
         collector=spec.pop("collector", None),
         fault_bits=int(spec.pop("fault_bits", 1)),
+        box=int(box) if box is not None else None,
+        channel=int(channel) if channel is not None else None,
     )
     if spec:
         raise ValueError(f"unknown fault field(s) {', '.join(sorted(spec))} in a {kind} fault")
@@ -255,6 +271,7 @@ class PlantModel:
 
     spec: PlantSpec
     counters: dict[int, Counters] = field(default_factory=dict)
+    limits: dict[int, float] = field(default_factory=dict)  # inverter -> % of its AC capacity
     _reset_done: set[tuple[int, int]] = field(default_factory=set)
 
     def start_counters(self, when: datetime, stored: dict[int, tuple[datetime, float, float]]):
@@ -306,6 +323,10 @@ class PlantModel:
                 capacity, dc_kwp, poa, module, self._mismatch(number)
             )
             state, fault_bits = (STATE_THROTTLED if clipped else STATE_MPPT), 0
+            if number in self.limits and ac > capacity * self.limits[number] / 100:
+                ac = capacity * self.limits[number] / 100  # a power limit the server set
+                dc = min(dc, ac * 1.03)
+                state = STATE_THROTTLED
             if ac == 0:
                 state = STATE_SLEEPING
             kinds = {f.kind for f in mine}
@@ -335,13 +356,21 @@ class PlantModel:
                 "day_kwh": round(counters.day_kwh, 3), "total_kwh": round(counters.total_kwh, 3),
                 "state": state, "fault_bits": fault_bits,
             })  # fmt: skip
+        weak = {
+            (f.box or spec.boxes[0][0], f.channel or 1)
+            for f in active if f.kind == "weak_string" and spec.boxes
+        }  # fmt: skip
         for number, channels in spec.boxes:
             string_a = 0.0 if outage else 9.5 * poa / 1000
+            currents = [
+                string_a * (0.97 + 0.03 * noise(spec.seed, number, c))
+                * (WEAK_STRING_FACTOR if (number, c + 1) in weak else 1.0)
+                for c in range(channels)
+            ]  # fmt: skip
             out["combiner_boxes"].append({
                 "station": spec.code, "box": number, "ts": ts,
                 "voltage": 0.0 if string_a == 0 else 640.0 - 1.5 * (module - 25),
-                "currents": [round(string_a * (0.97 + 0.03 * noise(spec.seed, number, c)), 2)
-                             for c in range(channels)],
+                "currents": [round(current, 2) for current in currents],
             })  # fmt: skip
         for name, kind in spec.sensors:
             value = {"poa_irradiance": poa, "ghi_irradiance": poa / 1.1,
@@ -365,6 +394,7 @@ def plant_specs(codes: list[str], seed: int) -> list[PlantSpec]:
             latitude=s.latitude,
             longitude=s.longitude,
             time_zone=s.time_zone,
+            watched=s.is_watched,
             seed=zlib.crc32(s.code.encode()) + seed * 7919,
             inverters=tuple((i.number, float(i.capacity_kw), i.phases, i.dc_kwp())
                             for i in s.inverters.all() if i.is_active),
@@ -438,6 +468,48 @@ class Simulator:
             self.generated += len(step.get("readings", []))
             vc.last_step = step
 
+    def commands_carry_out(self, when: datetime) -> int:
+        """Each connected collector fetches its commands, carries them out and reports how
+        it went; the number carried out."""
+        done = 0
+        for vc in self.collectors:
+            if vc.faults_on(self.faults, when, "collector_silent"):
+                continue
+            for command in vc.client.commands_fetch():
+                succeeded, message = self._carry_out(vc, command, when)
+                vc.client.command_report(command["id"], succeeded=succeeded, message=message)
+                done += 1
+        return done
+
+    def _carry_out(self, vc: VirtualCollector, command: dict, when: datetime) -> tuple[bool, str]:
+        plant = next((p for p in vc.plants if p.spec.code == command.get("station")), None)
+        if plant is None:
+            return False, f"no plant {command.get('station')} behind this collector"
+        number = command.get("inverter")
+        numbers = [n for n, *_ in plant.spec.inverters if number in (None, n)]
+        if not numbers:
+            return False, f"no inverter {number} in {plant.spec.code}"
+        kind = command.get("kind")
+        if kind == "reset_inverter":
+            for fault in self.faults:
+                ends = fault.kind in ("inverter_fault", "inverter_stop") and fault.active(when)
+                if ends and fault.hits(station=plant.spec.code) and fault.inverter in (
+                    None, *numbers
+                ):
+                    fault.end = when  # the reset cleared it
+            return True, "reset done; generating again"
+        if kind == "set_power_limit":
+            percent = float((command.get("params") or {}).get("percent", 100))
+            for n in numbers:
+                if percent >= 100:
+                    plant.limits.pop(n, None)
+                else:
+                    plant.limits[n] = percent
+            return True, f"active-power limit {percent:g} % applied"
+        if kind in ("restart_collector", "read_now"):
+            return True, "done"
+        return False, f"this collector cannot carry out {kind!r}"
+
     def send(self, when: datetime, *, force: bool = False) -> bool:
         """Flush every collector that is connected at `when`; True when all buffers are empty."""
         done = True
@@ -451,3 +523,86 @@ class Simulator:
             vc.client.heartbeat()
             done = vc.client.flush(force=force) and done
         return done
+
+
+# --- The demo's own faults -------------------------------------------------------------------
+# (kind, minutes after the start, minutes it lasts, which of the plants, extra fields): one of
+# each fault that raises an alarm, all raised and cleared within the first half hour when the
+# alarm delays are the demo's (scripts/demo.sh: WEAK_STRING_MINUTES=5, COLLECTOR_DOWN_MINUTES
+# of 10). The inverter fault lasts until a reset, or 20 minutes.
+DEMO_SCHEDULE = (
+    ("grid_outage", 2, 8, 0, {}),
+    ("inverter_fault", 3, 20, 1, {"inverter": 1, "fault_bits": 1}),
+    ("weak_string", 4, 16, 2, {"box": None, "channel": 2}),
+    ("collector_silent", 6, 14, 3, {}),
+)
+
+
+def demo_schedule(
+    collectors: list[VirtualCollector], *, origin: datetime, scale: float = 1.0
+) -> list[Fault]:
+    """The demo's faults on its first plants (the weak string on a plant with combiner
+    boxes), starting at `origin`; `scale` shortens or stretches every time in it."""
+    plants = [(vc, plant) for vc in collectors for plant in vc.plants if plant.spec.watched]
+    with_boxes = [pair for pair in plants if pair[1].spec.boxes]
+    faults = []
+    used: set[str] = set()
+    for kind, start, minutes, index, extra in DEMO_SCHEDULE:
+        pool = with_boxes if kind == "weak_string" else plants
+        pool = [pair for pair in pool if pair[1].spec.code not in used] or pool
+        if not pool:
+            continue
+        vc, plant = pool[min(index, len(pool) - 1)] if kind != "weak_string" else pool[0]
+        used.add(plant.spec.code)
+        begin = origin + timedelta(minutes=start * scale)
+        faults.append(
+            Fault(
+                kind=kind, start=begin, end=begin + timedelta(minutes=minutes * scale),
+                station=None if kind == "collector_silent" else plant.spec.code,
+                collector=vc.name if kind == "collector_silent" else None,
+                **{k: v for k, v in extra.items() if v is not None},
+            )
+        )  # fmt: skip
+    return faults
+
+
+class InProcessLink:
+    """A collector's link to the server in this same process, on a clock the caller sets:
+    the ingest, heartbeat and command functions the collectors' HTTP API calls, so a test or
+    a tour can run simulated time faster than the wall clock. Same methods the simulator uses
+    of `CollectorClient`."""
+
+    def __init__(self, collector, clock) -> None:
+        self.collector, self.clock = collector, clock
+        self.batch: dict[str, list] = {}
+
+    def add(self, section: str, items: list[dict]) -> None:
+        self.batch.setdefault(section, []).extend(items)
+
+    @property
+    def pending(self) -> int:
+        return sum(map(len, self.batch.values()))
+
+    def heartbeat(self, *, force: bool = False) -> bool:
+        collector_heartbeat(collector=self.collector, remote_address=None, now=self.clock())
+        return True
+
+    def flush(self, *, force: bool = False) -> bool:
+        if self.batch:
+            reading_ingest(collector=self.collector, payload=self.batch, now=self.clock())
+            self.batch = {}
+        return True
+
+    def commands_fetch(self) -> list[dict]:
+        commands = commands_hand_out(collector=self.collector, now=self.clock())
+        return [command_for_collector(c) for c in commands]
+
+    def command_report(self, command_id: int, *, succeeded: bool, message: str) -> bool:
+        command_result(
+            collector=self.collector, command_id=command_id, succeeded=succeeded,
+            message=message, now=self.clock(),
+        )  # fmt: skip
+        return True
+
+    def close(self) -> None:
+        pass

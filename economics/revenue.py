@@ -70,8 +70,8 @@ class PriceNotes:
             )  # fmt: skip
         for what, market in sorted(self.unknown):
             lines.append(
-                _("No %(what)s price is known%(market)s yet: enter one in the admin or import "
-                  "a price file; revenue of those days is left out.")
+                _("No %(what)s price is published%(market)s yet; revenue of those days is "
+                  "left out until it is.")
                 % {"what": what, "market": _market_label(market)}
             )  # fmt: skip
         return lines

@@ -59,5 +59,43 @@ def fault_named(slug: str) -> Fault:
     return _BY_SLUG.get(slug, UNKNOWN_FAULT)
 
 
+@dataclass(frozen=True)
+class OperatingState:
+    """A SunSpec operating state (St), as a reading's `reported_state` carries it."""
+
+    code: int
+    name_ko: str
+    name_en: str
+
+    def name_in(self, language: str) -> str:
+        return self.name_ko if language.startswith("ko") else self.name_en
+
+
+OPERATING_STATES: dict[int, OperatingState] = {
+    state.code: state
+    for state in (
+        OperatingState(1, "꺼짐", "Off"),
+        OperatingState(2, "절전", "Sleeping"),
+        OperatingState(3, "기동 중", "Starting"),
+        OperatingState(4, "정상 발전 (MPPT)", "Generating (MPPT)"),
+        OperatingState(5, "출력 제한", "Throttled"),
+        OperatingState(6, "정지 중", "Shutting down"),
+        OperatingState(SUNSPEC_STATE_FAULT, "고장", "Fault"),
+        OperatingState(8, "대기", "Standby"),
+    )
+}
+
+
+def operating_state_name(code: int | None, language: str) -> str | None:
+    """The device state's name; a code outside the table says so, with its number."""
+    if code is None:
+        return None
+    state = OPERATING_STATES.get(code)
+    if state is not None:
+        return state.name_in(language)
+    unknown = "알 수 없는 상태 %d" if language.startswith("ko") else "Unknown state %d"
+    return unknown % code
+
+
 def inverter_is_faulted(*, reported_state: int | None, fault_bits: int | None) -> bool:
     return reported_state == SUNSPEC_STATE_FAULT or bool(fault_bits)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -64,7 +65,7 @@ class MessageContext:
             "when": f"{local:%Y-%m-%d %H:%M} ({station.time_zone})",
             "faults": ", ".join(faults),
             "kind": transition.kind,
-            "link": f"{settings.SITE_URL.rstrip('/')}/",
+            "link": _link(transition, station),
         }
 
     def _device(self, transition: Transition) -> str:
@@ -77,6 +78,15 @@ class MessageContext:
         if transition.code == EventType.WEAK_STRING:
             return _("combiner box %(box)s channel %(channel)s") % transition.details
         return _("whole plant")
+
+
+def _link(transition: Transition, station: PowerStation) -> str:
+    """The page the reader should open: the alarm's own, else the plant's."""
+    if transition.alarm_id:
+        path = reverse("events:alarm", args=[transition.alarm_id])
+    else:
+        path = reverse("plant", args=[station.code])
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def _subject(kind: str) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
-from events.models import Alarm, EventLog, EventType
+from events.faults import fault_named
+from events.models import Alarm, EventLog, EventType, Severity
 from monitoring.models import PowerStation
 from monitoring.states import PlantState
 from monitoring.visibility import stations_visible_to
@@ -115,3 +117,71 @@ def open_alarm_counts(station_ids: list[int]) -> dict[int, Counter]:
     for station_id, code, n in rows:
         counts[station_id][code] += n
     return counts
+
+
+# The severities, worst first: the overview's problems-first order and its alarm figures.
+SEVERITY_ORDER = [Severity.CRITICAL, Severity.WARNING, Severity.INFO]
+
+
+@dataclass(frozen=True)
+class OpenAlarms:
+    """A plant's open alarms: how many of each severity, and when the oldest of its worst
+    severity was raised."""
+
+    by_severity: dict[str, int]
+    oldest_worst: datetime
+
+    @property
+    def worst(self) -> str:
+        return next(s for s in SEVERITY_ORDER if self.by_severity.get(s))
+
+
+def open_alarms_by_severity(station_ids: list[int]) -> dict[int, OpenAlarms]:
+    """Per station id with any open alarm: its open alarms by severity (one query)."""
+    rows = (
+        Alarm.objects.filter(station_id__in=station_ids, cleared_at__isnull=True)
+        .values_list("station_id", "event_type__severity")
+        .annotate(n=Count("id"), oldest=Min("raised_at"))
+    )
+    found: dict[int, dict[str, tuple[int, datetime]]] = defaultdict(dict)
+    for station_id, severity, n, oldest in rows:
+        found[station_id][severity] = (n, oldest)
+    result = {}
+    for station_id, severities in found.items():
+        worst = next(s for s in SEVERITY_ORDER if s in severities)
+        result[station_id] = OpenAlarms(
+            by_severity={s: n for s, (n, _oldest) in severities.items()},
+            oldest_worst=severities[worst][1],
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ProblemClass:
+    """One line of a plant's error classification: a kind of open problem and how many."""
+
+    key: str  # the event code ("201") or a decoded fault ("fault:ground_fault")
+    name: str  # in the language asked for
+    count: int
+    severity: str  # a Severity
+
+
+def plant_problem_classes(*, user, station: PowerStation, language: str) -> list[ProblemClass]:
+    """The plant's open problems by category, worst first: each event code by its name, and
+    each fault of an inverter-fault alarm by the fault's name (`error_classification`'s
+    categories, in words). Empty when nothing is open or the user may not see the plant."""
+    counts = error_classification(user=user, stations=[station]).get(station.id, {})
+    codes = [int(key) for key in counts if key.isdigit()]
+    types = {t.code: t for t in EventType.objects.filter(code__in=codes)}
+    classes = []
+    for key, count in counts.items():
+        if key.isdigit():
+            event_type = types.get(int(key))
+            name = event_type.name_in(language) if event_type else key
+            severity = event_type.severity if event_type else Severity.WARNING
+        else:
+            fault = fault_named(key.partition(":")[2])
+            name, severity = fault.name_in(language), Severity.CRITICAL
+        classes.append(ProblemClass(key=key, name=name, count=count, severity=severity))
+    classes.sort(key=lambda c: (SEVERITY_ORDER.index(c.severity), not c.key.isdigit(), c.key))
+    return classes

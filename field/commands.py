@@ -103,19 +103,25 @@ def command_permission_check(*, user) -> None:
         )
 
 
+def _kind_name(kind: str) -> str:
+    """A command in words for a sentence ("Reset inverter"), not its code."""
+    return str(Command.Kind(kind).label) if kind in Command.Kind.values else kind
+
+
 def _target_inverter(station: PowerStation, kind: str, number: int | None) -> Inverter | None:
     if number is None:
         if kind in (Command.Kind.RESET_INVERTER, Command.Kind.SET_POWER_LIMIT):
             raise CommandRefused(
                 "inverter_required",
-                _("%(kind)s needs the inverter number.") % {"kind": kind},
+                _("%(kind)s needs the inverter number.") % {"kind": _kind_name(kind)},
                 field="inverter",
             )
         return None
     if kind not in Command.INVERTER_KINDS:
         raise CommandRefused(
             "inverter_not_allowed",
-            _("%(kind)s is for the whole plant; leave out the inverter.") % {"kind": kind},
+            _("%(kind)s is for the whole plant; leave out the inverter.")
+            % {"kind": _kind_name(kind)},
             field="inverter",
         )
     if isinstance(number, bool) or not isinstance(number, int):
@@ -140,7 +146,7 @@ def _checked_params(kind: str, params: dict | None) -> dict:
     if kind != Command.Kind.SET_POWER_LIMIT:
         if params:
             raise CommandRefused(
-                "invalid_params", _("%(kind)s takes no parameters.") % {"kind": kind},
+                "invalid_params", _("%(kind)s takes no parameters.") % {"kind": _kind_name(kind)},
                 field="params",
             )  # fmt: skip
         return {}
@@ -153,7 +159,8 @@ def _checked_params(kind: str, params: dict | None) -> dict:
     ):
         raise CommandRefused(
             "invalid_params",
-            _('set_power_limit needs exactly one parameter, "percent", a number from 0 to 100.'),
+            _('%(kind)s needs exactly one parameter, "percent", a number from 0 to 100.')
+            % {"kind": _kind_name(kind)},
             field="params",
         )
     return {"percent": percent}

@@ -43,6 +43,8 @@ def job_rollup_late(*, now: datetime | None = None) -> str:
     with job_step("recomputing dirty hours"):
         result = rollups.dirty_recompute(now=now)
     if not result["marks"]:
+        if result["already"]:
+            return f"no late readings; {result['already']} marked hours were rolled up since"
         return "no late readings"
     finished = _finished_station_days(result["station_days"], now=now)
     with job_step("plant daily rows"):

@@ -11,7 +11,8 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import ExtractMonth
@@ -24,9 +25,10 @@ from generation.models import (
     HourlyGeneration,
     StationDailyGeneration,
 )
-from generation.statistics import Figures, period_statistics
+from generation.statistics import MIN_REGION_PLANTS, Figures, period_statistics
 from monitoring import plant_time
 from monitoring.models import Inverter, InverterStatus, PowerStation
+from monitoring.solar import clear_sky_irradiance
 from telemetry import store
 
 
@@ -473,3 +475,78 @@ def power_figures(*, station: PowerStation, start: datetime, end: datetime) -> d
         number: {name: _figures(series) for name, series in kinds.items()}
         for number, kinds in values.items()
     }
+
+
+# --- The fleet's figures of today: what it made and what it should have made by now ---------
+
+
+def month_to_date_kwh(*, stations: Iterable[PowerStation], now: datetime) -> float:
+    """kWh of the earlier days of each plant's month (daily rows), today's left out: the
+    caller adds its own today, which `station_now` already read. One query per time zone."""
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for station in stations:
+        by_date[plant_time.local_date(now, station.tz)].append(station.id)
+    total = 0.0
+    for today, ids in by_date.items():
+        total += (
+            DailyGeneration.objects.filter(
+                station_id__in=ids, date__lt=today, date__gte=today.replace(day=1)
+            ).aggregate(s=Sum("kwh"))["s"]
+            or 0.0
+        )
+    return round(total, 3)
+
+
+def expected_kwh_by_now(*, stations: Iterable[PowerStation], now: datetime) -> float | None:
+    """What the plants should have made today by now, kWh; None while no day has statistics.
+
+    1. The reference is the one under-performance is judged by (generation/statistics.py):
+       the median specific yield of the plant's region on the latest day with statistics, or
+       the fleet's where the region had fewer than MIN_REGION_PLANTS plants.
+    2. The share of that day's sunlight already past at the plant is the clear-sky horizontal
+       irradiance from local midnight to now over the whole day's (monitoring/solar.py).
+    3. Expected = DC capacity x reference yield x share, summed over the plants.
+    Two queries, whatever the number of plants.
+    """
+    stations = list(stations)
+    latest = GenerationStatistics.objects.filter(
+        date__lt=min((plant_time.local_date(now, s.tz) for s in stations), default=now.date())
+    ).aggregate(d=Max("date"))["d"]
+    if latest is None:
+        return None
+    by_scope = {
+        row.scope: row
+        for row in GenerationStatistics.objects.filter(date=latest, yield_median__isnull=False)
+    }
+    fleet = by_scope.get(GenerationStatistics.FLEET)
+    total = 0.0
+    for station in stations:
+        region = by_scope.get(station.region)
+        reference = region if region and region.stations >= MIN_REGION_PLANTS else fleet
+        if reference is None:
+            continue
+        start, end = plant_time.day_bounds(plant_time.local_date(now, station.tz), station.tz)
+        share = _sunlight_share(
+            round(station.latitude * 2) / 2, round(station.longitude * 2) / 2,
+            start.timestamp(), end.timestamp(), now.timestamp() // 300 * 300,
+        )  # fmt: skip
+        total += float(station.capacity_kwp) * reference.yield_median * share
+    return round(total, 3)
+
+
+@lru_cache(maxsize=1024)
+def _sunlight_share(latitude: float, longitude: float, start: float, end: float, at: float):
+    """The share of [start, end)'s clear-sky irradiance that falls before `at` (a plant's
+    place to the half degree and now to 5 minutes, so a fleet shares a few dozen sums)."""
+    before = whole = 0.0
+    step = 600.0
+    t = start
+    while t < end:
+        value = clear_sky_irradiance(latitude, longitude, datetime.fromtimestamp(t + step / 2, UTC))
+        whole += value
+        if t + step <= at:
+            before += value
+        elif t < at:
+            before += value * (at - t) / step
+        t += step
+    return before / whole if whole else 0.0

@@ -38,6 +38,12 @@ JOBS: tuple[Job, ...] = (
         "Delete refused readings older than REFUSED_READINGS_DAYS.",
     ),
     Job(
+        "purge_job_runs",
+        "jobs.jobs.job_purge_job_runs",
+        "50 3 * * *",
+        "Delete job runs older than JOB_RUN_RETENTION_DAYS.",
+    ),
+    Job(
         "detect_events",
         "events.jobs.job_detect_events",
         "* * * * *",

@@ -219,6 +219,11 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    # the overview's map: Natural Earth's outlines and the projection that draws them
+    ("vendor/d3-array", BASE_DIR / "node_modules" / "d3-array" / "dist"),
+    ("vendor/d3-geo", BASE_DIR / "node_modules" / "d3-geo" / "dist"),
+    ("vendor/topojson-client", BASE_DIR / "node_modules" / "topojson-client" / "dist"),
+    ("vendor/world-atlas", BASE_DIR / "node_modules" / "world-atlas"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -306,6 +311,10 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# Every scheduled run leaves a JobRun (about 4,300 a day); the purge_job_runs job deletes older.
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
+if JOB_RUN_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("JOB_RUN_RETENTION_DAYS must be a whole number of days, 1 or more.")
 
 # --- Generation rollups (generation/rollups.py) -----------------------------------------------
 # The interval a collector sends readings at: an hour expects 3600 / this many readings.
@@ -406,11 +415,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is the site owner's decision
 
+# One console handler, on the root: Django's own "django" logger would print a request's
+# warning a second time with DEBUG on, so it keeps only the mail to ADMINS and passes the rest
+# up. django-q tells every scheduled run at INFO (about ten lines a minute): warnings only.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        "django-q": {"level": "WARNING"},
+    },
 }

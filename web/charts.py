@@ -117,3 +117,47 @@ def combiner_strings(*, boxes: list[CombinerBox], now: datetime) -> list[dict]:
             }
         )
     return shown
+
+
+# The heatmap's colour steps: a string's share of its siblings' median, in per cent, at or
+# above each floor (the last step, 0, is everything weaker). Named heat-5 (healthy) to heat-0.
+HEAT_FLOORS = (95, 90, 80, 70, 50, 0)
+
+
+def combiner_heatmap(boxes: list[dict]) -> dict:
+    """The boxes of `combiner_strings` as a grid: a row per box, a column per channel, each
+    cell the string (or None where the box has fewer channels) with its colour step."""
+    width = max((len(b["strings"]) for b in boxes), default=0)
+    rows = []
+    for b in boxes:
+        cells = []
+        for string in b["strings"] + [None] * (width - len(b["strings"])):
+            if string is None or string["percent"] is None:
+                cells.append({"string": string, "heat": None})
+                continue
+            step = next(i for i, floor in enumerate(HEAT_FLOORS) if string["percent"] >= floor)
+            cells.append({"string": string, "heat": len(HEAT_FLOORS) - 1 - step})
+        rows.append({"box": b["box"], "ts": b["ts"], "cells": cells})
+    return {"channels": list(range(1, width + 1)), "rows": rows}
+
+
+def inverter_yields(lines) -> list[dict]:
+    """Today's specific yield (kWh/kWp) of each inverter, for bars side by side: its share of
+    the best one's, and weak when below UNDERPERFORMING_SHARE of the plant's median (the
+    rule plants are held to, generation/statistics.py)."""
+    bars = []
+    for line in lines:
+        kwp = line.inverter.dc_kwp()
+        kwh = line.status.day_kwh if line.status else None
+        value = round(kwh / kwp, 3) if kwh is not None and kwp else None
+        bars.append({"inverter": line.inverter, "yield": value})
+    values = [b["yield"] for b in bars if b["yield"] is not None]
+    best = max(values, default=0)
+    median = statistics.median(values) if len(values) >= 2 else None
+    for b in bars:
+        b["percent"] = round(100 * b["yield"] / best) if b["yield"] is not None and best else 0
+        b["weak"] = bool(
+            median and b["yield"] is not None
+            and b["yield"] < settings.UNDERPERFORMING_SHARE * median
+        )  # fmt: skip
+    return bars

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -24,6 +25,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from economics.selectors import stations_daily_revenue
@@ -42,9 +44,10 @@ def daily_table(*, stations: Iterable[PowerStation], start: date, end: date) -> 
     """One row per plant and day in [start, end]."""
     stations = {s.id: s for s in stations}
     header = [
-        _("Date"), _("Plant code"), _("Plant"), _("kWh"), _("Specific yield (kWh/kWp)"),
-        _("Peak kW"), _("Hours generating"), _("Availability (%)"), _("Performance ratio (%)"),
-        _("Completeness (%)"), _("Zero-filled"), _("Implausible figures"), _("Revenue (won)"),
+        _("Date"), _("Plant code"), _("Plant"), _("Energy (kWh)"),
+        _("Specific yield (kWh/kWp)"), _("Peak power (kW)"), _("Hours generating"),
+        _("Availability (%)"), _("Performance ratio (%)"), _("Completeness (%)"),
+        _("Zero-filled"), _("Implausible figures"), _("Revenue (won)"),
     ]  # fmt: skip
     revenue = _daily_won(stations.values(), start, end)
     rows = []
@@ -66,9 +69,10 @@ def monthly_table(*, stations: Iterable[PowerStation], year: int) -> Table:
     """One row per plant and month of the year, from the plant daily rows."""
     stations = {s.id: s for s in stations}
     header = [
-        _("Month"), _("Plant code"), _("Plant"), _("kWh"), _("Specific yield (kWh/kWp)"),
-        _("Peak kW"), _("Hours generating"), _("Days"), _("Zero-filled days"),
-        _("Under-performing days"), _("Days with implausible figures"), _("Revenue (won)"),
+        _("Month"), _("Plant code"), _("Plant"), _("Energy (kWh)"),
+        _("Specific yield (kWh/kWp)"), _("Peak power (kW)"), _("Hours generating"), _("Days"),
+        _("Zero-filled days"), _("Under-performing days"), _("Days with implausible figures"),
+        _("Revenue (won)"),
     ]  # fmt: skip
     revenue = _daily_won(stations.values(), date(year, 1, 1), date(year, 12, 31))
     won: dict[tuple[int, int], Decimal | None] = defaultdict(Decimal)
@@ -154,23 +158,59 @@ def _xlsx_row(sheet, values: list) -> None:
             cell.quotePrefix = looks_like_formula(cell.value)
 
 
+# A column's width in Excel's units (about one Latin character); Hangul and other wide
+# characters take two. Between these bounds, so a long note does not make a column a screen wide.
+MIN_WIDTH, MAX_WIDTH = 8, 60
+SHEET_NAME_LIMIT = 31  # Excel's
+SHEET_NAME_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def _display_width(value) -> int:
+    if value is None:
+        return 0
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def sheet_name(text: str) -> str:
+    """A sheet name Excel takes: without []:*?/\\ and at most 31 characters."""
+    return " ".join(text.translate(SHEET_NAME_FORBIDDEN).split())[:SHEET_NAME_LIMIT] or "Sheet"
+
+
 def xlsx_bytes(table: Table, *, title: str) -> bytes:
+    """The table as a workbook of one sheet named `title`: the header bold, frozen and with
+    an autofilter over the data, each column as wide as its longest value."""
     header, rows = table
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]  # Excel's limit for a sheet name
+    sheet.title = sheet_name(title)
     _xlsx_row(sheet, header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    data = [row for row in rows if row and row[0] != _("Note")]
     for row in rows:
         _xlsx_row(sheet, row)
     sheet.freeze_panes = "A2"
+    last = get_column_letter(len(header))
+    sheet.auto_filter.ref = f"A1:{last}{1 + len(data)}"  # the notes stay out of the filter
     for column, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = max(10, len(name) + 2)
+        values = [name, *(row[column - 1] for row in data if len(row) >= column)]
+        widest = max(_display_width(v) for v in values) + 3  # room for the filter's arrow
+        width = min(MAX_WIDTH, max(MIN_WIDTH, widest))
+        sheet.column_dimensions[get_column_letter(column)].width = width
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
 # --- One download, for the page and the API ------------------------------------------------
+def sheet_title(kind: str, label: str, year: int | None = None) -> str:
+    """What the sheet holds, in the reader's language ("일별 발전량 A001")."""
+    what = _("Daily kWh") if kind == "daily" else _("Monthly kWh")
+    who = _("all plants") if label == "fleet" else label
+    return sheet_name(f"{what} {who}" + (f" {year}" if year else ""))
+
+
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -196,7 +236,9 @@ def export_download(
     else:
         table = monthly_table(stations=stations, year=year)
         name = f"generation-monthly-{label}-{year}"
-    body = csv_bytes(table) if fmt == "csv" else xlsx_bytes(table, title=name[:31])
+    body = csv_bytes(table) if fmt == "csv" else xlsx_bytes(
+        table, title=sheet_title(kind, label, year if kind != "daily" else None)
+    )
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

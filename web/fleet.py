@@ -3,6 +3,12 @@ parameters, one selection, one order.
 
     fleet_query(params)              -> FleetQuery and the parameters that were wrong
     fleet_select(rows, query=...)    -> the rows that match, in the order asked for
+    fleet_figures(rows, alarms=...)  -> the figures over the top of the overview
+
+The overview's default order is "problems" (`problem_key`): plants with open alarms first,
+by their worst severity and then the age of its oldest alarm; then plants in a state that
+needs a look or under-performing today; then the rest; plants not operating (under
+construction, not in use, decommissioned) last, and the page shows them apart.
 
 Both take the rows of web/selectors.py (every plant the user may see, with its state), so the
 page and the API can never disagree on what a filter or a sort means. The page falls back to
@@ -12,15 +18,21 @@ answers 400 naming it.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
+from django.conf import settings
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from events.models import Severity
+from events.selectors import SEVERITY_ORDER, OpenAlarms, open_alarms_by_severity
 from generation import selectors as generation_selectors
-from monitoring.models import InverterState, PowerStation, Region
+from monitoring.models import Inverter, InverterState, PowerStation, Region
 from monitoring.states import COUNTED_STATES, PlantState
 from telemetry.refusals import refusal_rates_last_day
 from web.selectors import StationRow, station_detail
@@ -35,7 +47,12 @@ SORT_KEYS = {
     "yield": lambda r: r.specific_yield or 0,
     "alarms": lambda r: r.open_alarms,
     "age": lambda r: r.age_seconds if r.age_seconds is not None else float("inf"),
+    "problems": None,  # needs the open alarms and the fleet's yields: `problem_key`
 }
+# States that need a look even without an alarm; normal and night do not.
+QUIET_STATES = {PlantState.NORMAL, PlantState.NIGHT}
+# Under-performing today needs this many normal plants to take a median from.
+MIN_PLANTS_FOR_MEDIAN = 3
 FLEET_PARAMETERS = ("q", "region", "status", "customer", "state", "sort")
 
 
@@ -52,7 +69,9 @@ class FleetQuery:
         return {"q": self.text, "region": self.region, "state": self.state, "sort": self.sort}
 
 
-def fleet_query(params: Mapping[str, str]) -> tuple[FleetQuery, dict[str, list[str]]]:
+def fleet_query(
+    params: Mapping[str, str], *, default_sort: str = "code"
+) -> tuple[FleetQuery, dict[str, list[str]]]:
     """The fleet parameters of a request, and a sentence for each one that is wrong (which
     then keeps its default)."""
     errors: dict[str, list[str]] = {}
@@ -70,13 +89,13 @@ def fleet_query(params: Mapping[str, str]) -> tuple[FleetQuery, dict[str, list[s
     customer = params.get("customer", "")
     if customer and not customer.isdigit():
         errors["customer"] = [_("customer must be a customer's number.")]
-    sort = params.get("sort", "") or "code"
+    sort = params.get("sort", "") or default_sort
     if sort.lstrip("-") not in SORT_KEYS:
         errors["sort"] = [
             _("sort must be one of %(keys)s, with a leading - for the reverse order.")
             % {"keys": ", ".join(SORT_KEYS)}
         ]
-        sort = "code"
+        sort = default_sort
     query = FleetQuery(
         text=params.get("q", "").strip(),
         region=choice("region", Region.values),
@@ -105,17 +124,138 @@ def _matches(row: StationRow, query: FleetQuery) -> bool:
     return True
 
 
-def fleet_select(rows: Iterable[StationRow], *, query: FleetQuery) -> list[StationRow]:
-    """The rows that match every filter of the query, in its order (`-key` reverses)."""
+def fleet_select(
+    rows: Iterable[StationRow],
+    *,
+    query: FleetQuery,
+    alarms: Mapping[int, OpenAlarms] | None = None,
+) -> list[StationRow]:
+    """The rows that match every filter of the query, in its order (`-key` reverses). The
+    problems order reads the open alarms unless the caller has them already."""
     shown = [row for row in rows if _matches(row, query)]
-    shown.sort(key=SORT_KEYS[query.sort.lstrip("-")], reverse=query.sort.startswith("-"))
+    key = SORT_KEYS[query.sort.lstrip("-")]
+    if key is None:
+        if alarms is None:
+            alarms = open_alarms_by_severity([row.station.id for row in shown])
+        key = problem_key(shown, alarms=alarms)
+    shown.sort(key=key, reverse=query.sort.startswith("-"))
     return shown
+
+
+def problem_key(rows: list[StationRow], *, alarms: Mapping[int, OpenAlarms]):
+    """The problems-first order as a sort key (see the module's docstring)."""
+    weak = underperforming_today(rows)
+
+    def key(row: StationRow) -> tuple:
+        station = row.station
+        if not station.is_watched:
+            return (3, 0, 0.0, station.code)
+        found = alarms.get(station.id)
+        if found is not None:
+            rank = SEVERITY_ORDER.index(found.worst)
+            return (0, rank, found.oldest_worst.timestamp(), station.code)
+        if row.state not in QUIET_STATES or station.id in weak:
+            return (1, COUNTED_STATES.index(row.state), 0.0, station.code)
+        return (2, 0, 0.0, station.code)
+
+    return key
+
+
+def underperforming_today(rows: Iterable[StationRow]) -> set[int]:
+    """Ids of normal plants whose specific yield so far today is below UNDERPERFORMING_SHARE
+    of the median of the normal plants shown (the rule of generation/statistics.py, on the
+    running day)."""
+    normal = [r for r in rows if r.state == PlantState.NORMAL and r.specific_yield is not None]
+    if len(normal) < MIN_PLANTS_FOR_MEDIAN:
+        return set()
+    median = statistics.median(r.specific_yield for r in normal)
+    floor = settings.UNDERPERFORMING_SHARE * median
+    return {r.station.id for r in normal if r.specific_yield < floor}
 
 
 def state_counts(rows: Iterable[StationRow]) -> dict[str, int]:
     """Plants per state, every counted state present (zero where none)."""
     counts = Counter(row.state for row in rows)
     return {state.value: counts.get(state.value, 0) for state in COUNTED_STATES}
+
+
+@dataclass(frozen=True)
+class FleetFigures:
+    """The overview's top line, over the operating plants shown."""
+
+    current_kw: float
+    dc_kwp: float
+    ac_kw: float
+    today_kwh: float
+    expected_kwh: float | None  # by now; None until a day has statistics
+    month_kwh: float
+    alarms: list[tuple[str, str, int]]  # (severity, its label, open alarms), worst first
+
+    @property
+    def dc_share(self) -> float | None:
+        return self.current_kw / self.dc_kwp if self.dc_kwp else None
+
+    @property
+    def ac_share(self) -> float | None:
+        return self.current_kw / self.ac_kw if self.ac_kw else None
+
+    @property
+    def expected_share(self) -> float | None:
+        return self.today_kwh / self.expected_kwh if self.expected_kwh else None
+
+
+def fleet_figures(
+    rows: list[StationRow], *, alarms: Mapping[int, OpenAlarms], now: datetime
+) -> FleetFigures:
+    """kW now against the installed DC and AC capacity, today's kWh against what the plants
+    should have made by now, this month's kWh and the open alarms by severity. Plants not
+    operating count for their alarms only. A fixed number of queries, whatever the fleet."""
+    operating = [r for r in rows if r.station.is_watched]
+    stations = [r.station for r in operating]
+    today = sum(r.today_kwh for r in operating)
+    by_severity: Counter = Counter()
+    for row in rows:
+        for severity, n in alarms.get(row.station.id, OpenAlarms({}, now)).by_severity.items():
+            by_severity[severity] += n
+    return FleetFigures(
+        current_kw=round(sum(r.current_kw for r in operating), 3),
+        dc_kwp=round(sum(float(s.capacity_kwp) for s in stations), 3),
+        ac_kw=round(_ac_capacity(stations), 3),
+        today_kwh=round(today, 3),
+        expected_kwh=generation_selectors.expected_kwh_by_now(stations=stations, now=now),
+        month_kwh=round(
+            generation_selectors.month_to_date_kwh(stations=stations, now=now) + today, 3
+        ),
+        alarms=[(s.value, Severity(s).label, by_severity.get(s.value, 0)) for s in SEVERITY_ORDER],
+    )
+
+
+def _ac_capacity(stations: list[PowerStation]) -> float:
+    """AC capacity as entered, else the active inverters' (PowerStation.ac_kw, in one query)."""
+    entered = sum(float(s.capacity_kw) for s in stations if s.capacity_kw)
+    missing = [s.id for s in stations if not s.capacity_kw]
+    if not missing:
+        return entered
+    summed = Inverter.objects.filter(station_id__in=missing, is_active=True).aggregate(
+        s=Sum("capacity_kw")
+    )["s"]
+    return entered + float(summed or 0)
+
+
+def fleet_map(rows: Iterable[StationRow], *, plants_url: str) -> list[dict]:
+    """The overview map's plants (static/map.js): where each stands, its state and its page."""
+    return [
+        {
+            "code": row.station.code,
+            "name": row.station.name,
+            "lat": row.station.latitude,
+            "lon": row.station.longitude,
+            "state": row.state,
+            "label": str(row.state_label),
+            "url": f"{plants_url}{quote(row.station.code)}/",
+        }
+        for row in rows
+    ]
 
 
 # --- One plant -----------------------------------------------------------------------------

@@ -100,7 +100,8 @@ def test_with_no_price_at_all_the_day_is_left_out_and_said(fleet):
     put_days(station, {date(2026, 5, 1): 100.0})
     revenue = station_revenue(station=station, start=MAY[0], end=MAY[1])
     assert revenue.won == 0 and not revenue.complete
-    assert any("No SMP price is known" in n for n in revenue.notes)
+    assert any("No SMP price is published" in n for n in revenue.notes)
+    assert not any("admin" in n for n in revenue.notes)  # an owner cannot enter prices
 
 
 def test_today_and_month_for_a_fleet_in_a_fixed_number_of_queries(fleet, may_prices):

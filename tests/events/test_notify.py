@@ -43,6 +43,8 @@ def test_owner_and_manager_get_e_mail_in_their_language(world, smtp):
     html = to_owner.get_body(("html",)).get_content()
     assert "발전소: P001 Plant P001" in text and "전체 발전소" in text
     assert "계통 정전" in html and "<table>" in html
+    alarm = Alarm.objects.get(event_type_id=EventType.GRID_OUTAGE)
+    assert f"http://127.0.0.1:8000/events/alarms/{alarm.id}/" in text  # that alarm's page
 
     [to_manager] = smtp.inbox.to("manager-p001@example.com")
     assert to_manager["Subject"] == "[Plant P001] Grid power outage"

@@ -15,7 +15,7 @@ from generation import kpis
 from generation.models import DailyGeneration
 from monitoring.models import PowerStation
 from tests.conftest import PASSWORD
-from web.exports import csv_bytes, xlsx_bytes
+from web.exports import csv_bytes, sheet_name, xlsx_bytes
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
@@ -145,3 +145,36 @@ def test_negative_numbers_stay_numbers_and_plain_text_stays_plain():
 
     lines = csv_bytes(table).decode("utf-8-sig").splitlines()
     assert lines[1:] == ["Plant-1,-2.5,'-", "영암,-3,ok"]
+
+
+def test_headers_cannot_be_confused(client, rows):
+    login(client, rows["owner_a"])
+    june = {"station": "A001", "from": "2026-06-01", "to": "2026-06-30"}
+    response = client.get("/generation/export/daily.csv", june)
+    header = response.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[3:7] == [
+        "발전량 (kWh)", "단위 발전량 (kWh/kWp)", "최대 출력 (kW)", "가동 시간 (h)"
+    ]  # fmt: skip
+    assert len(set(header)) == len(header)
+
+
+def test_the_xlsx_sheet_is_named_bold_filtered_and_sized(client, rows):
+    login(client, rows["owner_a"])
+    june = {"station": "A001", "from": "2026-06-01", "to": "2026-06-30"}
+    response = client.get("/generation/export/daily.xlsx", june)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "일별 발전량 A001"
+    assert all(cell.font.bold for cell in sheet[1]) and not sheet["A2"].font.bold
+    assert sheet.auto_filter.ref == "A1:M3"  # the header and two days; the note stays out
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCM"}
+    # as wide as the longest value and the filter's arrow; Hangul counts twice
+    assert widths["A"] == len("2026-06-01") + 3 and widths["C"] == 2 * 5 + 1 + 3
+    assert max(widths.values()) <= 60
+    fleet = client.get("/generation/export/monthly.xlsx", {"year": "2026"})
+    title = load_workbook(io.BytesIO(fleet.content)).active.title
+    assert title == "월별 발전량 전체 2026" and len(title) <= 31
+
+
+def test_a_sheet_name_is_one_excel_takes():
+    assert sheet_name("Daily kWh A/B [test]: *?") == "Daily kWh A B test"
+    assert len(sheet_name("x" * 40)) == 31

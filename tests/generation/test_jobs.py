@@ -15,6 +15,7 @@ from generation.models import (
     StationDailyGeneration,
 )
 from telemetry import store
+from telemetry.models import DirtyHour
 from tests.generation.conftest import minutes, put_readings
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -153,3 +154,23 @@ def test_recompute_all_starts_at_the_first_day_with_readings(fleet, capsys):
         call_command("recompute_generation", "--all", "--from", "2026-06-01")
     with pytest.raises(CommandError, match="Say which days"):
         call_command("recompute_generation")
+
+
+def test_late_job_skips_hours_rolled_up_since_they_were_marked(plant_a_readings):
+    """A backfill marks every hour it writes; recompute_generation then rolls them all up. The
+    late job only clears those marks instead of reading every hour again."""
+    station_a = plant_a_readings["station_a"]
+    inverter = station_a.inverters.get(number=1)
+    marked = datetime(2026, 6, 2, 7, 0, tzinfo=SEOUL)
+    hours = [datetime(2026, 6, 1, h, tzinfo=SEOUL) for h in range(10, 14)]
+    store.late_readings_mark([(inverter.id, h) for h in hours], now=marked)
+    job_rollup_daily(now=datetime(2026, 6, 2, 7, 30, tzinfo=SEOUL))  # rolls those hours up
+    again = datetime(2026, 6, 2, 7, 50, tzinfo=SEOUL)
+    store.late_readings_mark([(inverter.id, hours[0])], now=again)
+    summary = job_rollup_late(now=datetime(2026, 6, 2, 8, 0, tzinfo=SEOUL))
+    assert summary.startswith("1 late hours: ")  # only the hour marked after the rollup
+    assert not DirtyHour.objects.exists()
+    store.late_readings_mark([(inverter.id, hours[1])], now=marked)
+    assert job_rollup_late(now=datetime(2026, 6, 2, 8, 10, tzinfo=SEOUL)) == (
+        "no late readings; 1 marked hours were rolled up since"
+    )

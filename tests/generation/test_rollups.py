@@ -29,9 +29,9 @@ def plant(db):
     return station, station.inverters.get()
 
 
-def redo_day(station, day: date) -> dict:
+def redo_day(station, day: date, now=None) -> dict:
     meters = rollups.meters_for(station_ids=[station.id])
-    return rollups.days_recompute(meters=meters, day_of={i: day for i in meters})
+    return rollups.days_recompute(meters=meters, day_of={i: day for i in meters}, now=now)
 
 
 def hour_kwh(inverter, local_hour: int, day=date(2026, 6, 1)) -> HourlyGeneration:
@@ -210,7 +210,7 @@ def test_late_reading_marks_its_hour_and_recompute_clears_only_what_it_saw(plant
     put_readings(
         inverter, [(t, i * 0.5, 30.0) for i, t in enumerate(minutes(seoul(2026, 6, 1, 10), 30))]
     )
-    redo_day(station, date(2026, 6, 1))
+    redo_day(station, date(2026, 6, 1), now=seoul(2026, 6, 1, 11, 2))  # the hourly job's run
     assert hour_kwh(inverter, 10).kwh == pytest.approx(14.5)
 
     # The second half of hour 10 arrives the next morning.

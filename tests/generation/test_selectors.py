@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from generation import kpis, rollups, selectors
-from generation.models import DailyGeneration
+from generation.models import DailyGeneration, GenerationStatistics
 from monitoring.models import InverterStatus
 from tests.conftest import make_station
 from tests.generation.conftest import minutes, put_readings
@@ -90,3 +90,47 @@ def test_summary_and_regional_average(plant):
     assert figures.lifetime_kwh == 1500.0
     regions = selectors.regional_current_average(stations=[station], now=now)
     assert regions == {"jeonnam": {"stations": 1, "average_kw": 20.0, "kw_per_kwp": 0.2}}
+
+
+def _median(day: date, scope: str, value: float, stations: int = 5) -> None:
+    GenerationStatistics.objects.create(
+        date=day, scope=scope, inverters=10, stations=stations, yield_median=value,
+        computed_at=timezone.now(),
+    )  # fmt: skip
+
+
+def test_expected_yield_by_now_follows_the_sun(db):
+    """The under-performance reference (yesterday's median yield) times the share of the
+    day's clear-sky sunlight already past: none before dawn, about half at noon, all by night."""
+    station = make_station("E001", latitude=35.0, longitude=127.5)  # 100 kWp, Jeonnam
+    day = date(2026, 6, 21)
+    assert selectors.expected_kwh_by_now(
+        stations=[station], now=datetime(2026, 6, 21, 3, tzinfo=UTC)
+    ) is None  # no statistics yet: nothing to expect
+    _median(day - timedelta(days=1), GenerationStatistics.FLEET, 4.0)
+
+    def expected(hour: int) -> float:
+        now = datetime(2026, 6, 21, hour, tzinfo=SEOUL)
+        return selectors.expected_kwh_by_now(stations=[station], now=now)
+
+    assert expected(4) == 0.0
+    assert 170 < expected(12) < 200  # solar noon here is near 12:30
+    assert expected(21) == pytest.approx(400.0)
+    # a region with enough plants is its own reference
+    _median(day - timedelta(days=1), station.region, 5.0)
+    assert expected(21) == pytest.approx(500.0)
+    # a stale day does not hide the latest
+    _median(day - timedelta(days=9), GenerationStatistics.FLEET, 1.0)
+    assert expected(21) == pytest.approx(500.0)
+
+
+def test_month_to_date_leaves_today_to_the_caller(plant):
+    station = plant[0]
+    now = datetime(2026, 6, 2, 12, tzinfo=SEOUL)
+    month = selectors.month_to_date_kwh(stations=[station], now=now)
+    assert month == pytest.approx(
+        sum(r.kwh for r in DailyGeneration.objects.filter(station_id=station.id))
+    ) and month > 0
+    assert selectors.month_to_date_kwh(
+        stations=[station], now=datetime(2026, 6, 1, 12, tzinfo=SEOUL)
+    ) == 0.0

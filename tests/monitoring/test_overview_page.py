@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Alarm, EventType
+from monitoring import plant_time
 from monitoring.models import Collector, PowerStation, Region
 from tests.conftest import dark, make_station, sunlit
+from tests.economics.conftest import put_days
 from tests.monitoring.page_data import grid_set, status_set
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
@@ -116,12 +119,13 @@ def test_filters_by_region_state_and_text(client_as, states):
 
 @pytest.mark.parametrize(
     "sort, first, last",
-    [("code", "A001", "C007"), ("-code", "C007", "A001"), ("-kw", "A001", None),
-     ("age", "C001", "C005"), ("-kwh", "A001", None)],
+    # C007, under construction, is listed apart after the operating plants whatever the order
+    [("code", "A001", "C007"), ("-code", "C006", "C007"), ("-kw", "A001", "C007"),
+     ("age", "C001", "C007"), ("-kwh", "A001", "C007")],
 )  # fmt: skip
 def test_sorts_by_any_column(client_as, states, sort, first, last):
     codes = list(rows_of(client_as(states["operator"]).get(f"/?sort={sort}")))
-    assert codes[0] == first or (sort == "age" and codes[0] in {"C001", "C004", "C007"})
+    assert codes[0] == first or (sort == "age" and codes[0] in {"C001", "C004"})
     if last:
         assert codes[-1] == last
 
@@ -179,3 +183,89 @@ def test_the_query_count_does_not_grow_with_the_fleet(client_as, fleet):
     ten = _queries(client, 0, 10)
     hundred = _queries(client, 10, 90)  # 100 plants now (and the fleet's two)
     assert ten == hundred
+
+
+def _codes_in_order(response) -> list[str]:
+    return list(rows_of(response))
+
+
+def test_problems_come_first_by_default(client_as, states):
+    """Open alarms by severity then age, then plants that need a look, then the rest; the
+    plant under construction is listed apart, after them."""
+    now = timezone.now()
+    c001, c002 = PowerStation.objects.get(code="C001"), PowerStation.objects.get(code="C002")
+    Alarm.objects.create(
+        event_type_id=EventType.GRID_OUTAGE, subject=f"st:{c001.id}", station=c001,
+        raised_at=now - timedelta(minutes=10), open_key="201:c001",
+    )  # fmt: skip
+    Alarm.objects.create(
+        event_type_id=EventType.COMM_ERROR, subject=f"st:{c002.id}", station=c002,
+        raised_at=now - timedelta(hours=1), open_key="202:c002",
+    )  # fmt: skip
+    response = client_as(states["operator"]).get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert _codes_in_order(response) == [
+        "C001",  # critical alarm
+        "C002", "C004",  # warnings, the older first
+        "B001", "C003", "C005",  # stopped, collector down, no data: no alarm yet
+        "A001", "C006",  # normal, night
+        "C007",  # under construction, apart
+    ]  # fmt: skip
+    html = response.content.decode()
+    apart = html.split('class="grid fleet apart"', 1)[1]
+    assert 'data-code="C007"' in apart and 'data-code="A001"' not in apart
+    assert "Not operating" in html
+    # any column still sorts, and "problems first" brings the default back
+    by_code = client_as(states["operator"]).get("/?sort=code")
+    assert _codes_in_order(by_code)[0] == "A001"
+    assert 'href="?sort=problems"' in by_code.content.decode()
+
+
+def test_an_under_performing_plant_comes_before_the_normal_ones(client_as, fleet):
+    now = timezone.now()
+    PowerStation.objects.update(**sunlit(now))
+    for code, kwh in [("N001", 300.0), ("N002", 320.0), ("N003", 310.0), ("N004", 90.0)]:
+        station = make_station(code, **sunlit(now))
+        for inverter in station.inverters.all():
+            status_set(inverter, at=now - timedelta(minutes=1), ac_kw=20.0, day_kwh=kwh / 2)
+    codes = _codes_in_order(client_as(fleet["operator"]).get("/"))
+    assert codes.index("N004") < codes.index("N001")  # 0.9 kWh/kWp beside a median of 3.0
+
+
+def test_the_fleet_figures_on_top(client_as, states):
+    now = timezone.now()
+    c001 = PowerStation.objects.get(code="C001")
+    Alarm.objects.create(
+        event_type_id=EventType.GRID_OUTAGE, subject=f"st:{c001.id}", station=c001,
+        raised_at=now, open_key="201:c001",
+    )  # fmt: skip
+    response = client_as(states["operator"]).get("/", HTTP_ACCEPT_LANGUAGE="en")
+    html = " ".join(response.content.decode().split())
+    figures = html.split('<dl class="figures"', 1)[1].split("</dl>", 1)[0]
+    # eight operating plants of 100 kWp and two 50 kW inverters each; C007 is being built
+    assert "60.0 kW" in figures and "of 800.0 kWp DC (7.5 %)" in figures
+    assert "of 800.0 kW AC (7.5 %)" in figures
+    assert "no expected yield yet" in figures  # no day has statistics
+    assert '<strong class="n">1</strong> Critical' in figures
+    assert '<strong class="n">1</strong> Warning' in figures
+    assert '<strong class="n">0</strong> Information' in figures
+
+
+def test_the_figures_and_the_revenue_card_refresh_with_the_table(client_as, states):
+    part = client_as(states["operator"]).get("/?part=fleet", HTTP_HX_REQUEST="true")
+    html = part.content.decode()
+    assert html.lstrip().startswith('<section id="fleet"')
+    assert 'class="figures"' in html and "revenue-card" in html
+
+
+def test_the_revenue_card_follows_the_language(client_as, states):
+    """Its sums are cached for minutes; its notes are sentences, in the page's language."""
+    a = states["station_a"]
+    put_days(a, {plant_time.local_date(timezone.now(), a.tz): 240.0})  # no price yet: a note
+    client = client_as(states["operator"])
+    korean = client.get("/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    card_ko = korean.split("revenue-card", 1)[1].split("</section>", 1)[0]
+    card_en = english.split("revenue-card", 1)[1].split("</section>", 1)[0]
+    assert "원" in card_ko and "공시되지 않았습니다" in card_ko
+    assert "is published" in card_en
+    assert not re.search("[\uac00-\ud7a3]", card_en), card_en

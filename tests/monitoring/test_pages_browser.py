@@ -17,7 +17,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from events.models import Alarm, EventType
 from monitoring import plant_time
+from monitoring.models import PowerStation
 from tests.conftest import PASSWORD, dark, make_station
+from tests.economics.conftest import put_days
 from tests.monitoring.page_data import (
     combiner_box_with_weak_string,
     day_of_readings,
@@ -198,3 +200,70 @@ def test_a_plant_asleep_at_night_shows_night_not_stopped(page):
     page.click("tr[data-code=N001] a >> nth=0")
     expect(page.locator("h1 .badge")).to_have_text("야간")
     expect(page.locator("table tr.state-night").first).to_contain_text("절전")
+
+
+def test_the_overview_puts_problems_first_under_the_fleet_figures(page):
+    log_in(page, "operator")
+    rows = page.locator("table.fleet tbody tr")
+    expect(rows.first).to_have_attribute("data-code", "B001")  # its grid outage alarm
+    figures = page.locator("dl.figures")
+    expect(figures.locator(".fig-power strong")).to_have_text("63.0 kW")
+    expect(figures.locator(".fig-power")).to_contain_text("200.0 kWp")
+    expect(figures.locator(".fig-alarms .sev-critical .n")).to_have_text("1")
+    expect(page.locator("#fleet .revenue-card")).to_be_visible()
+
+
+def test_an_english_page_has_no_hangul(page, world):
+    """The revenue card is cached, with its notes in words; an English page must not get the
+    Korean ones. A001 made energy today and no price is published: the card has a note."""
+    a = world["station_a"]
+    put_days(a, {plant_time.local_date(timezone.now(), a.tz): 100.0})
+    log_in(page, "operator")  # Korean first: the card is cached in Korean
+    expect(page.locator(".revenue-card .note").first).to_contain_text("공시되지 않았습니다")
+    page.click("button[value=en]")
+    expect(page.locator("h1")).to_have_text("Plants")
+    expect(page.locator(".revenue-card .note").first).to_contain_text("is published")
+    text = page.locator("main").inner_text()
+    assert not re.search("[\uac00-\ud7a3]", text), text
+
+
+def test_the_map_has_a_dot_per_plant_coloured_by_state(page, world):
+    PowerStation.objects.filter(code="B001").update(latitude=37.5, longitude=127.0)
+    log_in(page, "operator")
+    dots = page.locator("figure.map circle.dot")
+    expect(dots).to_have_count(2)
+    expect(page.locator("figure.map path.land").first).to_be_attached()  # Korea's outline
+    a = page.locator("figure.map a[data-code=A001] circle")
+    b = page.locator("figure.map a[data-code=B001] circle")
+    expect(a).to_have_class(re.compile("state-normal"))
+    expect(b).to_have_class(re.compile("state-grid_outage"))
+    fill = "e => getComputedStyle(e).fill"
+    assert a.evaluate(fill) == "rgb(40, 167, 69)" and b.evaluate(fill) == "rgb(253, 126, 20)"
+    # Seoul stands north of Mokpo: B001's dot is higher up
+    assert float(b.get_attribute("cy")) < float(a.get_attribute("cy"))
+    expect(a.locator("title")).to_have_text("A001 Plant A001 · 정상")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-with-map.png"), full_page=True)
+    a.click()
+    expect(page.locator("h1")).to_contain_text("A001 Plant A001")
+
+
+def test_the_plant_page_shows_strings_as_a_heatmap_with_tables_on_demand(page, world):
+    log_in(page, "owner_a")
+    page.goto(page.base_url + "/plants/A001/")
+    cells = page.locator("table.heatmap tr[data-box='1'] td")
+    expect(cells).to_have_count(4)
+    expect(cells.nth(0)).to_have_class(re.compile(r"\bheat-5\b"))
+    weak = cells.nth(2)
+    expect(weak).to_have_class(re.compile(r"\bheat-0\b.*\bweak\b"))
+    expect(weak).to_have_text("26")
+    assert weak.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+    assert cells.nth(0).evaluate("e => getComputedStyle(e).outlineStyle") == "none"
+    assert weak.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(200, 16, 46)"
+    tables = page.locator("details.string-tables table.strings")
+    expect(tables).to_be_hidden()
+    page.click("details.string-tables summary")
+    expect(tables.locator("tr.weak")).to_be_visible()
+    expect(tables.locator("tr.weak")).to_contain_text("저전류 스트링")
+    expect(page.locator("section.problems li")).to_have_count(0)  # B001's alarm is not A001's
+    expect(page.locator("table.yields tr")).to_have_count(2)

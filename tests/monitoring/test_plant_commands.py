@@ -68,3 +68,30 @@ def test_the_commands_section_speaks_korean_by_default(client, fleet):
     client.force_login(fleet["operator"])
     page = client.get("/plants/A001/").content.decode()
     assert "원격 명령" in page and "명령 보내기" in page
+
+
+def test_the_forms_default_is_a_command_that_can_be_sent_as_it_stands(client, fleet):
+    """"Read now" for the whole plant: the first inverter choice is the whole plant."""
+    html = page_as(client, fleet["operator"]).content.decode()
+    form = html.split('class="command-form"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="read_now" selected>' in form
+    answer = client.post("/plants/A001/commands/", {"kind": "read_now", "inverter": ""})
+    assert answer.status_code == 302 and Command.objects.get().kind == "read_now"
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"kind": "reset_inverter", "inverter": ""}, "Reset inverter needs the inverter number."),
+        ({"kind": "restart_collector", "inverter": "1"},
+         "Restart collector is for the whole plant; leave out the inverter."),
+        ({"kind": "set_power_limit", "inverter": "1", "percent": ""},
+         "Set active-power limit needs the limit in per cent."),
+    ],
+)  # fmt: skip
+def test_a_refused_command_is_named_in_words(client, fleet, body, words):
+    page_as(client, fleet["operator"])
+    text = client.post("/plants/A001/commands/", body, follow=True).content.decode()
+    assert words in text
+    assert "reset_inverter" not in text.split('class="command-form"')[0].split("<main")[-1]
+    assert not Command.objects.exists()

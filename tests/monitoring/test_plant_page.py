@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from events.models import Alarm, EventLog, EventType
 from monitoring import plant_time
+from telemetry.models import InverterReading
 from tests.monitoring.page_data import (
     combiner_box_with_weak_string,
     day_of_readings,
@@ -126,3 +128,66 @@ def test_search_suggests_plants_by_code_name_or_customer(client_as, plant):
     assert "/plants/B001/" in operator.get("/search/?q=plant b", **hx).content.decode()
     page = operator.get("/search/?q=plant")
     assert "<html" in page.content.decode() and len(page.context["found"]) == 2
+
+
+def test_the_error_classification_names_each_open_problem(client_as, plant):
+    """The fixture's inverter fault (a ground fault) and a communication error: counted per
+    category in words, the critical ones first."""
+    station, now = plant["station"], timezone.now()
+    Alarm.objects.create(
+        event_type_id=EventType.COMM_ERROR, subject=f"st:{station.id}", station=station,
+        raised_at=now, open_key="202:t",
+    )  # fmt: skip
+    response = client_as(plant["owner_a"]).get("/plants/A001/", HTTP_ACCEPT_LANGUAGE="en")
+    html = " ".join(response.content.decode().split())
+    panel = html.split('<section class="problems">', 1)[1].split("</section>", 1)[0]
+    items = [
+        " ".join(re.sub("<[^>]+>", "", item.split(">", 1)[1].split("</li>")[0]).split())
+        for item in panel.split("<li")[1:]
+    ]
+    assert items == ["1 Inverter fault", "1 Ground fault", "1 Communication error"]
+    korean = client_as(plant["owner_a"]).get("/plants/A001/").content.decode()
+    assert "지락" in korean and "인버터 고장" in korean
+
+
+def test_the_panel_says_when_nothing_is_open(client_as, plant):
+    plant["alarm"].delete()
+    html = client_as(plant["owner_a"]).get("/plants/A001/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "No open problems." in html.content.decode()
+
+
+def test_inverters_are_compared_by_todays_specific_yield(client_as, plant):
+    one, two = plant["station"].inverters.order_by("number")
+    now = timezone.now()
+    status_set(one, at=now, ac_kw=25.0, day_kwh=90.0)  # 1.8 kWh/kWp of its 50 kWp
+    status_set(two, at=now, ac_kw=5.0, day_kwh=30.0)  # 0.6 kWh/kWp: the weak one
+    response = client_as(plant["owner_a"]).get("/plants/A001/", HTTP_ACCEPT_LANGUAGE="en")
+    html = " ".join(response.content.decode().split())
+    bars = html.split('<table class="grid yields">', 1)[1].split("</table>", 1)[0]
+    first, second = bars.split('data-inverter="')[1:]
+    assert "1.80 kWh/kWp" in first and 'data-percent="100"' in first
+    assert "below the others" not in first
+    assert "0.60 kWh/kWp" in second and 'data-percent="33"' in second
+    assert "below the others" in second and 'class="weak"' in bars
+
+
+def test_the_inverter_page_names_device_states_and_faults(client_as, plant):
+    inverter = plant["station"].inverters.get(number=1)
+    day = plant["day"]
+    start, _end = plant_time.day_bounds(day, plant["station"].tz)
+    InverterReading.objects.filter(inverter_id=inverter.id, ts=start + timedelta(hours=12)).update(
+        state=7, fault_bits=0b10000001
+    )
+    InverterReading.objects.filter(inverter_id=inverter.id, ts=start + timedelta(hours=13)).update(
+        state=4
+    )
+    response = client_as(plant["owner_a"]).get(
+        f"/plants/A001/inverters/1/?date={day}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    cells = [
+        chunk.split("</td>", 1)[0]
+        for chunk in response.content.decode().split('data-label="Device state">')[1:]
+    ]
+    assert 'Fault · <span class="faults">Ground fault, Over-temperature</span>' in cells
+    assert "Generating (MPPT)" in cells
+    assert not any(cell.strip().isdigit() for cell in cells)

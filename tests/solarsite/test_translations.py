@@ -56,3 +56,11 @@ def _messages(path: Path) -> dict:
         for e in polib.pofile(str(path))
         if not e.obsolete
     }
+
+
+def test_one_korean_word_for_alarm():
+    """The site says 알람; the admin and the messages say the same, never 경보."""
+    for catalogue in CATALOGUES:
+        for entry in polib.pofile(str(catalogue)):
+            texts = [entry.msgstr, *entry.msgstr_plural.values()]
+            assert not any("경보" in text for text in texts), (catalogue, entry.msgid)

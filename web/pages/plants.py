@@ -12,11 +12,16 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from events.selectors import alarms_for, station_event_log
+from events.selectors import (
+    alarms_for,
+    open_alarms_by_severity,
+    plant_problem_classes,
+    station_event_log,
+)
 from field.commands import CommandRefused, command_cancel, command_queue, station_commands
 from generation import plausibility
 from generation import selectors as generation_selectors
@@ -26,7 +31,14 @@ from monitoring.states import COUNTED_STATES, PlantState
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from telemetry import store
 from web import charts
-from web.fleet import fleet_query, fleet_select, plant_overview, state_counts
+from web.fleet import (
+    fleet_figures,
+    fleet_map,
+    fleet_query,
+    fleet_select,
+    plant_overview,
+    state_counts,
+)
 from web.selectors import station_rows, station_search
 
 PAGE_SIZE = 100
@@ -35,17 +47,24 @@ SEARCH_LIMIT = 10
 
 @login_required
 def overview(request):
-    """Every plant the user may see, with the state counts on top; htmx asks for the table
-    alone every minute (and on each filter change), so the page never reloads."""
+    """Every plant the user may see, problems first, with the fleet's figures and the state
+    counts on top and the plants not operating apart; htmx asks for the figures and the
+    table every minute (and on each filter change), so the page never reloads."""
     now = timezone.now()
     stations = stations_visible_to(request.user).select_related("customer")
     rows = station_rows(stations, now=now)
     counts = state_counts(rows)
-    query, _wrong = fleet_query(request.GET)  # a wrong parameter keeps its default here
-    shown = fleet_select(rows, query=query)
-    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    alarms = open_alarms_by_severity([row.station.id for row in rows])
+    # a wrong parameter keeps its default here
+    query, _wrong = fleet_query(request.GET, default_sort="problems")
+    shown = fleet_select(rows, query=query, alarms=alarms)
+    page = Paginator(
+        [row for row in shown if row.station.is_watched], PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "apart": [row for row in shown if not row.station.is_watched],
+        "figures": fleet_figures(rows, alarms=alarms, now=now),
         "counts": [(s, PlantState(s).label, counts[s]) for s in counts],
         "total": len(rows),
         "shown": len(shown),
@@ -60,6 +79,7 @@ def overview(request):
         "now": now,
         "plants_url": reverse("plant", args=["-"])[:-2],
         "stations": [r.station for r in rows],  # the revenue card (economics)
+        "map_plants": fleet_map(shown, plants_url=reverse("plant", args=["-"])[:-2]),
     }
     if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
         return render(request, "monitoring/_fleet.html", context)
@@ -97,6 +117,7 @@ def plant(request, code: str):
         iter(generation_selectors.month_report(stations=[station], year=day.year, month=day.month)),
         None,
     )
+    boxes = charts.combiner_strings(boxes=detail["boxes"], now=now)
     context = {
         **detail,
         "day": day,
@@ -105,7 +126,12 @@ def plant(request, code: str):
         "day_flags": plausibility.flags_explained(day_row.flags) if day_row else [],
         "day_marks": plausibility.figure_marks(day_row.flags) if day_row else {},
         "month_row": month_row,
-        "boxes": charts.combiner_strings(boxes=detail["boxes"], now=now),
+        "boxes": boxes,
+        "heatmap": charts.combiner_heatmap(boxes),
+        "inverter_yields": charts.inverter_yields(detail["inverters"]),
+        "problem_classes": plant_problem_classes(
+            user=request.user, station=station, language=translation.get_language() or "ko"
+        ),
         "open_alarms": alarms_for(user=request.user, stations=[station], is_open=True)[:50],
         "recent_events": station_event_log(user=request.user, station=station)[:20],
         "commands": station_commands(station, limit=20),
@@ -152,11 +178,20 @@ def search(request):
 
 
 class CommandForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Command"), choices=Command.Kind.choices)
+    # "Read now" by default: valid for the whole plant, which the inverter list starts with.
+    kind = forms.ChoiceField(
+        label=_("Command"), choices=Command.Kind.choices, initial=Command.Kind.READ_NOW
+    )
     inverter = forms.IntegerField(label=_("Inverter"), required=False, min_value=1)
     percent = forms.FloatField(
         label=_("Power limit (%)"), required=False, min_value=0, max_value=100
     )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == Command.Kind.SET_POWER_LIMIT and data.get("percent") is None:
+            self.add_error("percent", _("Set active-power limit needs the limit in per cent."))
+        return data
 
     def params(self) -> dict:
         percent = self.cleaned_data.get("percent")

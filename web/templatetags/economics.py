@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django import template
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from economics.selectors import stations_revenue_today_and_month
 from monitoring.models import PowerStation
@@ -42,9 +42,13 @@ def revenue_card(stations, today=None) -> dict:
 
 
 def card_figures(stations: list[PowerStation], *, today) -> tuple[Decimal, Decimal, list[str]]:
-    """Today's and this month's won of these plants together, and the price notes (cached)."""
+    """Today's and this month's won of these plants together, and the price notes (cached).
+
+    The notes are sentences in the page's language, so the language is part of the key: an
+    English page never gets the Korean notes cached for a Korean one."""
     ids = ",".join(str(s.id) for s in sorted(stations, key=lambda s: s.id))
-    key = f"revenue-card:{today.isoformat()}:{hashlib.sha256(ids.encode()).hexdigest()}"
+    digest = hashlib.sha256(ids.encode()).hexdigest()
+    key = f"revenue-card:{translation.get_language()}:{today.isoformat()}:{digest}"
     cached = cache.get(key)
     if cached is None:
         figures, notes = stations_revenue_today_and_month(stations, today=today)

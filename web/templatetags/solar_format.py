@@ -10,6 +10,8 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from events.faults import faults_decode, operating_state_name
+
 register = template.Library()
 
 
@@ -104,3 +106,15 @@ def event_name(event_type) -> str:
 @register.filter
 def fault_name(fault) -> str:
     return fault.name_in(get_language() or "ko")
+
+
+@register.filter
+def device_state(code) -> str:
+    """A SunSpec operating state by name (events/faults.py), never the bare number."""
+    return operating_state_name(code, get_language() or "ko") or "–"
+
+
+@register.filter
+def fault_names(bits) -> str:
+    """An inverter's fault bits as the faults' names, joined."""
+    return ", ".join(fault.name_in(get_language() or "ko") for fault in faults_decode(bits))

@@ -6,15 +6,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from demo.fleet import DEMO_PASSWORD, demo_fleet_seed
+from demo.prices import demo_prices_seed
 
 
 class Command(BaseCommand):
     help = (
         "Create a believable demo fleet of Korean solar plants with owners, operators, an "
         "administrator and a collector per plant. The same seed gives the same fleet; running "
-        "it again changes nothing. Collector tokens go to var/demo-collectors.json."
+        "it again changes nothing. Collector tokens go to var/demo-collectors.json. It also "
+        "loads a year of made-up SMP and REC prices, so the demo's revenue is not zero."
     )
 
     def add_arguments(self, parser):
@@ -41,6 +44,7 @@ class Command(BaseCommand):
                 "DEBUG=true; add --force if this really is a demo site."
             )
         fleet = demo_fleet_seed(stations=stations, seed=seed, collectors_file=collectors_file)
+        prices = demo_prices_seed(today=timezone.localdate())
         owner = fleet.owners[0]
         owned = sum(1 for station in fleet.stations if station.customer_id == owner.customer_id)
         self.stdout.write(
@@ -57,3 +61,8 @@ class Command(BaseCommand):
             f"{owner.customer.name} (owner02 ... owner{len(fleet.owners):02d} likewise)"
         )
         self.stdout.write(f"Collector tokens for the simulator: {fleet.collectors_file}")
+        self.stdout.write(
+            f"SMP and REC prices {prices.first} - {prices.last}: made-up figures for the demo, "
+            f"not KPX's ({prices.smp_days} daily SMP and {prices.rec_weeks} weekly REC prices "
+            "added)."
+        )

@@ -17,6 +17,7 @@ from demo.simulation import (
     PlantModel,
     Simulator,
     VirtualCollector,
+    demo_schedule,
     fault_from_cli,
     fault_from_spec,
     parse_duration,
@@ -63,6 +64,11 @@ class Command(BaseCommand):
                             help="A fault, e.g. 'grid_outage station=D001 start=+10m "
                                  "duration=30m' (repeatable).")
         parser.add_argument("--scenario", type=Path, help="JSON file: {\"faults\": [...]}.")
+        parser.add_argument("--demo-schedule", action="store_true",
+                            help="Add the demo's faults: a grid outage, an inverter fault, a "
+                                 "weak string and a silent collector in the first half hour.")
+        parser.add_argument("--schedule-scale", type=float, default=1.0,
+                            help="Stretch (>1) or shorten (<1) the demo schedule's times.")
         parser.add_argument("--buffer-dir", type=Path,
                             help="Keep unsent readings in files here (survive a restart).")
         parser.add_argument("--batch-size", type=int, default=500)
@@ -85,6 +91,14 @@ class Command(BaseCommand):
         collectors = [vc for vc in collectors if vc.plants]
         if not collectors:
             raise CommandError("No plant to simulate: check --stations and the collectors file.")
+        if options["demo_schedule"]:
+            if options["schedule_scale"] <= 0:
+                raise CommandError("--schedule-scale must be a positive number, like 0.5 or 2.")
+            faults += demo_schedule(collectors, origin=start, scale=options["schedule_scale"])
+            for fault in faults:
+                self.stdout.write(f"fault {fault.kind} {fault.station or fault.collector} "
+                                  f"{timezone.localtime(fault.start):%H:%M}-"
+                                  f"{timezone.localtime(fault.end):%H:%M}")  # fmt: skip
         plants = sum(len(vc.plants) for vc in collectors)
         self.stdout.write(f"simulating {plants} plants with {len(collectors)} collectors "
                           f"-> {options['url']}")  # fmt: skip
@@ -193,6 +207,7 @@ class Command(BaseCommand):
                     time.sleep(wait)
                 simulator.step(moment)
                 simulator.send(moment)
+                simulator.commands_carry_out(moment)
                 if time.monotonic() - reported >= 60 or options["verbosity"] > 1:
                     self.report(simulator, moment)
                     reported = time.monotonic()
