@@ -29,6 +29,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from solarsite.db_routers import database_for
 from solarsite.upsert import upsert_add_sql
 from telemetry.models import IngestTally, RefusedReading
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from telemetry.ingest import ItemError
 
 log = logging.getLogger(__name__)
-DATABASE = "telemetry"
+DATABASE = database_for("telemetry")
 # An item is at most about 1 KB in a well-formed batch; more than this is garbage already seen.
 ITEM_MAX_CHARS = 2000
 PURGE_CHUNK = 5000
