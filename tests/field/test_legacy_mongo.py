@@ -13,7 +13,7 @@ import mongomock
 import pymongo
 import pytest
 from bson import Decimal128, ObjectId
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.models import Customer, LoginHistory, User
@@ -294,3 +294,25 @@ def test_the_command_reads_the_old_mongodb_and_prints_the_summary(
     assert "mongo_power_station: 1 records differ from those already imported; kept" in out.out
     assert "mongo_inverterlog" in out.err  # the progress bar
     assert "0 inserted, 0 updated" in line and line.endswith("(MongoDB)")
+
+
+def test_a_dry_run_counts_but_changes_nothing(old_mongo, mysql_imported):
+    before = snapshot()
+    result = run(old_mongo, dry_run=True)
+    assert result["mongo_inverterlog"].inserted == 3
+    assert snapshot() == before
+    assert not ImportedKey.objects.exclude(table="customer").exists()
+    assert run(old_mongo)["mongo_inverterlog"].inserted == 3  # the marks did not move either
+
+
+@pytest.mark.parametrize(
+    ("uri", "sentence"),
+    [
+        ("mongodb://127.0.0.1:1/", "LEGACY_MONGODB_URI must name the old database"),
+        ("mongodb://127.0.0.1:1/solar", "Cannot connect to the old MongoDB at LEGACY_MONGODB_URI"),
+    ],
+)
+def test_the_command_says_what_is_wrong_with_the_old_mongodb(settings, uri, sentence):
+    settings.LEGACY_MONGODB_URI = uri
+    with translation.override("en"), pytest.raises(CommandError, match=sentence):
+        call_command("import_legacy", "--source", "mongodb", verbosity=0)
