@@ -82,7 +82,8 @@ JOBS: tuple[Job, ...] = (
         "import_legacy",
         "field.jobs.job_import_legacy",
         "*/10 * * * *",
-        "Import what changed in the old MySQL database (does nothing without LEGACY_DATABASE_URL).",
+        "Import what changed in the old MySQL database, then the old MongoDB (does nothing "
+        "without LEGACY_DATABASE_URL or LEGACY_MONGODB_URI).",
     ),
     Job(
         "expire_commands",

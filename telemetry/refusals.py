@@ -25,10 +25,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import connections, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from solarsite.db_routers import database_for
 from solarsite.upsert import upsert_add_sql
 from telemetry.models import IngestTally, RefusedReading
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from telemetry.ingest import ItemError
 
 log = logging.getLogger(__name__)
-DATABASE = "telemetry"
+DATABASE = database_for("telemetry")
 # An item is at most about 1 KB in a well-formed batch; more than this is garbage already seen.
 ITEM_MAX_CHARS = 2000
 PURGE_CHUNK = 5000
@@ -65,29 +66,30 @@ def refusals_record(
     items = sum(len(section) for section in sections.values())
     if not items:
         return True
-    rows = [
-        RefusedReading(
-            collector_id=collector_id,
-            station_id=_station_of(sections[r.section][r.index], station_ids),
-            received_at=now,
-            section=r.section,
-            index=r.index,
-            field=r.field[:50],
-            code=r.code[:40],
-            message=r.message[:300],
-            item=item_text(sections[r.section][r.index]),
-        )
-        for r in refusals
-    ]
     try:
+        rows = [
+            RefusedReading(
+                collector_id=collector_id,
+                station_id=_station_of(sections[r.section][r.index], station_ids),
+                received_at=now,
+                section=r.section,
+                index=r.index,
+                field=r.field[:50],
+                code=r.code[:40],
+                message=r.message[:300],
+                item=item_text(sections[r.section][r.index]),
+            )
+            for r in refusals
+        ]
         # Without refusals the count is one statement, needing no transaction of its own.
         with transaction.atomic(using=DATABASE) if rows else nullcontext():
             if rows:
                 RefusedReading.objects.using(DATABASE).bulk_create(rows, batch_size=500)
             _tally_add(collector_id=collector_id, hour=_hour(now), items=items,
                        refused=len(rows))  # fmt: skip
-    except DatabaseError as error:
-        log.warning("collector %s: %d refused items not kept: %s", collector_id, len(rows), error)
+    # The readings are stored and the answer is due: nothing here may turn it into an error.
+    except Exception:  # noqa: BLE001
+        log.exception("collector %s: %d refused items not kept", collector_id, len(refusals))
         return False
     return True
 

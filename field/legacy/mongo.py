@@ -20,6 +20,11 @@ so the run sees one table however the old system split it. How it reads:
    float, an ObjectId its 24-digit hex string (which sorts as the ObjectId does).
 3. A start value goes back the other way: a naive time is old local time, a 24-digit hex
    string compared with `_id` is an ObjectId.
+4. Continuing after an `_id` mark re-reads from ID_OVERLAP before the mark's time: ObjectIds
+   grow with their creation second, but within one second, and between two writers whose
+   clocks differ a little, they are not in insert order, so a document committed just after
+   the last run may carry a smaller _id than the mark. Re-reading is harmless (every import
+   is idempotent; the overlap's documents count as unchanged).
 
 The client is read-only in use: this module only ever calls find, count_documents and
 list_collection_names. `legacy_mongo_connect(uri)` opens it (LEGACY_MONGODB_URI).
@@ -30,7 +35,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +50,7 @@ from field.legacy.mapping import TableMapping
 from field.legacy.reader import LegacyImportError, Start
 
 SPLIT_SUFFIX = r"(_\d{8}|_\d{10}_\d{10})?"
+ID_OVERLAP = timedelta(seconds=120)
 CONNECT_TIMEOUT_MS = 5000
 
 
@@ -115,7 +121,11 @@ class MongoSource:
         query: dict[str, Any] = {table.mark: {"$ne": None}}
         if start is not None:
             operator = "$gte" if start.inclusive else "$gt"
-            condition = {operator: self._bson(start.column, start.value)}
+            value = self._bson(start.column, start.value)
+            if isinstance(value, ObjectId) and not start.inclusive:
+                operator = "$gte"
+                value = ObjectId.from_datetime(value.generation_time - ID_OVERLAP)
+            condition = {operator: value}
             if start.column == table.mark:
                 condition["$ne"] = None
             query[start.column] = condition

@@ -4,15 +4,16 @@ scratch database on it is filled and dropped; the named database is never writte
 
 from __future__ import annotations
 
+import itertools
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import mongomock
 import pymongo
 import pytest
-from bson import Decimal128
-from django.core.management import call_command
+from bson import Decimal128, ObjectId
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.models import Customer, LoginHistory, User
@@ -110,9 +111,21 @@ def fill(db) -> None:
     db.command_queue.insert_one({"mcno": "P001", "invno": 1, "cmd": "reset"})
 
 
-def log(mcno, invno, at, ackw, totkw) -> dict:
-    return {"mcno": mcno, "invno": invno, "dckw": ackw + 0.5, "ackw": Decimal128(str(ackw)),
-            "daykw": ackw * 2, "totkw": totkw, "errCode": 0, "dateAt": at}  # fmt: skip
+def log(mcno, invno, at, ackw, totkw, *, written: datetime | None = None) -> dict:
+    """An inverter-log document whose _id was made when it was written (by default, at its
+    reading time), as the old system's were."""
+    return {"_id": object_id(written or at), "mcno": mcno, "invno": invno, "dckw": ackw + 0.5,
+            "ackw": Decimal128(str(ackw)), "daykw": ackw * 2, "totkw": totkw, "errCode": 0,
+            "dateAt": at}  # fmt: skip
+
+
+_made = itertools.count()
+
+
+def object_id(at: datetime) -> ObjectId:
+    """An ObjectId made at `at` (UTC), unique: its seconds, then a counter."""
+    seconds = int(at.replace(tzinfo=UTC).timestamp())
+    return ObjectId(seconds.to_bytes(4, "big") + bytes(5) + next(_made).to_bytes(3, "big"))
 
 
 @pytest.fixture(params=["mongomock", "server"])
@@ -218,7 +231,8 @@ def test_importing_again_gives_the_same_rows(old_mongo, mysql_imported):
     again = run(old_mongo)
     assert snapshot() == first
     assert all(s.inserted == s.updated == 0 for s in again.values())
-    assert again["mongo_inverterlog"].read == 0  # after the high-water mark
+    # After the high-water mark, less ID_OVERLAP: only the last day's document is read again.
+    assert (again["mongo_inverterlog"].read, again["mongo_inverterlog"].unchanged) == (1, 1)
 
     reread = run(old_mongo, since=datetime(2026, 1, 1, tzinfo=UTC))
     assert snapshot() == first
@@ -231,10 +245,14 @@ def test_a_new_document_in_a_new_day_collection_is_read_incrementally(
 ):
     run(old_mongo)
     old_mongo.inverterlog_20261122.insert_one(log("P001", 2, utc(2026, 11, 22, 3), 5.0, 2100.0))
+    # Written by another of the old system's writers a minute before the last document read,
+    # but stored after this import's last run: within ID_OVERLAP, so it is not missed.
+    late = utc(2026, 11, 21, 3) - timedelta(minutes=1)
+    old_mongo.inverterlog_20261121.insert_one(log("P001", 2, late, 6.0, 2050.0))
 
     again = run(old_mongo)["mongo_inverterlog"]
-    assert (again.read, again.inserted) == (1, 1)
-    assert InverterReading.objects.count() == 4
+    assert (again.read, again.inserted, again.unchanged) == (3, 2, 1)
+    assert InverterReading.objects.count() == 5
 
 
 def test_mysql_wins_and_each_disagreement_is_counted(old_mongo, mysql_imported):
@@ -275,4 +293,26 @@ def test_the_command_reads_the_old_mongodb_and_prints_the_summary(
     assert "mongo_inverterlog" in out.out and "Import finished." in out.out
     assert "mongo_power_station: 1 records differ from those already imported; kept" in out.out
     assert "mongo_inverterlog" in out.err  # the progress bar
-    assert line.startswith("legacy import: 0 rows read from") and line.endswith("(MongoDB)")
+    assert "0 inserted, 0 updated" in line and line.endswith("(MongoDB)")
+
+
+def test_a_dry_run_counts_but_changes_nothing(old_mongo, mysql_imported):
+    before = snapshot()
+    result = run(old_mongo, dry_run=True)
+    assert result["mongo_inverterlog"].inserted == 3
+    assert snapshot() == before
+    assert not ImportedKey.objects.exclude(table="customer").exists()
+    assert run(old_mongo)["mongo_inverterlog"].inserted == 3  # the marks did not move either
+
+
+@pytest.mark.parametrize(
+    ("uri", "sentence"),
+    [
+        ("mongodb://127.0.0.1:1/", "LEGACY_MONGODB_URI must name the old database"),
+        ("mongodb://127.0.0.1:1/solar", "Cannot connect to the old MongoDB at LEGACY_MONGODB_URI"),
+    ],
+)
+def test_the_command_says_what_is_wrong_with_the_old_mongodb(settings, uri, sentence):
+    settings.LEGACY_MONGODB_URI = uri
+    with translation.override("en"), pytest.raises(CommandError, match=sentence):
+        call_command("import_legacy", "--source", "mongodb", verbosity=0)

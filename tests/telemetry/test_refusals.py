@@ -140,3 +140,20 @@ def test_the_admin_lists_refused_readings_by_collector_plant_and_code(client_as,
     page = admin.get(url + query, HTTP_ACCEPT_LANGUAGE="en")
     rows = page.content.decode().split("<tbody")[1].split("</tbody>")[0]
     assert rows.count("<tr") == 1 and "unknown_device" in rows and "A001" in rows
+
+
+def test_the_admin_drills_down_to_a_day(client_as, fleet, settings):
+    settings.REFUSED_READINGS_DAYS = 30
+    for day in (3, 4):
+        RefusedReading.objects.create(
+            collector_id=fleet["collector_a"].pk, section="readings", index=day,
+            received_at=datetime(2026, 11, day, 3, tzinfo=UTC), code=f"code_of_the_{day}rd",
+            message="m", item="{}",
+        )  # fmt: skip
+    admin = client_as(fleet["admin"])
+    url = "/admin/telemetry/refusedreading/?received_at__year=2026&received_at__month=11"
+    page = admin.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "received_at__day=3" in page and "received_at__day=4" in page
+    page = admin.get(url + "&received_at__day=4", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rows = page.split("<tbody")[1].split("</tbody>")[0]
+    assert "code_of_the_4rd" in rows and "code_of_the_3rd" not in rows
