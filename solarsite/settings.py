@@ -282,7 +282,8 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "catch_up": False,
     "save_limit": 1000,
-    "label": "Jobs",
+    # django-q2's section of the admin, beside the jobs app's own "Jobs" (the runs)
+    "label": _("Job queue"),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
