@@ -395,7 +395,8 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is the site owner's d
 
 # One console handler, on the root: Django's own "django" logger would print a request's
 # warning a second time with DEBUG on, so it keeps only the mail to ADMINS and passes the rest
-# up. django-q tells every scheduled run at INFO (about ten lines a minute): warnings only.
+# up. django-q tells every scheduled run at INFO (about ten lines a minute): warnings only,
+# unless Q_LOG_LEVEL says otherwise.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -413,6 +414,6 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
-        "django-q": {"level": "WARNING"},
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
     },
 }
