@@ -90,6 +90,9 @@ class PowerStationAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "customer__name", "address"]
     autocomplete_fields = ["customer", "manager"]
     inlines = [InverterInline, CombinerBoxInline, SensorInline]
+
+    class Media:
+        css = {"all": ["admin-forms.css"]}  # the inlines' widths: the form fits 1,440 px
     fieldsets = [
         (None, {"fields": ["code", "name", "status", "customer", "manager", "sms_phone"]}),
         (

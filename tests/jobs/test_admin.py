@@ -32,3 +32,18 @@ def test_statistics_list_opens(client, fleet):
     fleet["admin"].save()
     assert client.login(username="admin", password=PASSWORD)
     assert client.get("/admin/generation/generationstatistics/").status_code == 200
+
+
+def test_the_job_queue_section_speaks_korean(client, fleet):
+    """django-q2 ships no Korean: its section reads the jobs app's catalogue."""
+    fleet["admin"].is_superuser = True
+    fleet["admin"].save()
+    assert client.login(username="admin", password=PASSWORD)
+    index = client.get("/admin/").content.decode()
+    assert "작업 대기열" in index  # the section, apart from "작업" (the runs)
+    for words in ("예약된 작업", "성공한 작업", "실패한 작업", "대기 중인 작업"):
+        assert words in index
+    for english in ("Scheduled tasks", "Successful tasks", "Failed tasks", "Queued tasks"):
+        assert english not in index
+    page = client.get("/admin/django_q/schedule/").content.decode()
+    assert "다음 실행" in page and "Next Run" not in page

@@ -269,3 +269,10 @@ def test_the_revenue_card_follows_the_language(client_as, states):
     assert "원" in card_ko and "공시되지 않았습니다" in card_ko
     assert "is published" in card_en
     assert not re.search("[\uac00-\ud7a3]", card_en), card_en
+
+
+def test_the_api_lists_problems_first_too(client_as, states):
+    answer = client_as(states["operator"]).get("/api/v1/stations?sort=problems")
+    assert answer.status_code == 200
+    codes = [row["code"] for row in answer.json()["results"]]
+    assert codes[0] == "C004" and codes[-1] == "C007"  # its alarm first; being built last

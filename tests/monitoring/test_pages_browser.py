@@ -267,3 +267,40 @@ def test_the_plant_page_shows_strings_as_a_heatmap_with_tables_on_demand(page, w
     expect(tables.locator("tr.weak")).to_contain_text("저전류 스트링")
     expect(page.locator("section.problems li")).to_have_count(0)  # B001's alarm is not A001's
     expect(page.locator("table.yields tr")).to_have_count(2)
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_a_screenshot_of_each_page(browser, live_server, world, language):
+    """test-artifacts/pages-<language>/<page>.png: each page as an operator sees it, to look
+    at after a run (the other tests assert what the pages say)."""
+    context = browser.new_context(
+        locale="ko-KR" if language == "ko" else "en-US", viewport={"width": 1440, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = live_server.url
+    log_in(page, "admin")
+    if language == "en":
+        page.click("button[value=en]")
+        expect(page.locator("h1")).to_have_text("Plants")
+    folder = ARTIFACTS / f"pages-{language}"
+    folder.mkdir(parents=True, exist_ok=True)
+    shown = {
+        "overview": "/",
+        "plant": "/plants/A001/",
+        "plant-yesterday": f"/plants/A001/?date={world['yesterday']}",
+        "inverter": f"/plants/A001/inverters/1/?date={world['yesterday']}",
+        "events": "/events/",
+        "alarm": f"/events/alarms/{world['alarm'].id}/",
+        "reports": "/generation/reports/",
+        "search": "/search/?q=00",
+        "my-notifications": "/events/notifications/",
+        "admin": "/admin/",
+        "admin-plant": f"/admin/monitoring/powerstation/{world['station_a'].id}/change/",
+    }
+    for name, path in shown.items():
+        response = page.goto(page.base_url + path)
+        assert response.status == 200, path
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    context.close()
