@@ -489,9 +489,14 @@ def late_readings_mark(
     now = now or timezone.now()
     latest_end = now - LATE_AFTER
     hours = set()
+    late_hour: dict[datetime, datetime | None] = {}  # a batch holds few distinct times
     for inverter_id, ts in readings:
-        hour = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        if hour + plant_time.HOUR <= latest_end:
+        if ts in late_hour:
+            hour = late_hour[ts]
+        else:
+            hour = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+            hour = late_hour[ts] = hour if hour + plant_time.HOUR <= latest_end else None
+        if hour is not None:
             hours.add((int(inverter_id), hour))
     dirty_hours_mark(hours, now=now)
     return len(hours)
