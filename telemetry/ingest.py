@@ -35,7 +35,9 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monitoring.changes import fleet_changed
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Sensor
+from monitoring.states import collector_is_down
 from telemetry import store
 from telemetry.latest_state import GridSnapshot, InverterSnapshot, latest_state_update
 
@@ -245,6 +247,8 @@ def collector_seen(
     if remote_address:
         fields["remote_address"] = remote_address
     Collector.objects.filter(pk=collector.pk).update(**fields)
+    if collector_is_down(last_seen=collector.last_seen, now=now) is not False:
+        fleet_changed()  # it comes back (or is seen first): its plants' state changes
     for name, value in fields.items():
         setattr(collector, name, value)
 

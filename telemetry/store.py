@@ -8,7 +8,9 @@ never a QuerySet or a model instance. Its contract:
 2. a reading sent again with other values replaces the stored one;
 3. a reading that arrives for an hour already rolled up marks that hour dirty
    (`late_readings_mark`), and the rollups recompute it (`dirty_hours`, `dirty_hours_clear`);
-4. readings older than the retention window are purged in bounded chunks.
+4. readings older than the retention window are purged in bounded chunks;
+5. a write that stores or changes readings renews their plants' data versions once it commits
+   (monitoring/changes.py), so nothing kept from them is served after it.
 
 Writes are upserts keyed by (device, ts): a reading sent twice is stored once, and a reading sent
 again with other values replaces the stored one (the site corrected itself). `readings_upsert`
@@ -34,6 +36,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from monitoring import plant_time
+from monitoring.changes import plants_changed
 from solarsite.db_routers import database_for
 from solarsite.upsert import upsert_many, upsert_sql
 from telemetry.models import (
@@ -131,7 +134,14 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
                 result.counts[outcome] += 1
             if to_write:
                 _write(table, to_write)
+                plants_changed(station_ids=_station_ids(name, to_write), using=DATABASE)
     return result
+
+
+def _station_ids(name: str, rows: Sequence[Row]) -> set[int]:
+    """The plants of written rows: a grid report is keyed by its plant, the rest carry it
+    first among their values."""
+    return {row.device_id for row in rows} if name == "grid" else {row.values[0] for row in rows}
 
 
 def _classify(
@@ -306,6 +316,8 @@ def purge_old_readings(*, now: datetime | None = None, chunk: int = PURGE_CHUNK)
     deleted = {name: _purge_table(table, cutoff=cutoff, chunk=chunk) for name, table in
                TABLES.items()}  # fmt: skip
     total = sum(deleted.values())
+    if total:
+        plants_changed(using=DATABASE)
     parts = ", ".join(f"{count} {name}" for name, count in deleted.items())
     return f"purged {total} readings older than {cutoff:%Y-%m-%d %H:%M} UTC ({parts})"
 
