@@ -53,6 +53,7 @@ def main() -> None:
         API_THROTTLE_USER="1000000/min",
         API_THROTTLE_LOGIN="1000/min",
         REDIS_URL=args.redis_url,
+        GUNICORN_CMD_ARGS="--timeout 900",  # a year's export takes longer than the default 30 s
     )
     harness.django_setup(env)
     harness.migrate()

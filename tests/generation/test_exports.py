@@ -42,9 +42,9 @@ def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
 
 
-def test_a_period_over_months_is_in_day_order_with_one_note(client, rows):
-    """The rows are read and written a month at a time (the body is streamed): the months
-    follow each other, and the note gathers the days without a price of every month."""
+def test_a_period_of_weeks_is_in_day_order_with_one_note(client, rows):
+    """The rows are read and written a week at a time (the body is streamed): the weeks
+    follow each other, and the note gathers the days without a price of every week."""
     station = rows["station_a"]
     for inverter in station.inverters.all():
         DailyGeneration.objects.create(
