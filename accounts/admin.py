@@ -85,7 +85,7 @@ class LoginHistoryAdmin(admin.ModelAdmin):
         "ended_at",
         "end_reason",
     ]
-    list_filter = [LoginStateFilter, "failure", "end_reason", "channel"]
+    list_filter = [LoginStateFilter, "failure", "end_reason", "channel", "imported"]
     date_hierarchy = "logged_in_at"
     list_select_related = ["user"]
     search_fields = ["username", "address", "user__first_name", "user__last_name"]

@@ -177,6 +177,9 @@ class LoginHistory(models.Model):
     end_reason = models.CharField(
         _("how it ended"), max_length=20, choices=EndReason.choices, blank=True
     )
+    imported = models.BooleanField(
+        _("imported"), default=False, help_text=_("Brought over from the old system's history.")
+    )
 
     class Meta:
         ordering = ["-logged_in_at"]

@@ -18,7 +18,7 @@ from economics.monthly_report import monthly_report_pdf
 from economics.selectors import month_bounds
 from events.models import Channel, Notification
 from events.outbox import outbox_enqueue
-from generation.models import StationDailyGeneration
+from generation.selectors import stations_with_generation
 from monitoring.models import PowerStation
 
 
@@ -37,11 +37,7 @@ def monthly_reports_enqueue(*, year: int, month: int, now: datetime | None = Non
     language."""
     now = now or timezone.now()
     start, end = month_bounds(year, month)
-    with_data = set(
-        StationDailyGeneration.objects.filter(date__gte=start, date__lte=end)
-        .values_list("station_id", flat=True)
-        .distinct()
-    )
+    with_data = stations_with_generation(start=start, end=end)
     # A plant with no generation data in the month (not yet built, long dead) gets no report.
     stations = PowerStation.objects.filter(id__in=with_data).exclude(customer=None)
     owners: dict[int, list[User]] = {}

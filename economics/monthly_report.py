@@ -23,7 +23,7 @@ from fpdf import FPDF, FontFace
 from economics.selectors import Revenue, month_bounds, station_revenue
 from events.models import Alarm
 from generation import plausibility
-from generation.models import GenerationStatistics, StationDailyGeneration
+from generation.selectors import daily_yield_medians, station_day_rows
 from monitoring import plant_time
 from monitoring.models import PowerStation
 
@@ -108,17 +108,11 @@ def month_figures(*, station: PowerStation, year: int, month: int) -> MonthFigur
     start, end = month_bounds(year, month)
     revenue = station_revenue(station=station, start=start, end=end)
     won = {d.date: d.won for d in revenue.days}
-    medians = dict(
-        GenerationStatistics.objects.filter(
-            date__gte=start, date__lte=end, scope=station.region
-        ).values_list("date", "yield_median")
-    )
+    medians = daily_yield_medians(scope=station.region, start=start, end=end)
     days = [
         ReportDay(row.date, row.kwh, row.specific_yield, medians.get(row.date), row.availability,
                   won.get(row.date), row.performance_ratio, tuple(row.flags))
-        for row in StationDailyGeneration.objects.filter(
-            station_id=station.id, date__gte=start, date__lte=end
-        ).order_by("date")
+        for row in station_day_rows(station_ids=[station.id], start=start, end=end)
     ]  # fmt: skip
     first = plant_time.day_bounds(start, station.tz)[0]
     last = plant_time.day_bounds(end, station.tz)[1]

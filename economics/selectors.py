@@ -1,6 +1,6 @@
 """Revenue that pages, the API, exports and the monthly report share.
 
-Everything is computed from the generation app's plant daily rows (StationDailyGeneration),
+Everything is computed from the generation app's plant daily rows (generation/selectors.py),
 so late data and recomputed days flow through; never from raw readings. Every function takes
 stations the caller may see (monitoring.visibility decides) and reads a fixed number of rows
 sets whatever the size of the fleet: the daily rows, the contracts, the plant settings, and
@@ -18,7 +18,7 @@ from decimal import Decimal
 from accounts.models import Customer
 from economics.prices import PriceBook
 from economics.revenue import DayRevenue, PriceNotes, Terms, day_revenue
-from generation.models import StationDailyGeneration
+from generation import selectors as generation_selectors
 from monitoring.models import PowerStation
 
 PERIODS = ("day", "month", "year")
@@ -54,13 +54,7 @@ def stations_daily_revenue(
     prices = PriceBook(start=start, end=end)
     notes = PriceNotes()
     per_station: dict[int, list[DayRevenue]] = defaultdict(list)
-    rows = (
-        StationDailyGeneration.objects.filter(
-            station_id__in=list(terms.stations), date__gte=start, date__lte=end
-        )
-        .order_by("station_id", "date")
-        .values_list("station_id", "date", "kwh")
-    )
+    rows = generation_selectors.station_daily_kwh(station_ids=terms.stations, start=start, end=end)
     for station_id, day, kwh in rows:
         per_station[station_id].append(
             day_revenue(

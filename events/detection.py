@@ -39,6 +39,7 @@ from monitoring.models import (
 from monitoring.night import asleep, is_night
 from monitoring.states import collector_is_down, inverter_is_silent
 from telemetry import store
+from telemetry.refusals import RefusalRate, refusal_rates
 
 # A combiner box reading older than this says nothing about its strings now.
 COMBINER_FRESH_MINUTES = 15
@@ -74,6 +75,7 @@ class Fleet:
     collector_stations: list[tuple[int, int]]
     boxes: list[dict]
     box_currents: dict[int, tuple[datetime, list[float | None]]]
+    refusals: dict[int, RefusalRate] = field(default_factory=dict)
 
 
 @dataclass
@@ -158,9 +160,11 @@ def fleet_read(*, now: datetime) -> Fleet:
         if boxes
         else {}
     )
+    refusals = refusal_rates(since=now - timedelta(minutes=settings.REFUSAL_WINDOW_MINUTES))
     return Fleet(
-        now, stations, inverters, grid, collectors, collector_stations, boxes, box_currents
-    )
+        now, stations, inverters, grid, collectors, collector_stations, boxes, box_currents,
+        refusals,
+    )  # fmt: skip
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -219,8 +223,23 @@ def observations_of(fleet: Fleet) -> Iterator[Observation]:
             None if seen is None else collector_id in down,
             collector_id=collector_id,
         )
+        yield Observation(
+            EventType.COLLECTOR_REFUSALS,
+            f"col:{collector_id}:st:{station_id}",
+            station_id,
+            None if collector_id in down else _refusing(fleet.refusals.get(collector_id)),
+            collector_id=collector_id,
+        )
     yield from _inverter_observations(fleet, outage=outage, down=down, daylight=daylight)
     yield from _weak_strings(fleet, daylight)
+
+
+def _refusing(rate: RefusalRate | None) -> bool | None:
+    """302: more than REFUSAL_ALARM_SHARE of the items sent in the window were refused; too
+    few items say nothing either way (one bad item of three is no jump)."""
+    if rate is None or rate.items < settings.REFUSAL_MIN_ITEMS:
+        return None
+    return rate.share > settings.REFUSAL_ALARM_SHARE
 
 
 def _inverter_observations(

@@ -33,6 +33,7 @@ class EventType(models.Model):
     INVERTER_FAULT = 204
     WEAK_STRING = 205
     COLLECTOR_DOWN = 301
+    COLLECTOR_REFUSALS = 302  # seeded by events/migrations/0006
     COMMAND_COMPLETED = 401
     DUPLICATE_INVERTER = 402  # seeded by events/migrations/0003
 

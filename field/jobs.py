@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from field.commands import commands_expire
 from field.duplicates import duplicates_check
-from field.legacy.mapping import legacy_mapping_load
-from field.legacy.reader import legacy_connect
-from field.legacy.run import legacy_import
+from field.legacy.run import (
+    legacy_import,
+    legacy_mapping_of,
+    legacy_source_open,
+    legacy_sources_configured,
+)
 from field.legacy.summary import summary_line
 
 
 def job_import_legacy() -> str:
-    """Import what changed in the old database since the last run (nothing without one)."""
-    if not settings.LEGACY_DATABASE_URL:
-        return "legacy import: LEGACY_DATABASE_URL is not set; nothing to do"
-    source = legacy_connect(settings.LEGACY_DATABASE_URL)
-    try:
-        summaries = legacy_import(source=source, mapping=legacy_mapping_load())
-    finally:
-        source.close()
-    return summary_line(summaries)
+    """Import what changed in the old databases since the last run: the MySQL database, then
+    the MongoDB (nothing without either)."""
+    sources = legacy_sources_configured()
+    if not sources:
+        return (
+            "legacy import: neither LEGACY_DATABASE_URL nor LEGACY_MONGODB_URI is set; "
+            "nothing to do"
+        )
+    lines = []
+    for name in sources:
+        mapping = legacy_mapping_of(name)
+        source = legacy_source_open(name, mapping=mapping)
+        try:
+            summaries = legacy_import(source=source, mapping=mapping)
+        finally:
+            source.close()
+        lines.append(summary_line(summaries) + (" (MongoDB)" if name == "mongodb" else ""))
+    return "; ".join(lines)
 
 
 def job_expire_commands() -> str:

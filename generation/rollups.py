@@ -758,13 +758,17 @@ def _rolled_up_since(marks: list) -> list:
 # The old database kept hourly and daily generation long after its raw logs were gone. Its
 # figures fill the rollup tables where we have nothing better: a row computed from our own
 # readings (readings > 0) is kept, a zero fill or an earlier import is replaced.
-IMPORT_OUTCOMES = ("inserted", "updated", "unchanged", "kept")
+IMPORT_OUTCOMES = ("inserted", "updated", "unchanged", "kept", "disagreed")
 
 
 def imported_hours_upsert(
-    *, rows: Iterable[tuple[int, int, datetime, float]], now: datetime | None = None
+    *,
+    rows: Iterable[tuple[int, int, datetime, float]],
+    now: datetime | None = None,
+    only_new: bool = False,
 ) -> dict[str, int]:
-    """(inverter_id, station_id, UTC start of the plant-local hour, kWh) -> hourly rows."""
+    """(inverter_id, station_id, UTC start of the plant-local hour, kWh) -> hourly rows. With
+    `only_new`, an imported row that differs is counted as disagreed and kept."""
     now = now or timezone.now()
     rows = list(rows)
     counts = dict.fromkeys(IMPORT_OUTCOMES, 0)
@@ -781,7 +785,7 @@ def imported_hours_upsert(
     }
     write = []
     for inverter_id, station_id, hour_start, kwh in rows:
-        outcome = _import_outcome(stored.get((inverter_id, hour_start)), kwh)
+        outcome = _import_outcome(stored.get((inverter_id, hour_start)), kwh, only_new=only_new)
         counts[outcome] += 1
         if outcome in ("inserted", "updated"):
             local = hour_start.astimezone(zones[station_id])
@@ -801,16 +805,20 @@ def imported_hours_upsert(
 
 
 def imported_days_upsert(
-    *, rows: Iterable[tuple[int, int, date, float]], now: datetime | None = None
+    *,
+    rows: Iterable[tuple[int, int, date, float]],
+    now: datetime | None = None,
+    only_new: bool = False,
 ) -> dict[str, int]:
-    """(inverter_id, station_id, plant-local date, kWh) -> daily rows."""
+    """(inverter_id, station_id, plant-local date, kWh) -> daily rows (`only_new`: as for the
+    hours)."""
     now = now or timezone.now()
     rows = list(rows)
     counts = dict.fromkeys(IMPORT_OUTCOMES, 0)
     stored = _stored_days({(row[0], row[2]) for row in rows})
     write = []
     for inverter_id, station_id, day, kwh in rows:
-        outcome = _import_outcome(stored.get((inverter_id, day)), kwh)
+        outcome = _import_outcome(stored.get((inverter_id, day)), kwh, only_new=only_new)
         counts[outcome] += 1
         if outcome in ("inserted", "updated"):
             write.append(DailyGeneration(
@@ -824,7 +832,7 @@ def imported_days_upsert(
 
 
 def imported_day_totals_upsert(
-    *, rows: Iterable[tuple[int, date, float]], now: datetime | None = None
+    *, rows: Iterable[tuple[int, date, float]], now: datetime | None = None, only_new: bool = False
 ) -> dict[str, int]:
     """(inverter_id, plant-local date, lifetime counter at the day's end) -> the daily row's
     `total_kwh_end`. A day with no daily row yet counts as "missing" (its energy is unknown)."""
@@ -840,6 +848,8 @@ def imported_day_totals_upsert(
             counts["kept"] += 1
         elif row.total_kwh_end is not None and _same(row.total_kwh_end, total):
             counts["unchanged"] += 1
+        elif row.total_kwh_end is not None and only_new:
+            counts["disagreed"] += 1
         else:
             DailyGeneration.objects.filter(inverter_id=inverter_id, date=day).update(
                 total_kwh_end=total, computed_at=now
@@ -848,12 +858,14 @@ def imported_day_totals_upsert(
     return counts
 
 
-def _import_outcome(stored, kwh: float) -> str:
+def _import_outcome(stored, kwh: float, *, only_new: bool = False) -> str:
     if stored is None:
         return "inserted"
     if stored.readings > 0:
         return "kept"
-    return "unchanged" if _same(stored.kwh, kwh) else "updated"
+    if _same(stored.kwh, kwh):
+        return "unchanged"
+    return "disagreed" if only_new else "updated"
 
 
 def _stored_days(keys: set[tuple[int, date]]) -> dict[tuple[int, date], DailyGeneration]:

@@ -221,6 +221,61 @@ def run_time(*, stations: Iterable[PowerStation], start: date, end: date) -> dic
     return {row["station_id"]: round(row["minutes"] / 60, 2) for row in rows}
 
 
+
+def station_day_rows(
+    *, station_ids: Iterable[int], start: date, end: date
+) -> list[StationDailyGeneration]:
+    """The plant daily rows of these plants over [start, end], by date then plant (read-only
+    use: exports, the monthly report)."""
+    return list(
+        StationDailyGeneration.objects.filter(
+            station_id__in=list(station_ids), date__gte=start, date__lte=end
+        ).order_by("date", "station_id")
+    )
+
+
+def station_daily_kwh(
+    *, station_ids: Iterable[int], start: date, end: date
+) -> list[tuple[int, date, float]]:
+    """(station_id, date, kWh) of each plant daily row over [start, end], by plant then date."""
+    return list(
+        StationDailyGeneration.objects.filter(
+            station_id__in=list(station_ids), date__gte=start, date__lte=end
+        )
+        .order_by("station_id", "date")
+        .values_list("station_id", "date", "kwh")
+    )
+
+
+def stations_with_generation(*, start: date, end: date) -> set[int]:
+    """The plants that have at least one daily row in [start, end]."""
+    return set(
+        StationDailyGeneration.objects.filter(date__gte=start, date__lte=end)
+        .values_list("station_id", flat=True)
+        .distinct()
+    )
+
+
+def regions_with_generation(*, start: date, end: date) -> list[str]:
+    """The regions of the plants that have daily rows in [start, end], sorted."""
+    return sorted(
+        set(
+            StationDailyGeneration.objects.filter(date__gte=start, date__lte=end)
+            .values_list("region", flat=True)
+            .distinct()
+        )
+    )
+
+
+def daily_yield_medians(*, scope: str, start: date, end: date) -> dict[date, float | None]:
+    """The stored median specific yield of each day in [start, end] for a scope (a region)."""
+    return dict(
+        GenerationStatistics.objects.filter(
+            date__gte=start, date__lte=end, scope=scope
+        ).values_list("date", "yield_median")
+    )
+
+
 # --- Now ------------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.template.response import TemplateResponse
@@ -13,9 +14,12 @@ from monitoring.models import (
     Inverter,
     InverterStatus,
     KeyValue,
+    PostalArea,
     PowerStation,
     Sensor,
+    SensorType,
     StationStatus,
+    sensor_kinds,
 )
 
 
@@ -40,9 +44,31 @@ class CombinerBoxInline(admin.TabularInline):
     extra = 0
 
 
+class SensorForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=_("kind"), choices=sensor_kinds)
+
+    class Meta:
+        model = Sensor
+        fields = ["station", "kind", "name"]
+
+
 class SensorInline(admin.TabularInline):
     model = Sensor
+    form = SensorForm
     extra = 0
+
+
+@admin.register(SensorType)
+class SensorTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(PostalArea)
+class PostalAreaAdmin(admin.ModelAdmin):
+    list_display = ["postal_code", "province", "city", "district"]
+    list_filter = ["province"]
+    search_fields = ["postal_code", "city", "district"]
 
 
 @admin.register(PowerStation)
@@ -69,7 +95,11 @@ class PowerStationAdmin(admin.ModelAdmin):
         css = {"all": ["admin-forms.css"]}  # the inlines' widths: the form fits 1,440 px
     fieldsets = [
         (None, {"fields": ["code", "name", "status", "customer", "manager", "sms_phone"]}),
-        (_("Place"), {"fields": ["region", "address", "latitude", "longitude", "time_zone"]}),
+        (
+            _("Place"),
+            {"fields": ["region", "address", "postal_code", "province", "city", "latitude",
+                        "longitude", "time_zone"]},
+        ),  # fmt: skip
         (_("Plant"), {"fields": ["capacity_kwp", "capacity_kw", "dc_ac_ratio", "installed_on"]}),
         (_("Alarm thresholds"), {"fields": ["comm_loss_minutes", "stop_minutes"]}),
     ]
@@ -173,6 +203,7 @@ class CombinerBoxAdmin(admin.ModelAdmin):
 
 @admin.register(Sensor)
 class SensorAdmin(admin.ModelAdmin):
+    form = SensorForm
     list_display = ["name", "station", "kind"]
     list_filter = ["kind", "station__region"]
     list_select_related = ["station"]

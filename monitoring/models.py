@@ -116,6 +116,11 @@ class PowerStation(models.Model):
     )
     region = models.CharField(_("region"), max_length=12, choices=Region.choices)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The address's structured part, where known (the old system's postal code and the postal
+    # reference data's province and city for it).
+    postal_code = models.CharField(_("postal code"), max_length=7, blank=True)
+    province = models.CharField(_("province"), max_length=30, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
     latitude = models.FloatField(
         _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
     )
@@ -357,6 +362,61 @@ class CombinerBox(models.Model):
         return f"{self.station.code}-CB{self.number}"
 
 
+class SensorType(models.Model):
+    """A sensor type beyond Sensor.Kind's built-in ones: a site's own (wind speed, a second
+    irradiance meter...), added by hand or by the legacy import so that no sensor is dropped.
+    The ingest takes its values with wide bounds (telemetry/ingest.py SENSOR_BOUNDS)."""
+
+    code = models.SlugField(_("code"), max_length=20, primary_key=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("sensor type")
+        verbose_name_plural = _("sensor types")
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+
+def sensor_kinds() -> list[tuple[str, str]]:
+    """Every sensor kind a sensor may have: the built-in ones, then the added ones."""
+    added = [(t.code, t.name or t.code) for t in SensorType.objects.all()]
+    return [*Sensor.Kind.choices, *added]
+
+
+def validate_sensor_kind(value: str) -> None:
+    if value in Sensor.Kind.values or SensorType.objects.filter(code=value).exists():
+        return
+    raise ValidationError(
+        _("%(kind)s is no sensor type; add it under Sensor types first.") % {"kind": value},
+        code="unknown_sensor_type",
+    )
+
+
+class PostalArea(models.Model):
+    """Postal code reference data: which province and city a postal code lies in."""
+
+    postal_code = models.CharField(_("postal code"), max_length=7, db_index=True)
+    province = models.CharField(_("province"), max_length=30)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    district = models.CharField(_("district"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["postal_code", "province", "city", "district"]
+        verbose_name = _("postal area")
+        verbose_name_plural = _("postal areas")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postal_code", "province", "city", "district"], name="postal_area_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.postal_code, self.province, self.city,
+                                          self.district) if part)  # fmt: skip
+
+
 class Sensor(models.Model):
     class Kind(models.TextChoices):
         POA_IRRADIANCE = "poa_irradiance", _("Plane-of-array irradiance (W/m²)")
@@ -367,7 +427,8 @@ class Sensor(models.Model):
     station = models.ForeignKey(
         PowerStation, verbose_name=_("station"), on_delete=models.CASCADE, related_name="sensors"
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # One of Kind, or a SensorType added beside them (by hand or by the legacy import).
+    kind = models.CharField(_("kind"), max_length=20, validators=[validate_sensor_kind])
     name = models.CharField(_("name"), max_length=50)
 
     class Meta:

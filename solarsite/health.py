@@ -1,18 +1,30 @@
 """GET /healthz: 200 {"status": "ok"} or 503 {"status": "unavailable"} for a load balancer or
 a monitor. Which database failed and why is shown only to administrators and to callers
 with `Authorization: Bearer <HEALTHZ_TOKEN>`; everyone else gets the verdict alone (the error
-text can name hosts, users and versions). The errors are logged either way."""
+text can name hosts, users and versions). The errors are logged either way.
+
+Besides Django's databases, a store an app keeps elsewhere (the telemetry app's MongoDB) is
+checked when the app has registered it with `store_register`: this module imports no app."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import JsonResponse
 
 logger = logging.getLogger(__name__)
+
+# name -> a check that returns False when the store is not in use, True when it answers, and
+# raises a DatabaseError when it does not.
+STORES: dict[str, Callable[[], bool]] = {}
+
+
+def store_register(name: str, check: Callable[[], bool]) -> None:
+    STORES[name] = check
 
 
 def database_states() -> dict[str, str]:
@@ -27,6 +39,13 @@ def database_states() -> dict[str, str]:
         except DatabaseError as exc:
             logger.warning("healthz: database %s does not answer: %s", alias, exc)
             states[alias] = f"down: {exc}"
+    for name, check in STORES.items():
+        try:
+            if check():
+                states[name] = "ok"
+        except DatabaseError as exc:
+            logger.warning("healthz: store %s does not answer: %s", name, exc)
+            states[name] = f"down: {exc}"
     return states
 
 

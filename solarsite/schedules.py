@@ -32,9 +32,15 @@ JOBS: tuple[Job, ...] = (
         "Delete raw readings older than RAW_RETENTION_DAYS, in bounded chunks.",
     ),
     Job(
+        "purge_refused_readings",
+        "telemetry.jobs.job_purge_refused_readings",
+        "40 3 * * *",
+        "Delete refused readings older than REFUSED_READINGS_DAYS.",
+    ),
+    Job(
         "purge_job_runs",
         "jobs.jobs.job_purge_job_runs",
-        "40 3 * * *",
+        "50 3 * * *",
         "Delete job runs older than JOB_RUN_RETENTION_DAYS.",
     ),
     Job(
@@ -76,7 +82,8 @@ JOBS: tuple[Job, ...] = (
         "import_legacy",
         "field.jobs.job_import_legacy",
         "*/10 * * * *",
-        "Import what changed in the old MySQL database (does nothing without LEGACY_DATABASE_URL).",
+        "Import what changed in the old MySQL database, then the old MongoDB (does nothing "
+        "without LEGACY_DATABASE_URL or LEGACY_MONGODB_URI).",
     ),
     Job(
         "expire_commands",

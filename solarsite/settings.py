@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 import environ
@@ -137,10 +138,26 @@ DATABASES = {
     ),
 }
 LEGACY_DATABASE_URL = env.str("LEGACY_DATABASE_URL", default="")
+# The old system's MongoDB (read-only): import_legacy reads it after the MySQL database.
+LEGACY_MONGODB_URI = env.str("LEGACY_MONGODB_URI", default="")
 if LEGACY_DATABASE_URL:
     DATABASES["legacy"] = _database(LEGACY_DATABASE_URL, name="legacy")
     DATABASES["legacy"]["TEST"] = {"MIRROR": None, "NAME": None}
 DATABASE_ROUTERS = ["solarsite.db_routers.TelemetryRouter"]
+# Where raw readings live (telemetry/store.py): "sql" (the telemetry database above) or
+# "mongodb" (MONGODB_URI, with the database name in its path). Rollups and the late-hour marks
+# stay in the telemetry database either way.
+TELEMETRY_STORE = env.str("TELEMETRY_STORE", default="sql")
+MONGODB_URI = env.str("MONGODB_URI", default="")
+MONGODB_SERVER_SELECTION_TIMEOUT_MS = env.int("MONGODB_SERVER_SELECTION_TIMEOUT_MS", default=5000)
+MONGODB_SOCKET_TIMEOUT_MS = env.int("MONGODB_SOCKET_TIMEOUT_MS", default=60000)
+if TELEMETRY_STORE not in ("sql", "mongodb"):
+    raise ImproperlyConfigured("TELEMETRY_STORE must be 'sql' or 'mongodb'.")
+if TELEMETRY_STORE == "mongodb" and not re.match(r"^mongodb(\+srv)?://[^/]*/[^/?]+", MONGODB_URI):
+    raise ImproperlyConfigured(
+        "TELEMETRY_STORE=mongodb needs MONGODB_URI with a database name, "
+        "e.g. mongodb://db-host:27017/solarsite."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
@@ -233,6 +250,12 @@ if SMS_BACKEND not in ("console", "solapi"):
 # --- Telemetry and monitoring -----------------------------------------------------------------
 INGEST_MAX_ITEMS = env.int("INGEST_MAX_ITEMS", default=5000)
 RAW_RETENTION_DAYS = env.int("RAW_RETENTION_DAYS", default=400)
+REFUSED_READINGS_DAYS = env.int("REFUSED_READINGS_DAYS", default=30)
+# A collector refusing more than this share of the items it sent in the last
+# REFUSAL_WINDOW_MINUTES (and at least REFUSAL_MIN_ITEMS of them) raises event 302.
+REFUSAL_ALARM_SHARE = env.float("REFUSAL_ALARM_SHARE", default=0.2)
+REFUSAL_MIN_ITEMS = env.int("REFUSAL_MIN_ITEMS", default=20)
+REFUSAL_WINDOW_MINUTES = env.int("REFUSAL_WINDOW_MINUTES", default=60)
 COLLECTOR_DOWN_MINUTES = env.int("COLLECTOR_DOWN_MINUTES", default=10)
 ESCALATE_MINUTES = env.int("ESCALATE_MINUTES", default=30)
 # More than this share of the watched inverters changing state in one pass is a storm
@@ -396,7 +419,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is the site owner's d
 # One console handler, on the root: Django's own "django" logger would print a request's
 # warning a second time with DEBUG on, so it keeps only the mail to ADMINS and passes the rest
 # up. django-q tells every scheduled run at INFO (about ten lines a minute): warnings only,
-# unless Q_LOG_LEVEL says otherwise.
+# unless Q_LOG_LEVEL asks for more.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

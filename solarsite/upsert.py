@@ -37,6 +37,24 @@ def upsert_sql(connection, *, table: str, key: Sequence[str], values: Sequence[s
     raise NotImplementedError(f"no upsert for {connection.vendor}")
 
 
+def upsert_add_sql(connection, *, table: str, key: Sequence[str], counters: Sequence[str]) -> str:
+    """INSERT a row of counts, or on a key conflict add its counts to the stored ones: one
+    statement, so two writers at the same moment both count."""
+    quote = connection.ops.quote_name
+    if connection.vendor == "mysql":
+        sql = upsert_sql(connection, table=table, key=key, values=counters)
+        head = sql[: sql.index(" ON DUPLICATE KEY UPDATE")]
+        new = "VALUE({})" if connection.mysql_is_mariadb else "new.{}"
+        adds = ", ".join(f"{quote(c)} = {quote(c)} + {new.format(quote(c))}" for c in counters)
+        return f"{head} ON DUPLICATE KEY UPDATE {adds}"
+    if connection.vendor == "sqlite":
+        sql = upsert_sql(connection, table=table, key=key, values=counters)
+        head = sql[: sql.index(" DO UPDATE SET")]
+        adds = ", ".join(f"{quote(c)} = {quote(c)} + excluded.{quote(c)}" for c in counters)
+        return f"{head} DO UPDATE SET {adds}"
+    raise NotImplementedError(f"no upsert for {connection.vendor}")
+
+
 def upsert_many(connection, sql: str, params: list[tuple]) -> None:
     if connection.vendor == "mysql":
         _mysql_upsert_many(connection, sql, params)

@@ -9,7 +9,10 @@
          and in the same transaction mark the past hours that late items touch for the
          rollups to recompute;
       4. after that commit, move the latest state forward in the default database;
-      5. count the batch as a heartbeat of the collector.
+      5. count the batch as a heartbeat of the collector;
+      6. keep the refused items and count the batch for the collector's refusal rate
+         (telemetry/refusals.py: its own transaction, after the readings' commit; a failure
+         there is logged and costs neither the accepted readings nor the answer).
 
 Nothing a collector sends can make this raise anything but BatchError or StorageUnavailable:
 a malformed item (a 309-digit number, a time past year 9999 in UTC, a lone surrogate in a
@@ -38,6 +41,7 @@ from django.utils.translation import gettext as _
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Sensor
 from telemetry import store
 from telemetry.latest_state import GridSnapshot, InverterSnapshot, latest_state_update
+from telemetry.refusals import refusals_record
 
 SECTIONS = {
     "readings": "inverter",
@@ -188,6 +192,13 @@ def reading_ingest(
             collector_seen(collector=collector, remote_address=remote_address, now=now)
     except DatabaseError as error:
         raise StorageUnavailable(str(error)) from error
+    refusals_record(
+        collector_id=collector.pk,
+        station_ids={code: station.pk for code, station in registry.stations.items()},
+        sections=sections,
+        refusals=result.errors,
+        now=now,
+    )
     result.accepted = stored.counts[store.NEW]
     result.duplicate = stored.counts[store.DUPLICATE]
     result.updated = stored.counts[store.UPDATED]

@@ -10,6 +10,7 @@ same functions. The tables keep the names they had when these models lived in `g
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class InverterReading(models.Model):
@@ -87,3 +88,44 @@ class DirtyHour(models.Model):
     class Meta:
         db_table = "generation_dirtyhour"
 
+
+class RefusedReading(models.Model):
+    """One item of an ingest batch that the ingest refused, kept REFUSED_READINGS_DAYS for the
+    operators to see what a collector sends wrong (telemetry/refusals.py writes and purges them).
+    The collector and the plant are plain ids, as everywhere in this database."""
+
+    collector_id = models.BigIntegerField(_("collector"))
+    station_id = models.BigIntegerField(_("plant"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    section = models.CharField(_("section"), max_length=20)
+    index = models.PositiveIntegerField(_("index in the section"))
+    field = models.CharField(_("field"), max_length=50, blank=True)
+    code = models.CharField(_("error code"), max_length=40)
+    message = models.CharField(_("explanation"), max_length=300)
+    item = models.TextField(_("item as sent"))
+
+    class Meta:
+        verbose_name = _("refused reading")
+        verbose_name_plural = _("refused readings")
+        indexes = [
+            models.Index(fields=["received_at"], name="refused_received"),
+            models.Index(fields=["collector_id", "received_at"], name="refused_collector"),
+            models.Index(fields=["station_id", "received_at"], name="refused_station"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.section}[{self.index}]"
+
+
+class IngestTally(models.Model):
+    """Items a collector sent and items refused, per UTC hour: the refusal rate's two counts
+    (a rate needs what was accepted too, which no refused row tells)."""
+
+    pk = models.CompositePrimaryKey("collector_id", "hour")
+    collector_id = models.BigIntegerField()
+    hour = models.DateTimeField()
+    items = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="ingesttally_hour")]

@@ -1,14 +1,22 @@
 """Every read and write of raw readings: the one door to the telemetry database's time series.
 
-Views, jobs and other apps call these functions and never the reading models, so another store
-(MongoDB) can later sit behind the same names: rows and plain dataclasses go in and come out,
-never a QuerySet or a model instance. Its contract:
+Views, jobs and other apps call these functions and never the reading models: rows and plain
+dataclasses go in and come out, never a QuerySet or a model instance. TELEMETRY_STORE chooses
+who answers the reading functions (those marked `@routed`): "sql", the functions below on the
+telemetry database, or "mongodb", the functions of the same names in telemetry/mongo_store.py.
+The late-hour marks (DirtyHour) stay in the telemetry database with either, beside the rollups
+that consume them. Both stores pass one suite, tests/telemetry/test_store_contract.py. Its
+contract:
 
 1. a reading is keyed by (device, ts) and stored once, whatever how often it is sent;
 2. a reading sent again with other values replaces the stored one;
 3. a reading that arrives for an hour already rolled up marks that hour dirty
    (`late_readings_mark`), and the rollups recompute it (`dirty_hours`, `dirty_hours_clear`);
-4. readings older than the retention window are purged in bounded chunks.
+4. readings older than the retention window are purged in bounded chunks;
+5. a batch is all or nothing for the caller: a row that is not well formed stores nothing, and a
+   store that fails raises a DatabaseError (StoreUnavailable from MongoDB) after which the caller
+   may send the same batch again (the SQL store rolls back; the MongoDB store's writes are
+   idempotent upserts, see its docstring).
 
 Writes are upserts keyed by (device, ts): a reading sent twice is stored once, and a reading sent
 again with other values replaces the stored one (the site corrected itself). `readings_upsert`
@@ -23,13 +31,16 @@ database. See solarsite/upsert.py.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -45,6 +56,42 @@ from telemetry.models import (
 )
 
 DATABASE = database_for("telemetry")
+
+
+class StoreUnavailable(DatabaseError):
+    """The MongoDB store failed (no server, a timeout, a refused write): answered as a SQL
+    outage is, a 503 to a collector, a failed job run."""
+
+
+STORES = ("sql", "mongodb")
+_chosen: ContextVar[str | None] = ContextVar("telemetry_store", default=None)
+
+
+@contextmanager
+def store_chosen(name: str) -> Iterator[None]:
+    """Inside, the store `name` answers whatever TELEMETRY_STORE says (telemetry_copy reads
+    one store and writes the other)."""
+    if name not in STORES:
+        raise ValueError(f"no store {name!r}; expected one of {', '.join(STORES)}")
+    token = _chosen.set(name)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def routed(function):
+    """With TELEMETRY_STORE=mongodb, the function of the same name in mongo_store answers."""
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        if (_chosen.get() or settings.TELEMETRY_STORE) == "mongodb":
+            from telemetry import mongo_store  # pymongo is loaded only where it is used
+
+            return getattr(mongo_store, function.__name__)(*args, **kwargs)
+        return function(*args, **kwargs)
+
+    return call
 
 
 @dataclass(frozen=True)
@@ -110,6 +157,7 @@ class UpsertResult:
     outcomes: dict[str, list[str]] = field(default_factory=dict)
 
 
+@routed
 def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
     """Store rows of each table ("inverter", "combiner", "sensor", "grid"), all or nothing.
 
@@ -119,6 +167,7 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
     raised to the caller.
     """
     result = UpsertResult()
+    rows_check(rows)
     with transaction.atomic(using=DATABASE):
         for name, table_rows in rows.items():
             if not table_rows:
@@ -132,6 +181,22 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
             if to_write:
                 _write(table, to_write)
     return result
+
+
+def rows_check(rows: dict[str, Sequence[Row]]) -> None:
+    """Raise ValueError, before anything is written, for a batch that is not well formed: an
+    unknown table, a row without the table's number of values or with a naive time."""
+    for name, table_rows in rows.items():
+        if name not in TABLES:
+            raise ValueError(f"no reading table {name!r}; expected one of {', '.join(TABLES)}")
+        width = len(TABLES[name].values)
+        for index, row in enumerate(table_rows):
+            if len(row.values) != width:
+                raise ValueError(
+                    f"{name} row {index} has {len(row.values)} values; the table takes {width}"
+                )
+            if row.ts.tzinfo is None:
+                raise ValueError(f"{name} row {index} has a naive time; give an aware one")
 
 
 def _classify(
@@ -153,6 +218,12 @@ def _classify(
         final[key] = row
     to_write = [row for key, row in final.items() if stored.get(key) != row.values]
     return outcomes, to_write
+
+
+def readings_stored(*, name: str, rows: Sequence[Row]) -> dict[tuple, tuple]:
+    """The stored values of the rows' keys in table `name`, by key (one query): for a writer
+    that must not overwrite (the legacy import's second source)."""
+    return _stored_values(TABLES[name], rows)
 
 
 def _stored_values(table: Table, rows: Sequence[Row]) -> dict[tuple, tuple]:
@@ -231,6 +302,7 @@ def _inverter_rows(readings) -> list[InverterReadingRow]:
     return [InverterReadingRow(*values) for values in readings.values_list(*columns)]
 
 
+@routed
 def inverter_readings(
     *, inverter_id: int, start: datetime, end: datetime
 ) -> list[InverterReadingRow]:
@@ -242,6 +314,7 @@ def inverter_readings(
     )
 
 
+@routed
 def station_inverter_readings(
     *, station_id: int, start: datetime, end: datetime
 ) -> list[InverterReadingRow]:
@@ -253,6 +326,7 @@ def station_inverter_readings(
     )
 
 
+@routed
 def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[CombinerReadingRow]:
     return [
         CombinerReadingRow(*values)
@@ -263,6 +337,7 @@ def combiner_readings(*, box_id: int, start: datetime, end: datetime) -> list[Co
     ]
 
 
+@routed
 def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, InverterReadingRow]:
     """The newest stored reading of each inverter that has one (one query per inverter, each
     a single index probe from the end of its PK range)."""
@@ -278,6 +353,7 @@ def latest_inverter_readings(*, inverter_ids: Iterable[int]) -> dict[int, Invert
     return latest
 
 
+@routed
 def inverter_reading_count(*, inverter_ids: Iterable[int] | None = None) -> int:
     readings = InverterReading.objects.using(DATABASE)
     if inverter_ids is not None:
@@ -285,6 +361,37 @@ def inverter_reading_count(*, inverter_ids: Iterable[int] | None = None) -> int:
     return readings.count()
 
 
+@routed
+def readings_count(*, kind: str, since: datetime | None = None) -> int:
+    """How many readings of a kind ("inverter", "combiner", "sensor", "grid") are stored,
+    of those taken at or after `since` when it is given."""
+    readings = TABLES[kind].model.objects.using(DATABASE)
+    if since is not None:
+        readings = readings.filter(ts__gte=since)
+    return readings.count()
+
+
+@routed
+def readings_page(
+    *, kind: str, after: tuple[int, datetime] | None, since: datetime | None, limit: int
+) -> list[Row]:
+    """Up to `limit` readings of a kind in key order (device, ts), the first one after the key
+    `after` (from the start when None), only those taken at or after `since` when given: the
+    pages of a copy of the store, each one range of the primary key."""
+    table = TABLES[kind]
+    device, _ = table.key
+    readings = table.model.objects.using(DATABASE)
+    if after is not None:
+        readings = readings.filter(
+            Q(**{f"{device}__gt": after[0]}) | Q(**{device: after[0], "ts__gt": after[1]})
+        )
+    if since is not None:
+        readings = readings.filter(ts__gte=since)
+    found = readings.order_by(device, "ts").values_list(*table.columns)[:limit]
+    return [Row(device_id, ts, tuple(values)) for device_id, ts, *values in found]
+
+
+@routed
 def first_reading_time() -> datetime | None:
     """When the oldest stored inverter reading was taken (None without any)."""
     return InverterReading.objects.using(DATABASE).aggregate(first=Min("ts"))["first"]
@@ -299,12 +406,18 @@ def retention_cutoff(*, now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(days=settings.RAW_RETENTION_DAYS)
 
 
+@routed
 def purge_old_readings(*, now: datetime | None = None, chunk: int = PURGE_CHUNK) -> str:
     """Delete raw readings older than the retention window, station by station in chunks of
     about `chunk` rows, each chunk its own short transaction so the ingest never waits long."""
     cutoff = retention_cutoff(now=now)
     deleted = {name: _purge_table(table, cutoff=cutoff, chunk=chunk) for name, table in
                TABLES.items()}  # fmt: skip
+    return purge_summary(deleted, cutoff=cutoff)
+
+
+def purge_summary(deleted: dict[str, int], *, cutoff: datetime) -> str:
+    """The purge job's one line: the total, then per table, as both stores report it."""
     total = sum(deleted.values())
     parts = ", ".join(f"{count} {name}" for name, count in deleted.items())
     return f"purged {total} readings older than {cutoff:%Y-%m-%d %H:%M} UTC ({parts})"
@@ -331,6 +444,7 @@ def _purge_table(table: Table, *, cutoff: datetime, chunk: int) -> int:
     return deleted
 
 
+@routed
 def latest_combiner_currents(
     *, since: datetime, until: datetime | None = None
 ) -> dict[int, tuple[datetime, list[float | None]]]:
@@ -352,7 +466,7 @@ def latest_combiner_currents(
 # Rollups read raw readings only through these functions. Times cross this boundary as aware
 # datetimes going in and as whole UTC epoch seconds coming out of the bulk reads, which spares
 # the rollup of millions of rows a datetime object per reading. SQL is written per vendor where
-# the ORM would be too slow; a MongoDB store would answer the same functions.
+# the ORM would be too slow; the MongoDB store answers the same functions.
 CounterRow = tuple[int, int, float | None, float | None, float | None]
 """(inverter_id, epoch seconds, ac_kw, day_kwh, total_kwh)"""
 
@@ -370,6 +484,7 @@ def _in_list(ids: Iterable[int]) -> tuple[str, list[int]]:
     return ",".join(["%s"] * len(ids)), ids
 
 
+@routed
 def counter_rows(
     *, inverter_ids: Iterable[int], start: datetime, end: datetime
 ) -> Iterator[CounterRow]:
@@ -398,6 +513,7 @@ def counter_rows(
             yield from rows
 
 
+@routed
 def counter_rows_before(
     *, inverter_ids: Iterable[int], before: datetime, not_before: datetime
 ) -> dict[int, CounterRow]:
@@ -405,6 +521,7 @@ def counter_rows_before(
     return _edge_rows(inverter_ids, start=not_before, end=before, pick="MAX")
 
 
+@routed
 def counter_rows_after(
     *, inverter_ids: Iterable[int], after: datetime, not_after: datetime
 ) -> dict[int, CounterRow]:
@@ -433,6 +550,7 @@ def _edge_rows(inverter_ids, *, start: datetime, end: datetime, pick: str) -> di
         return {row[0]: tuple(row) for row in cursor.fetchall()}
 
 
+@routed
 def power_points(
     *, inverter_ids: Iterable[int], start: datetime, end: datetime
 ) -> list[tuple[int, datetime, float | None]]:
@@ -446,6 +564,7 @@ def power_points(
     )
 
 
+@routed
 def sensor_points(
     *, sensor_ids: Iterable[int], start: datetime, end: datetime
 ) -> list[tuple[int, datetime, float | None]]:

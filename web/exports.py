@@ -30,8 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from economics.selectors import stations_daily_revenue
 from generation import plausibility
-from generation.models import StationDailyGeneration
-from generation.selectors import month_report
+from generation.selectors import month_report, station_day_rows
 from monitoring.models import PowerStation
 
 Table = tuple[list[str], list[list]]
@@ -52,9 +51,7 @@ def daily_table(*, stations: Iterable[PowerStation], start: date, end: date) -> 
     ]  # fmt: skip
     revenue = _daily_won(stations.values(), start, end)
     rows = []
-    for row in StationDailyGeneration.objects.filter(
-        station_id__in=stations.keys(), date__gte=start, date__lte=end
-    ).order_by("date", "station_id"):
+    for row in station_day_rows(station_ids=stations.keys(), start=start, end=end):
         station = stations[row.station_id]
         rows.append(
             [

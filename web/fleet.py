@@ -34,6 +34,7 @@ from events.selectors import SEVERITY_ORDER, OpenAlarms, open_alarms_by_severity
 from generation import selectors as generation_selectors
 from monitoring.models import Inverter, InverterState, PowerStation, Region
 from monitoring.states import COUNTED_STATES, PlantState
+from telemetry.refusals import refusal_rates_last_day
 from web.selectors import StationRow, station_detail
 
 SORT_KEYS = {
@@ -278,6 +279,10 @@ def plant_overview(station: PowerStation, *, now: datetime) -> dict:
     """A plant page's live part: its row, its inverters, its equipment and energy of today,
     this month and this year."""
     detail = station_detail(station, now=now)
+    collectors = list(station.collectors.all())
+    rates = refusal_rates_last_day(collector_ids=[c.pk for c in collectors], now=now)
+    for collector in collectors:
+        collector.refusal_rate = rates.get(collector.pk)
     inverters = [
         InverterLine(
             inverter=line.inverter,
@@ -295,7 +300,7 @@ def plant_overview(station: PowerStation, *, now: datetime) -> dict:
         "row": detail.row,
         "inverters": inverters,
         "summary": generation_selectors.summary(stations=[station], now=now),
-        "collectors": list(station.collectors.all()),
+        "collectors": collectors,
         "sensors": list(station.sensors.all()),
         "boxes": list(station.combiner_boxes.all()),
     }

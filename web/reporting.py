@@ -7,7 +7,6 @@ from datetime import date
 
 from economics.selectors import stations_revenue_total
 from generation import plausibility, selectors
-from generation.models import StationDailyGeneration
 from monitoring.models import PowerStation, Region
 
 
@@ -58,13 +57,7 @@ def _year_rows(by_id: dict[int, PowerStation], year: int) -> list[dict]:
 def _region_statistics(start: date, end: date) -> list[dict]:
     """Average and median over the whole fleet and per region, for the period."""
     names = dict(Region.choices)
-    regions = sorted(
-        set(
-            StationDailyGeneration.objects.filter(date__gte=start, date__lte=end)
-            .values_list("region", flat=True)
-            .distinct()
-        )
-    )
+    regions = selectors.regions_with_generation(start=start, end=end)
     found = [{"scope": None, "figures": selectors.statistics_over(start=start, end=end)}]
     for region in regions:
         found.append(

@@ -30,7 +30,9 @@ class _RollupImporter(Importer):
             except Skip as skip:
                 self.summary.skip(skip.reason, skip.example or self.example(row))
         counts = self.write(items)
-        self.summary.counts_add({o: counts[o] for o in ("inserted", "updated", "unchanged")})
+        self.summary.counts_add(
+            {o: counts[o] for o in ("inserted", "updated", "unchanged", "disagreed")}
+        )
         self.summary.unchanged += counts["kept"]
         if counts["kept"]:
             self.summary.notes[_("kept: computed from our own readings")] += counts["kept"]
@@ -72,7 +74,7 @@ class _DayGenerationImporter(_RollupImporter):
         return (inverter_id, station_id, self.day(values), self.energy(values, "energy_kwh"))
 
     def write(self, items: list[tuple]) -> dict[str, int]:
-        return rollups.imported_days_upsert(rows=items)
+        return rollups.imported_days_upsert(rows=items, only_new=self.fill_only)
 
 
 class _DayTotalImporter(_RollupImporter):
@@ -81,7 +83,7 @@ class _DayTotalImporter(_RollupImporter):
         return (inverter_id, self.day(values), self.energy(values, "total_kwh"))
 
     def write(self, items: list[tuple]) -> dict[str, int]:
-        return rollups.imported_day_totals_upsert(rows=items)
+        return rollups.imported_day_totals_upsert(rows=items, only_new=self.fill_only)
 
 
 class _HourGenerationImporter(_RollupImporter):
@@ -93,7 +95,7 @@ class _HourGenerationImporter(_RollupImporter):
         return (inverter_id, station_id, hour, self.energy(values, "energy_kwh"))
 
     def write(self, items: list[tuple]) -> dict[str, int]:
-        return rollups.imported_hours_upsert(rows=items)
+        return rollups.imported_hours_upsert(rows=items, only_new=self.fill_only)
 
 
 IMPORTERS: dict[str, type[_RollupImporter]] = {

@@ -1,4 +1,5 @@
-"""History from the old system: the SMS log, event types' channels, the event log.
+"""History from the old system: the SMS log, event types' channels, the event log, the login
+history.
 
 Rows with no natural key of ours remember which row each old one became (`ImportedKey`), so a
 row read again updates its copy. History opens no alarm: detection decides afresh what is
@@ -10,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import models
 from django.utils.translation import gettext as _
 
+from accounts.models import LoginHistory, User
 from accounts.phones import normalize_phone
 from events.models import EventLog, EventType, SmsLog
 from events.sms import sms_type
-from field.legacy.importer import Importer, Skip, model_save, whole
+from field.legacy.importer import Importer, Skip, whole
 from field.models import ImportedKey
 from monitoring.models import Inverter
 
@@ -27,12 +30,12 @@ class _KeyedImporter(Importer):
     model: type[models.Model]
 
     def keyed_save(self, old_key: str, values: dict[str, Any]) -> str:
-        known = ImportedKey.objects.filter(table=self.table.name, old_key=old_key).first()
+        known = ImportedKey.objects.filter(table=self.identity, old_key=old_key).first()
         obj = self.model.objects.filter(pk=known.object_id).first() if known else None
         obj = obj or self.model()
-        outcome = model_save(obj, values)
+        outcome = self.save(obj, values)
         ImportedKey.objects.update_or_create(
-            table=self.table.name, old_key=old_key, defaults={"object_id": obj.pk}
+            table=self.identity, old_key=old_key, defaults={"object_id": obj.pk}
         )
         return outcome
 
@@ -93,7 +96,7 @@ class _EventTypeImporter(Importer):
         if event_type is None:
             event_type = EventType(code=code)
             fields.update(name_ko=name, name_en=name)
-        return model_save(event_type, fields)
+        return self.save(event_type, fields)
 
 
 # Informational codes: a moment, not a state with an end.
@@ -152,7 +155,55 @@ class _EventLogImporter(_KeyedImporter):
         return outcome
 
 
+ENDED = {True: LoginHistory.EndReason.LOGOUT, False: LoginHistory.EndReason.EXPIRED}
+
+
+class _LoginHistoryImporter(_KeyedImporter):
+    """An old login becomes a login-history row marked as imported, always ended (at its
+    logout, or at the login itself when the old system never saw one), so it can never count
+    as an open login under the concurrent-login rule."""
+
+    model = LoginHistory
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.users = dict(User.objects.values_list("username", "id"))
+
+    def row_import(self, row: dict) -> str:
+        values = self.fields(row)
+        username = str(values.get("username") or "").strip()
+        user_id = self.users.get(username)
+        if user_id is None:
+            raise Skip(_("unknown user"), f"uid={username}")
+        logged_in_at = self.aware(values.get("logged_in_at"))
+        if logged_in_at is None:
+            raise Skip(_("no time"))
+        logged_out_at = self.aware(values.get("logged_out_at"))
+        address = str(values.get("address") or "").strip() or None
+        if address is not None:
+            try:
+                validate_ipv46_address(address)
+            except ValidationError:
+                self.summary.notes[_("address not an IP address; left blank")] += 1
+                address = None
+        return self.keyed_save(
+            self.old_key(row),
+            {
+                "user_id": user_id,
+                "username": username[:150],
+                "address": address,
+                "logged_in_at": logged_in_at,
+                "last_seen_at": logged_out_at or logged_in_at,
+                "ended_at": logged_out_at or logged_in_at,
+                "end_reason": ENDED[logged_out_at is not None],
+                "succeeded": True,
+                "imported": True,
+            },
+        )
+
+
 IMPORTERS: dict[str, type[Importer]] = {
+    "login_history": _LoginHistoryImporter,
     "sms_log": _SmsLogImporter,
     "event_type": _EventTypeImporter,
     "event_log": _EventLogImporter,

@@ -31,10 +31,26 @@ class Skip(Exception):
 
 
 class Importer(RowFields):
-    def __init__(self, *, mapping: Mapping, table: TableMapping, summary: TableSummary):
+    def __init__(
+        self,
+        *,
+        mapping: Mapping,
+        table: TableMapping,
+        summary: TableSummary,
+        fill_only: bool = False,
+    ):
         super().__init__(mapping=mapping, table=table)
         self.mapping = mapping
         self.summary = summary
+        # A second source (the old MongoDB) only adds what is missing: a record that exists
+        # and differs is counted as a disagreement and left as it is (see run.py).
+        self.fill_only = fill_only
+        # The name rows of this table are remembered under (ImportedKey): a second source's
+        # copy of a table names the first one (`same_as`), so both find the same records.
+        self.identity = table.options.get("same_as", table.name)
+
+    def save(self, obj: models.Model, values: dict[str, Any], *, exclude: tuple = ()) -> str:
+        return model_save(obj, values, exclude=exclude, fill_only=self.fill_only)
 
     @cached_property
     def stations(self) -> dict[str, int]:
@@ -49,6 +65,9 @@ class Importer(RowFields):
 
     def chunk_import(self, rows: list[dict]) -> None:
         for row in rows:
+            if any(row[k] is None or row[k] == "" for k in self.table.key):
+                self.summary.skip(_("no key"), self.example(row))
+                continue
             try:
                 # A savepoint per row: a row the database refuses leaves the chunk usable.
                 with transaction.atomic(using="default"):
@@ -62,8 +81,19 @@ class Importer(RowFields):
         raise NotImplementedError
 
 
-def model_save(obj: models.Model, values: dict[str, Any], *, exclude: tuple = ()) -> str:
-    """Set `values` on obj, validate, save; 'inserted', 'updated' or 'unchanged'."""
+class NotImported(Importer):
+    """A collection read only to be counted: every row is skipped with the mapping's reason."""
+
+    def chunk_import(self, rows: list[dict]) -> None:
+        reason = str(self.table.options.get("reason") or _("not imported"))
+        self.summary.skipped[reason] += len(rows)
+
+
+def model_save(
+    obj: models.Model, values: dict[str, Any], *, exclude: tuple = (), fill_only: bool = False
+) -> str:
+    """Set `values` on obj, validate, save; 'inserted', 'updated' or 'unchanged'. With
+    `fill_only`, an existing row that would change is left alone: 'disagreed'."""
     is_new = obj._state.adding
     changed = False
     for name, value in values.items():
@@ -78,6 +108,8 @@ def model_save(obj: models.Model, values: dict[str, Any], *, exclude: tuple = ()
             changed = True
     if not is_new and not changed:
         return "unchanged"
+    if not is_new and fill_only:
+        return "disagreed"
     try:
         obj.full_clean(exclude=list(exclude))
     except ValidationError as exc:

@@ -19,10 +19,13 @@ from django.utils.translation import gettext as _
 from field.config_file import ConfigFileError
 
 DEFAULT_MAPPING = Path(__file__).with_name("mapping.toml")
-REGISTRY_TARGETS = ("customer", "user", "station", "inverter", "collector_address")
-READING_TARGETS = ("inverter_reading", "combiner_reading", "sensor_reading")
+REGISTRY_TARGETS = ("customer", "user", "postal_area", "station", "inverter",
+                    "collector_address", "combiner_box", "sensor", "key_value")  # fmt: skip
+READING_TARGETS = ("inverter_reading", "combiner_reading", "sensor_reading", "grid_report")
 ROLLUP_TARGETS = ("day_generation", "day_total", "hour_generation")
-EVENT_TARGETS = ("sms_log", "event_type", "event_log")
+EVENT_TARGETS = ("sms_log", "event_type", "event_log", "login_history")
+# A collection read only to be counted, with the mapping's `reason` in the summary.
+NOT_IMPORTED = "not_imported"
 
 
 class MappingError(ConfigFileError):
@@ -98,7 +101,7 @@ def _table_mapping(name: str, spec: Any, problems: list[str]) -> TableMapping:
     at = f"tables.{name}"
     spec = spec if isinstance(spec, dict) else {}
     target = spec.get("target")
-    known = REGISTRY_TARGETS + READING_TARGETS + ROLLUP_TARGETS + EVENT_TARGETS
+    known = REGISTRY_TARGETS + READING_TARGETS + ROLLUP_TARGETS + EVENT_TARGETS + (NOT_IMPORTED,)
     if target not in known:
         problems.append(
             _("%(where)s.target: one of %(known)s.") % {"where": at, "known": ", ".join(known)}
@@ -129,7 +132,7 @@ def _table_mapping(name: str, spec: Any, problems: list[str]) -> TableMapping:
         },
         scale=dict(spec.get("scale") or {}),
         defaults=dict(spec.get("defaults") or {}),
-        options={k: v for k, v in spec.items() if k == "collector_name"},
+        options={k: v for k, v in spec.items() if k in ("collector_name", "same_as", "reason")},
     )
 
 

@@ -44,7 +44,13 @@ class Start:
 
 
 class LegacySource(Protocol):
-    """The old system's tables (or collections), read in chunks in (mark, key) order."""
+    """The old system's tables (or collections), read in chunks in (mark, key) order.
+
+    `fill_only` is the source's precedence: False for the old MySQL (its rows are upserted),
+    True for a second source, whose copy of a record already stored is compared, not written.
+    """
+
+    fill_only: bool
 
     def has_table(self, name: str) -> bool: ...
 
@@ -103,6 +109,8 @@ def read_start(
 # --- The old MySQL database ---------------------------------------------------------------------
 class MySqlSource:
     """The old MySQL/MariaDB database through a read-only DB-API connection; keyset paging."""
+
+    fill_only = False
 
     def __init__(self, connection: Any):
         self.connection = connection
@@ -182,7 +190,7 @@ def _select(table: TableMapping) -> str:
 def _reading_value_columns(table: TableMapping) -> set[str]:
     if table.target not in READING_TARGETS:
         return set()
-    identity = {"station", "inverter", "box", "sensor", "kind", "ts", "fault_bits"}
+    identity = {"station", "inverter", "box", "sensor", "kind", "ts", "fault_bits", "outage"}
     columns: set[str] = set()
     for ours, column in table.columns.items():
         if ours not in identity:

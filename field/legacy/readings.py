@@ -1,4 +1,5 @@
-"""Readings from the old logs: inverters, combiner boxes, sensors, through the readings store.
+"""Readings from the old logs: inverters, combiner boxes, sensors and grid-outage reports,
+through the readings store.
 
 A chunk at a time: each row's device is found (missing combiner boxes and sensors are
 created), its fields converted, duplicates within the chunk dropped, then one upsert through
@@ -14,9 +15,10 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from field.legacy.importer import Importer, Skip, inverters_by_code
+from field.legacy.registry import sensor_kind_ensure
 from monitoring.models import CombinerBox, Sensor
 from telemetry import store
-from telemetry.models import CombinerReading, InverterReading, SensorReading
+from telemetry.models import CombinerReading, GridReport, InverterReading, SensorReading
 
 
 class ReadingImporter(Importer):
@@ -26,7 +28,9 @@ class ReadingImporter(Importer):
     device_field: str
 
     def chunk_import(self, rows: list[dict]) -> None:
-        self.summary.counts_add(readings_store(model=self.model, rows=self.prepare(rows)))
+        self.summary.counts_add(
+            readings_store(model=self.model, rows=self.prepare(rows), fill_only=self.fill_only)
+        )
 
     def prepare(self, rows: list[dict]) -> list[dict]:
         """The chunk's readings, ready for readings_store; skips are counted here."""
@@ -127,9 +131,7 @@ class _SensorReadingImporter(ReadingImporter):
         name = str(values.pop("sensor"))
         sensor_id = self.sensors.get((station_id, name))
         if sensor_id is None:
-            kind = values.get("kind")
-            if kind not in Sensor.Kind.values:
-                raise Skip(_("unknown sensor kind"), f"{name}: {kind}")
+            kind = sensor_kind_ensure(values.get("kind"), summary=self.summary)
             sensor = Sensor.objects.create(station_id=station_id, name=name, kind=kind)
             self.summary.notes[_("sensors created")] += 1
             sensor_id = self.sensors[(station_id, name)] = sensor.id
@@ -142,21 +144,41 @@ class _SensorReadingImporter(ReadingImporter):
         }
 
 
+class _GridReportImporter(ReadingImporter):
+    """The old grid-outage status (client_status): a grid report per plant and time."""
+
+    model = GridReport
+    device_field = "station_id"
+
+    def reading_from(self, values: dict) -> dict:
+        station_id = self.station_id(values.pop("station"))
+        outage = values.get("outage")
+        if not isinstance(outage, bool):
+            raise Skip(_("unknown outage status"), f"status={outage}")
+        return {"station_id": station_id, "ts": self.timestamp(values), "outage": outage}
+
+
 IMPORTERS: dict[str, type[ReadingImporter]] = {
     "inverter_reading": _InverterReadingImporter,
     "combiner_reading": _CombinerReadingImporter,
     "sensor_reading": _SensorReadingImporter,
+    "grid_report": _GridReportImporter,
 }
 
-READING_TABLES = {InverterReading: "inverter", CombinerReading: "combiner", SensorReading: "sensor"}
+READING_TABLES = {InverterReading: "inverter", CombinerReading: "combiner", SensorReading: "sensor",
+                  GridReport: "grid"}  # fmt: skip
 STORE_OUTCOMES = {store.NEW: "inserted", store.UPDATED: "updated", store.DUPLICATE: "unchanged"}
 
 
-def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, int]:
+def readings_store(
+    *, model: type[models.Model], rows: list[dict], fill_only: bool = False
+) -> dict[str, int]:
     """Upsert readings keyed by (device, ts) through telemetry/store.py (the one door to the
     reading tables); count inserted, updated and unchanged rows. New and changed inverter
-    readings mark their hours for the rollups' late-data recompute, as the ingest does."""
-    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    readings mark their hours for the rollups' late-data recompute, as the ingest does. With
+    `fill_only` only new readings are written; a stored one that differs is counted as
+    disagreed and kept."""
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0} | ({"disagreed": 0} if fill_only else {})
     if not rows:
         return counts
     name = READING_TABLES[model]
@@ -168,6 +190,14 @@ def readings_store(*, model: type[models.Model], rows: list[dict]) -> dict[str, 
     # In primary-key order, InnoDB appends to each device's range instead of jumping between
     # them (old logs come in time order, every inverter interleaved).
     store_rows.sort(key=lambda row: (row.device_id, row.ts))
+    if fill_only:
+        stored = store.readings_stored(name=name, rows=store_rows)
+        for row in store_rows:
+            if row.key in stored:
+                counts["unchanged" if stored[row.key] == row.values else "disagreed"] += 1
+        store_rows = [row for row in store_rows if row.key not in stored]
+        if not store_rows:
+            return counts
     with transaction.atomic(using=store.DATABASE):
         result = store.readings_upsert(rows={name: store_rows})
         if name == "inverter":

@@ -22,18 +22,27 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from field.legacy import figures, history, readings, registry
-from field.legacy.importer import Importer
-from field.legacy.mapping import READING_TARGETS, Mapping, TableMapping
+from field.legacy.importer import Importer, NotImported
+from field.legacy.mapping import (
+    NOT_IMPORTED,
+    READING_TARGETS,
+    Mapping,
+    TableMapping,
+    legacy_mapping_load,
+)
 from field.legacy.reader import (
     LegacyImportError,
     LegacySource,
+    legacy_connect,
     mark_load,
     mark_of,
     mark_store,
@@ -51,6 +60,7 @@ IMPORTERS: dict[str, type[Importer]] = {
     **readings.IMPORTERS,
     **figures.IMPORTERS,
     **history.IMPORTERS,
+    NOT_IMPORTED: NotImported,
 }
 
 Progress = Callable[[str, int, int], None]
@@ -58,6 +68,30 @@ Progress = Callable[[str, int, int], None]
 
 class _DryRun(Exception):
     pass
+
+
+# The old system's two databases, in the order they are imported: MySQL first, and its records
+# win; MongoDB then adds only what MySQL did not hold (its sources are fill_only).
+SOURCES = ("mysql", "mongodb")
+MONGO_MAPPING = Path(__file__).with_name("mongo_mapping.toml")
+
+
+def legacy_sources_configured() -> list[str]:
+    """The old databases set in the environment, in import order."""
+    urls = {"mysql": settings.LEGACY_DATABASE_URL, "mongodb": settings.LEGACY_MONGODB_URI}
+    return [name for name in SOURCES if urls[name]]
+
+
+def legacy_mapping_of(source: str, path: Path | str | None = None) -> Mapping:
+    return legacy_mapping_load(path or (MONGO_MAPPING if source == "mongodb" else None))
+
+
+def legacy_source_open(source: str, *, mapping: Mapping) -> LegacySource:
+    if source == "mongodb":
+        from field.legacy.mongo import legacy_mongo_connect  # pymongo only when it is used
+
+        return legacy_mongo_connect(settings.LEGACY_MONGODB_URI, time_zone=mapping.time_zone)
+    return legacy_connect(settings.LEGACY_DATABASE_URL)
 
 
 def legacy_import(
@@ -138,7 +172,9 @@ def _table_import(
     start = read_start(table, mark=start_mark, since=since, time_zone=mapping.time_zone)
     total = source.count(table, start)
     chunks = source.chunks(table, start, chunk_rows=mapping.chunk_rows)
-    importer = IMPORTERS[table.target](mapping=mapping, table=table, summary=summary)
+    importer = IMPORTERS[table.target](
+        mapping=mapping, table=table, summary=summary, fill_only=source.fill_only
+    )
     if progress:
         progress(table.name, 0, total)
     if table.target in READING_TARGETS and not _in_transaction():
@@ -190,7 +226,9 @@ def _readings_pipelined(
                 mark = summary.mark if start_mark is None or summary.mark > start_mark else None
                 if pending is not None:
                     summary.counts_add(pending.result())
-                pending = writer.submit(_chunk_write, importer.model, rows, summary.table, mark)
+                pending = writer.submit(
+                    _chunk_write, importer.model, rows, summary.table, mark, importer.fill_only
+                )
                 if progress:
                     progress(summary.table, summary.read, total)
             if pending is not None:
@@ -199,8 +237,10 @@ def _readings_pipelined(
             writer.submit(connections.close_all).result()
 
 
-def _chunk_write(model: type[models.Model], rows: list[dict], table: str, mark: Any) -> dict:
-    counts = readings_store(model=model, rows=rows)
+def _chunk_write(
+    model: type[models.Model], rows: list[dict], table: str, mark: Any, fill_only: bool
+) -> dict:
+    counts = readings_store(model=model, rows=rows, fill_only=fill_only)
     if mark is not None:
         mark_store(table, mark)
     return counts

@@ -38,6 +38,7 @@ CREATE TABLE powerstation (
   manager VARCHAR(50) NULL,             -- users.uid
   area VARCHAR(20) NULL,                -- province, in Korean: 전남, 경기 ...
   addr VARCHAR(200) NULL,
+  zipcode VARCHAR(7) NULL,              -- postal code of addr (see zipcode)
   lat DOUBLE NULL,
   lng DOUBLE NULL,
   capacity DECIMAL(10,2) NULL,          -- kWp
@@ -164,4 +165,47 @@ CREATE TABLE remoteip (
   mcno VARCHAR(20) NOT NULL PRIMARY KEY,
   ip VARCHAR(45) NULL,
   updateAt TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
+) DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE client_status (             -- grid-outage status reported from site (정전 현황)
+  idx BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  mcno VARCHAR(20) NOT NULL,
+  status TINYINT NOT NULL DEFAULT 0,    -- 0 grid normal, 1 power outage
+  dateAt DATETIME NOT NULL,
+  KEY client_status_dateAt (dateAt)
+) DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE sensorname (                -- a plant's sensors: name and type
+  mcno VARCHAR(20) NOT NULL,
+  sname VARCHAR(50) NOT NULL,
+  stype VARCHAR(20) NULL,               -- module, ambient, poa, ghi, or a type of the site's own
+  stypeName VARCHAR(50) NULL,           -- the type's name as the old screens showed it
+  updateAt TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (mcno, sname),
+  KEY sensorname_updateAt (updateAt)
+) DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE zipcode (                   -- postal code reference data
+  seq INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  zipcode VARCHAR(7) NOT NULL,          -- five digits (six, with a dash, before 2015)
+  sido VARCHAR(20) NOT NULL,            -- province or metropolitan city: 전라남도, 서울특별시
+  gugun VARCHAR(30) NULL,               -- city, county or district: 해남군
+  dong VARCHAR(50) NULL,
+  KEY zipcode_zipcode (zipcode)
+) DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE key_value (                 -- settings, key -> text
+  `key` VARCHAR(100) NOT NULL PRIMARY KEY,
+  `value` TEXT NULL,
+  updateAt TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  KEY key_value_updateAt (updateAt)
+) DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE login_history (
+  idx BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  uid VARCHAR(50) NOT NULL,
+  ip VARCHAR(45) NULL,
+  loginAt DATETIME NOT NULL,
+  logoutAt DATETIME NULL,
+  KEY login_history_loginAt (loginAt)
 ) DEFAULT CHARSET=utf8mb4;

@@ -19,6 +19,9 @@ class TableSummary:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Records the second source (the old MongoDB) holds differently from what is stored: the
+    # stored one was kept (field/legacy/run.py's precedence rule).
+    disagreed: int = 0
     skipped: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     notes: Counter = field(default_factory=Counter)
@@ -63,6 +66,11 @@ def summary_text(summaries: list[TableSummary], *, dry_run: bool) -> str:
             lines.append(line)
         for note, count in s.notes.most_common():
             lines.append(f"{s.table}: {note}: {count}")
+        if s.disagreed:
+            lines.append(
+                _("%(table)s: %(count)s records differ from those already imported; kept")
+                % {"table": s.table, "count": s.disagreed}
+            )
     return "\n".join(lines)
 
 
@@ -74,4 +82,6 @@ def summary_line(summaries: list[TableSummary]) -> str:
         f"tables, {sum(s.inserted for s in imported):,} inserted, "
         f"{sum(s.updated for s in imported):,} updated, "
         f"{sum(sum(s.skipped.values()) for s in imported):,} skipped"
+        + (f", {disagreed:,} disagreements" if (disagreed := sum(s.disagreed for s in imported))
+           else "")
     )

@@ -18,7 +18,7 @@ from tests.events.world import NIGHT, World
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
-GRID, COMM, STOP, FAULT, WEAK, COLLECTOR = 201, 202, 203, 204, 205, 301
+GRID, COMM, STOP, FAULT, WEAK, COLLECTOR, REFUSALS = 201, 202, 203, 204, 205, 301, 302
 
 
 def run(world: World, minutes, feed) -> dict[int, list[tuple[int, str]]]:
@@ -299,3 +299,57 @@ def test_a_night_of_sleeping_inverters_raises_nothing_but_a_silent_collector_rai
     assert all(asleep not in seen[m][0] for m in seen if m < awake + 60)
     assert asleep in seen[max(seen)][0] and (COMM, sleepy.subject(1)) not in seen[max(seen)][0]
     assert not Alarm.objects.filter(event_type_id=GRID).exists()
+
+
+def test_a_collector_refusing_much_of_what_it_sends_raises_302_until_the_share_falls(world):
+    from telemetry.ingest import ItemError
+    from telemetry.refusals import refusals_record
+
+    refusing = f"col:{world.collector.id}:st:{world.station.id}"
+    bad = ItemError("readings", 0, "ac_kw", "out_of_range", "ac_kw is out of range.")
+
+    def feed(minute, refused):
+        world.readings(minute)
+        items = [{"station": world.station.code}] * 30
+        refusals_record(
+            collector_id=world.collector.id, station_ids={world.station.code: world.station.id},
+            sections={"readings": items}, refusals=[bad] * refused, now=world.at(minute),
+        )  # fmt: skip
+
+    seen = run(world, [0, 1, 2], lambda minute: feed(minute, refused=2))
+    assert seen[2] == []  # 2 of 30 refused: the usual few
+    seen = run(world, [3, 4, 5], lambda minute: feed(minute, refused=25))
+    assert seen[3] == []  # the share jumped, seen once
+    assert seen[4] == [(REFUSALS, refusing)]
+    # The share counts whole hours of the window: once the bad hour is out of it, it clears.
+    seen = run(world, [180, 181, 182], lambda minute: feed(minute, refused=0))
+    assert seen[180] == [(REFUSALS, refusing)] and seen[181] == []
+    counts = log_counts(world)
+    assert counts[(REFUSALS, "raised")] == 1 and counts[(REFUSALS, "cleared")] == 1
+    assert {n.alarm.event_type_id for n in Notification.objects.all()} == {REFUSALS}
+
+
+def test_a_refusal_alarm_is_folded_while_its_collector_is_down(world):
+    from telemetry.ingest import ItemError
+    from telemetry.refusals import refusals_record
+
+    subject = f"col:{world.collector.id}:st:{world.station.id}"
+    bad = ItemError("readings", 0, "ts", "too_old", "ts is too old.")
+
+    def feed(minute, *, refused, alive=True):
+        if alive:
+            world.heartbeat(minute)
+        refusals_record(
+            collector_id=world.collector.id, station_ids={}, sections={"readings": [{}] * 40},
+            refusals=[bad] * refused, now=world.at(minute),
+        )  # fmt: skip
+
+    seen = run(world, [0, 1], lambda minute: feed(minute, refused=40))
+    assert seen[1] == [(REFUSALS, subject)]
+    # Clean items but no heartbeat: the collector is down, and 302 is neither cleared nor
+    # repeated under its 301; once it is back, the clean share clears it.
+    seen = run(world, [130, 131, 132], lambda minute: feed(minute, refused=0, alive=False))
+    assert seen[132] == [(COLLECTOR, subject), (REFUSALS, subject)]
+    seen = run(world, [133, 134], lambda minute: feed(minute, refused=0))
+    assert seen[134] == []
+    assert log_counts(world)[(REFUSALS, "raised")] == 1

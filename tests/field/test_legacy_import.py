@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
-from accounts.models import Customer, User
+from accounts.models import Customer, LoginHistory, User
 from events.models import EventLog, EventType, SmsLog
 from field.jobs import job_import_legacy
 from field.legacy.mapping import legacy_mapping_load
@@ -20,8 +20,18 @@ from field.legacy.readings import readings_store
 from field.legacy.run import legacy_import
 from field.models import ImportMark
 from generation.models import DailyGeneration, HourlyGeneration
-from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Region, Sensor
-from telemetry.models import CombinerReading, DirtyHour, InverterReading, SensorReading
+from monitoring.models import (
+    Collector,
+    CombinerBox,
+    Inverter,
+    KeyValue,
+    PostalArea,
+    PowerStation,
+    Region,
+    Sensor,
+    SensorType,
+)
+from telemetry.models import CombinerReading, DirtyHour, GridReport, InverterReading, SensorReading
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
@@ -143,6 +153,40 @@ def fill(db) -> None:
             "VALUES ('P001', 'module-1', 'module', 38.5, '2026-11-20 12:00:00')"
         )
         fill_generation_and_events(c)
+        fill_reference_and_history(c)
+
+
+def fill_reference_and_history(c) -> None:
+    """The tables besides the logs: grid status, sensors, postal data, settings, logins."""
+    c.execute("UPDATE powerstation SET zipcode = '59021' WHERE mcno = 'P001'")
+    c.execute("UPDATE powerstation SET zipcode = '99999' WHERE mcno = 'P002'")
+    c.executemany(
+        "INSERT INTO zipcode (zipcode, sido, gugun, dong) VALUES (%s, %s, %s, %s)",
+        [("59021", "전라남도", "해남군", "해남읍"), ("59021", "전라남도", "해남군", "삼산면"),
+         ("16950", "경기도", "용인시", None), ("", "nowhere", None, None)],  # fmt: skip
+    )
+    c.executemany(
+        "INSERT INTO client_status (mcno, status, dateAt) VALUES (%s, %s, %s)",
+        [("P001", 0, "2026-11-20 11:00:00"), ("P001", 1, "2026-11-20 11:10:00"),
+         ("P001", 0, "2026-11-20 11:40:00"), ("P009", 1, "2026-11-20 11:10:00"),
+         ("P002", 7, "2026-11-20 11:10:00")],  # fmt: skip
+    )
+    c.executemany(
+        "INSERT INTO sensorname (mcno, sname, stype, stypeName) VALUES (%s, %s, %s, %s)",
+        [("P001", "module-1", "module", "모듈온도"), ("P001", "poa-1", "poa", "경사일사량"),
+         ("P001", "wind-1", "wind", "풍속계"), ("P009", "x", "poa", None)],  # fmt: skip
+    )
+    c.executemany(
+        "INSERT INTO key_value (`key`, `value`) VALUES (%s, %s)",
+        [("report.footer", "해남태양광 운영팀"), ("sms.sender", "0612345678"),
+         ("already.same", "1")],  # fmt: skip
+    )
+    c.executemany(
+        "INSERT INTO login_history (uid, ip, loginAt, logoutAt) VALUES (%s, %s, %s, %s)",
+        [("op1", "203.0.113.9", "2026-11-19 09:00:00", "2026-11-19 09:30:00"),
+         ("owner1", "not-an-ip", "2026-11-19 10:00:00", None),
+         ("ghost", "203.0.113.10", "2026-11-19 11:00:00", None)],  # fmt: skip
+    )
 
 
 def fill_generation_and_events(c) -> None:
@@ -363,7 +407,9 @@ def test_readings_store_counts_and_never_doubles():
 
 def test_job_without_a_legacy_database_does_nothing(settings):
     settings.LEGACY_DATABASE_URL = ""
-    assert job_import_legacy() == "legacy import: LEGACY_DATABASE_URL is not set; nothing to do"
+    assert job_import_legacy() == (
+        "legacy import: neither LEGACY_DATABASE_URL nor LEGACY_MONGODB_URI is set; nothing to do"
+    )
 
 
 def test_job_imports_and_says_how_much(legacy, settings):
@@ -373,12 +419,12 @@ def test_job_imports_and_says_how_much(legacy, settings):
     second = job_import_legacy()
 
     assert first == (
-        "legacy import: 35 rows read from 14 tables, 26 inserted, 2 updated, 7 skipped"
+        "legacy import: 54 rows read from 19 tables, 40 inserted, 2 updated, 12 skipped"
     )
     # The registry and the day/hour figures are re-read within their overlap; logs only after
     # their mark.
     assert second == (
-        "legacy import: 20 rows read from 14 tables, 0 inserted, 0 updated, 4 skipped"
+        "legacy import: 27 rows read from 19 tables, 0 inserted, 0 updated, 5 skipped"
     )
     assert InverterReading.objects.count() == 4
 
@@ -471,3 +517,145 @@ def test_outside_a_transaction_logs_are_written_while_the_next_chunk_is_read(leg
     assert ImportMark.objects.get(table="inverterlog").value == {"type": "value", "value": 6}
     assert (again["inverterlog"].unchanged, again["inverterlog"].inserted) == (4, 0)
     assert DirtyHour.objects.exists()
+
+
+def test_grid_outage_status_becomes_grid_reports(legacy):
+    result = legacy.run()
+
+    p001 = PowerStation.objects.get(code="P001")
+    assert list(
+        GridReport.objects.filter(station_id=p001.id).order_by("ts").values_list("ts", "outage")
+    ) == [
+        (datetime(2026, 11, 20, 2, 0, tzinfo=UTC), False),
+        (datetime(2026, 11, 20, 2, 10, tzinfo=UTC), True),
+        (datetime(2026, 11, 20, 2, 40, tzinfo=UTC), False),
+    ]
+    status = result["client_status"]
+    assert (status.read, status.inserted) == (5, 3)
+    assert status.skipped == {"unknown station": 1, "unknown outage status": 1}
+    assert legacy.run()["client_status"].read == 0
+
+
+def test_sensor_names_and_types_come_across_and_unknown_types_are_added(legacy):
+    result = legacy.run()
+
+    sensors = dict(Sensor.objects.filter(station__code="P001").values_list("name", "kind"))
+    assert sensors == {"module-1": "module_temp", "poa-1": "poa_irradiance", "wind-1": "wind"}
+    assert list(SensorType.objects.values_list("code", "name")) == [("wind", "풍속계")]
+    assert result["sensorname"].notes["sensor types added"] == 1
+    assert result["sensorname"].skipped == {"unknown station": 1}
+    again = legacy.run(since=datetime(2026, 1, 1, tzinfo=UTC))["sensorname"]
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_postal_reference_data_gives_plants_a_structured_address(legacy):
+    result = legacy.run()
+
+    assert PostalArea.objects.count() == 3
+    assert result["zipcode"].skipped == {"no postal code or province": 1}
+    p001 = PowerStation.objects.get(code="P001")
+    assert (p001.postal_code, p001.province, p001.city) == ("59021", "전라남도", "해남군")
+    p002 = PowerStation.objects.get(code="P002")
+    assert (p002.postal_code, p002.province, p002.city) == ("99999", "", "")
+    assert result["powerstation"].notes["postal code not in the postal reference data"] == 1
+    assert legacy.run()["zipcode"].read == 0
+
+
+def test_key_value_settings_never_overwrite_solarsite_settings(legacy):
+    KeyValue.objects.create(key="sms.sender", value="01099998888")  # set in solarsite
+    KeyValue.objects.create(key="already.same", value="1")
+    result = legacy.run()
+
+    assert KeyValue.objects.get(key="report.footer").value == "해남태양광 운영팀"
+    assert KeyValue.objects.get(key="sms.sender").value == "01099998888"
+    kv = result["key_value"]
+    assert (kv.read, kv.inserted, kv.unchanged) == (3, 1, 1)
+    assert kv.skipped == {"conflict: kept the value set in solarsite": 1}
+    assert kv.examples["conflict: kept the value set in solarsite"] == [
+        "sms.sender: '01099998888' kept, old '0612345678'"
+    ]
+    # A value the import wrote follows the old database; once changed in solarsite, it is kept.
+    legacy.sql("UPDATE key_value SET `value` = '운영팀' WHERE `key` = 'report.footer'")
+    legacy.run(tables=["key_value"])
+    assert KeyValue.objects.get(key="report.footer").value == "운영팀"
+    KeyValue.objects.filter(key="report.footer").update(value="changed here")
+    legacy.sql("UPDATE key_value SET `value` = '다시' WHERE `key` = 'report.footer'")
+    again = legacy.run(tables=["key_value"])["key_value"]
+    assert KeyValue.objects.get(key="report.footer").value == "changed here"
+    assert again.skipped["conflict: kept the value set in solarsite"] == 2
+
+
+def test_command_reports_key_value_conflicts(legacy, settings, capsys):
+    KeyValue.objects.create(key="sms.sender", value="01099998888")
+    settings.LEGACY_DATABASE_URL = legacy.url
+    call_command("import_legacy", "--tables", "key_value")
+    out = capsys.readouterr().out
+    assert "key_value: skipped 1, conflict: kept the value set in solarsite" in out
+    assert "sms.sender: '01099998888' kept, old '0612345678'" in out
+
+
+def test_login_history_comes_across_marked_as_imported_and_ended(legacy):
+    result = legacy.run()
+
+    logins = {h.username: h for h in LoginHistory.objects.all()}
+    assert set(logins) == {"op1", "owner1"}
+    assert all(h.imported and h.succeeded and h.ended_at for h in logins.values())
+    op1 = logins["op1"]
+    assert (op1.address, op1.logged_in_at, op1.ended_at, op1.end_reason) == (
+        "203.0.113.9", datetime(2026, 11, 19, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 19, 0, 30, tzinfo=UTC), "logout")  # fmt: skip
+    assert logins["owner1"].address is None and logins["owner1"].end_reason == "expired"
+    assert result["login_history"].skipped == {"unknown user": 1}
+    assert result["login_history"].notes["address not an IP address; left blank"] == 1
+    again = legacy.run(since=datetime(2026, 1, 1, tzinfo=UTC))["login_history"]
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    assert LoginHistory.objects.count() == 2
+
+
+def test_then_the_old_mongodb_adds_only_what_mysql_lacked_and_counts_disagreements(
+    legacy, settings
+):
+    """Both old databases, in the job's order: the MySQL rows win over MongoDB's copies."""
+    import mongomock
+
+    settings.LEGACY_DATABASE_URL = legacy.url
+    settings.LEGACY_MONGODB_URI = "mongodb://old-host:27017/solar"
+    utc = datetime  # BSON dates: UTC, naive
+    with mongomock.patch(servers=(("old-host", 27017),)):
+        import pymongo
+
+        mongo = pymongo.MongoClient(settings.LEGACY_MONGODB_URI)["solar"]
+        mongo.power_station.insert_one(
+            {"mcno": "P001", "psname": "해남 1호기 (MongoDB)", "cno": 1, "area": "전남",
+             "lat": 34.57, "lng": 126.6, "capacity": 99.5, "status": 0}
+        )  # fmt: skip
+        reading = {"mcno": "P001", "invno": 1, "dckw": 40.5, "ackw": 40.0, "dcv": 600.1,
+                   "dca": 21.5, "acv_r": 380.1, "acv_s": 380.2, "acv_t": 379.9, "aca_r": 18.6,
+                   "aca_s": 18.7, "aca_t": 18.5, "hz": 60.0, "pf": 0.99, "temp": 41.2,
+                   "daykw": 80.0, "totkw": 1000.0, "errCode": 0}  # fmt: skip
+        mongo.inverterlog_20261120.insert_many([
+            {**reading, "dateAt": utc(2026, 11, 20, 3, 0)},  # MySQL's, the same
+            {**reading, "ackw": 99.0, "dateAt": utc(2026, 11, 20, 3, 5)},  # MySQL's, differing
+            {**reading, "dateAt": utc(2026, 11, 20, 3, 10)},  # only in MongoDB
+        ])  # fmt: skip
+        mongo.event_log.insert_one({"idx": 2, "mcno": "P001", "invno": None, "code": 101,
+                                    "userChecked": 0, "dateAt": utc(2026, 11, 19, 22)})  # fmt: skip
+        mongo.Sms_log.insert_one({"idx": 1, "mcno": "P001", "phone": "010-1234-5678",
+                                  "msg": "다른 내용", "result": "success",
+                                  "sendAt": utc(2026, 11, 20, 3, 10)})  # fmt: skip
+
+        line = job_import_legacy()
+
+    mysql_line, mongo_line = line.split("; ")
+    assert mysql_line.startswith("legacy import: 54 rows read from 19 tables")
+    assert mongo_line.endswith("3 disagreements (MongoDB)")
+    assert PowerStation.objects.get(code="P001").name == "해남 1호기"
+    inverter = Inverter.objects.get(station__code="P001", number=1)
+    assert list(
+        InverterReading.objects.filter(inverter_id=inverter.pk).order_by("ts")
+        .values_list("ts", "ac_kw")
+    ) == [(datetime(2026, 11, 20, 3, 0, tzinfo=UTC), 40.0),
+          (datetime(2026, 11, 20, 3, 5, tzinfo=UTC), 42.0),
+          (datetime(2026, 11, 20, 3, 10, tzinfo=UTC), 40.0)]  # fmt: skip
+    assert SmsLog.objects.get(recipient="+821012345678").text == "[해남 1호기] 리셋 완료"
+    assert EventLog.objects.filter(details__legacy__isnull=False).count() == 3  # no copy added

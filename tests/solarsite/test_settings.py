@@ -131,3 +131,20 @@ def test_every_variable_the_settings_read_is_documented():
     reference = (ROOT / "docs" / "configuration.md").read_text()
     assert {v for v in variables if f"# {v}=" not in example} == set()
     assert {v for v in variables if f"`{v}`" not in reference} == set()
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"TELEMETRY_STORE": "cassandra"}, "TELEMETRY_STORE must be 'sql' or 'mongodb'."),
+        ({"TELEMETRY_STORE": "mongodb"}, "TELEMETRY_STORE=mongodb needs MONGODB_URI with a "),
+        ({"TELEMETRY_STORE": "mongodb", "MONGODB_URI": "mongodb://db-host:27017/"},
+         "needs MONGODB_URI with a database name"),
+    ],
+)  # fmt: skip
+def test_a_telemetry_store_that_cannot_work_is_refused(env, message):
+    environment = {"MONGODB_URI": ""} | env
+    result = manage("check", **environment)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -240,6 +240,9 @@ class InverterOut(serializers.Serializer):
 
 class StationDetailOut(StationRowOut):
     address = serializers.CharField(source="station.address")
+    postal_code = serializers.CharField(source="station.postal_code", help_text="Empty if unknown.")
+    province = serializers.CharField(source="station.province", help_text="Empty if unknown.")
+    city = serializers.CharField(source="station.city", help_text="Empty if unknown.")
     latitude = serializers.FloatField(source="station.latitude")
     longitude = serializers.FloatField(source="station.longitude")
     time_zone = serializers.CharField(source="station.time_zone")

@@ -1,23 +1,32 @@
-"""Import customers, users, plants, inverters and logs from the old MySQL database."""
+"""Import everything the old system held: its MySQL database, then its MongoDB."""
 
 from __future__ import annotations
 
 import sys
-import time
 from datetime import datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from field.legacy.mapping import MappingError, legacy_mapping_load
-from field.legacy.reader import LegacyImportError, legacy_connect
-from field.legacy.run import legacy_import
+from field.legacy.mapping import MappingError
+from field.legacy.reader import LegacyImportError
+from field.legacy.run import (
+    SOURCES,
+    legacy_import,
+    legacy_mapping_of,
+    legacy_source_open,
+    legacy_sources_configured,
+)
 from field.legacy.summary import summary_text
+from solarsite.progress import ProgressBar
 
 
 class Command(BaseCommand):
-    help = _("Import from the old MySQL database at LEGACY_DATABASE_URL, after the last run.")
+    help = _(
+        "Import from the old MySQL database (LEGACY_DATABASE_URL), then the old MongoDB "
+        "(LEGACY_MONGODB_URI), after the last run."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -35,27 +44,59 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help=_("count what would change, change nothing")
         )
         parser.add_argument("--mapping", metavar="FILE", help=_("another mapping file"))
+        parser.add_argument(
+            "--source",
+            choices=SOURCES,
+            help=_("only this old database (default: each one that is configured)"),
+        )
 
-    def handle(self, *args, since, tables, dry_run, mapping, verbosity, **options):
-        if not settings.LEGACY_DATABASE_URL:
+    def handle(self, *args, since, tables, dry_run, mapping, source, verbosity, **options):
+        sources = [source] if source else legacy_sources_configured()
+        if not sources or (source == "mysql" and not settings.LEGACY_DATABASE_URL):
             raise CommandError(
                 _(
                     "LEGACY_DATABASE_URL is not set; set it to the old database, "
                     "e.g. mysql://reader:secret@old-host:3306/solar."
                 )
             )
+        if source == "mongodb" and not settings.LEGACY_MONGODB_URI:
+            raise CommandError(
+                _(
+                    "LEGACY_MONGODB_URI is not set; set it to the old MongoDB, "
+                    "e.g. mongodb://reader:secret@old-host:27017/solar."
+                )
+            )
+        if mapping and len(sources) > 1:
+            raise CommandError(_("--mapping applies to one old database: add --source."))
         try:
-            loaded = legacy_mapping_load(mapping)
+            mappings = {name: legacy_mapping_of(name, mapping) for name in sources}
         except MappingError as exc:
             raise CommandError(str(exc)) from exc
-        since_at = self._since(since, loaded.time_zone) if since else None
-        progress = _ProgressBar(sys.stderr) if verbosity > 0 else None
+        if tables:
+            known = [t for m in mappings.values() for t in m.tables]
+            unknown = sorted(set(tables) - set(known))
+            if unknown:
+                raise CommandError(
+                    _("Not in the mapping: %(tables)s. Mapped tables: %(known)s.")
+                    % {"tables": ", ".join(unknown), "known": ", ".join(known)}
+                )
+        progress = ProgressBar(sys.stderr) if verbosity > 0 else None
+        for name in sources:
+            loaded = mappings[name]
+            wanted = [t for t in tables if t in loaded.tables] if tables else None
+            if tables and not wanted:
+                continue
+            since_at = self._since(since, loaded.time_zone) if since else None
+            summaries = self._run(name, loaded, wanted, since_at, dry_run, progress)
+            self.stdout.write(summary_text(summaries, dry_run=dry_run))
+
+    def _run(self, name, loaded, tables, since_at, dry_run, progress):
         try:
-            source = legacy_connect(settings.LEGACY_DATABASE_URL)
+            source = legacy_source_open(name, mapping=loaded)
         except LegacyImportError as exc:
             raise CommandError(str(exc)) from exc
         try:
-            summaries = legacy_import(
+            return legacy_import(
                 source=source,
                 mapping=loaded,
                 tables=tables,
@@ -67,7 +108,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         finally:
             source.close()
-        self.stdout.write(summary_text(summaries, dry_run=dry_run))
 
     def _since(self, value: str, time_zone) -> datetime:
         try:
@@ -78,38 +118,4 @@ class Command(BaseCommand):
                 % {"value": value}
             ) from exc
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=time_zone)
-
-
-class _ProgressBar:
-    """One line per table on stderr, redrawn in place on a terminal, every 10 % otherwise."""
-
-    WIDTH = 30
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.started: dict[str, float] = {}
-        self.shown: dict[str, int] = {}
-
-    def __call__(self, table: str, done: int, total: int) -> None:
-        started = self.started.setdefault(table, time.monotonic())
-        share = done / total if total else 1.0
-        tenth = int(share * 10)
-        finished = done >= total
-        if done == 0 and not finished:
-            return  # the start of a table: only its clock starts
-        if not self.tty and self.shown.get(table) == tenth and not finished:
-            return
-        self.shown[table] = tenth
-        rate = done / max(time.monotonic() - started, 1e-6)
-        filled = int(share * self.WIDTH)
-        line = (
-            f"{table:<20} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-            f"{done:>10,}/{total:<10,} {rate:>9,.0f} rows/s"
-        )
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if finished else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
 
