@@ -26,6 +26,7 @@ from django.db import IntegrityError
 from accounts.models import User
 from events.models import Alarm, EventLog, EventType, Notification
 from events.notify import Transition, transitions_enqueue
+from monitoring.changes import fleet_changed
 
 
 class AlarmsChanged(Exception):
@@ -43,6 +44,7 @@ def alarms_raise(*, alarms: list[Alarm], now: datetime) -> list[Alarm]:
     except IntegrityError as exc:
         raise AlarmsChanged(str(exc)) from exc
     _log(raised, EventLog.Kind.RAISED, now)
+    fleet_changed()  # an open alarm is part of a plant's state
     return raised
 
 
@@ -58,6 +60,7 @@ def alarms_clear(*, alarms: list[Alarm], now: datetime) -> list[Alarm]:
     for alarm in alarms:
         alarm.cleared_at, alarm.open_key = now, None
     _log(alarms, EventLog.Kind.CLEARED, now)
+    fleet_changed()
     return alarms
 
 

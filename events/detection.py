@@ -28,6 +28,7 @@ from events.alarms import AlarmsChanged, alarms_clear, alarms_notify, alarms_rai
 from events.faults import faults_decode, inverter_is_faulted
 from events.models import Alarm, EventLog, EventType, GenerationState, PendingFlip
 from events.notify import storm_notify
+from monitoring.changes import fleet_changed
 from monitoring.models import (
     Collector,
     CombinerBox,
@@ -451,6 +452,8 @@ def _comm_lost_mark(fleet: Fleet) -> int:
             .exclude(state=InverterState.COMM_LOST)
             .update(state=InverterState.COMM_LOST, state_since=fleet.now)
         )
+    if marked:
+        fleet_changed()
     return marked
 
 

@@ -12,6 +12,7 @@ from generation import kpis, rollups
 from generation.statistics import statistics_compute
 from jobs.steps import job_step
 from monitoring import plant_time
+from monitoring.changes import plants_changed
 from monitoring.models import PowerStation
 
 
@@ -30,6 +31,7 @@ def job_rollup_hourly(*, now: datetime | None = None) -> str:
         with job_step("daily rows of the hour's day"):
             days += rollups.inverter_days_recompute(meters=group, days=touched, now=now)
         read, written = read + r, written + w
+    plants_changed()  # today's running daily rows: the fleet's kWh today where no counter is
     hours = ", ".join(f"{start:%Y-%m-%d %H:%M}Z" for start, _ in sorted(windows))
     return (
         f"hour {hours or '-'}: {len(meters)} inverters, {read} readings, "
@@ -52,6 +54,7 @@ def job_rollup_late(*, now: datetime | None = None) -> str:
     with job_step("statistics"):
         for day in sorted({day for _, day in finished}):
             statistics_compute(day=day, now=now)
+    plants_changed()
     return (
         f"{result['marks']} late hours: {result['readings']} readings, "
         f"{result['hours']} hourly and {result['days']} daily rows rewritten, "

@@ -9,6 +9,7 @@ parameters and builds a model instance per row, which costs more than the databa
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 # mysqlclient splits an executemany into statements of at most this many bytes (64 KiB by
@@ -82,13 +83,35 @@ def _mysql_upsert_many(connection, sql: str, params: list[tuple]) -> None:
     statement, size = [], len(head) + len(tail)
     with connection.cursor() as cursor:
         for row in params:
-            values = ("(" + ",".join([_sql_value(v, literal) for v in row]) + ")").encode()
+            values = _sql_row(row, literal).encode()
             if statement and size + len(values) + 1 > MYSQL_MAX_STATEMENT:
                 cursor.execute((head + b",".join(statement) + tail).decode())
                 statement, size = [], len(head) + len(tail)
             statement.append(values)
             size += len(values) + 1
         cursor.execute((head + b",".join(statement) + tail).decode())
+
+
+def _sql_row(row, literal) -> str:
+    """One row's `(v1,v2,...)`. A row of numbers, NULLs and times (a reading's) is Python's
+    own repr of the tuple with None as NULL: one C call instead of one Python call per value,
+    which halves the ingest's statement building. Anything else goes value by value."""
+    kinds = set(map(type, row))
+    if (
+        len(row) > 1
+        and kinds <= _PLAIN
+        and (str not in kinds or all(_plain_text(v) for v in row if type(v) is str))
+    ):
+        text = repr(tuple(row)).replace("None", "NULL")
+        if "n" not in text:  # nan and inf (refused below); a plain row has no other letter n
+            return text
+    return "(" + ",".join([_sql_value(v, literal) for v in row]) + ")"
+
+
+# Types whose repr is their SQL literal (True and False are MySQL's keywords too), and text
+# that needs no escaping: a time as the backend adapts it.
+_PLAIN = frozenset([float, int, bool, type(None), str])
+_plain_text = re.compile(r"[0-9 :.\-]*\Z").match
 
 
 def _sql_value(value, literal) -> str:

@@ -38,7 +38,9 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monitoring.changes import fleet_changed
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Sensor
+from monitoring.states import collector_is_down
 from telemetry import store
 from telemetry.latest_state import GridSnapshot, InverterSnapshot, latest_state_update
 from telemetry.refusals import refusals_record
@@ -79,6 +81,7 @@ FIXED_BOUNDS = {
 }
 NUMBER, PHASES, INTEGER = "number", "phases", "integer"
 NO_PHASES = (None, None, None)
+NUMBER_TYPES = frozenset([int, float])
 # The inverter item's fields in the order of store.INVERTER's value columns (after station_id).
 INVERTER_FIELDS = [
     ("ac_kw", NUMBER), ("dc_kw", NUMBER), ("dc_v", NUMBER), ("dc_a", NUMBER),
@@ -255,6 +258,8 @@ def collector_seen(
     if remote_address:
         fields["remote_address"] = remote_address
     Collector.objects.filter(pk=collector.pk).update(**fields)
+    if collector_is_down(last_seen=collector.last_seen, now=now) is not False:
+        fleet_changed()  # it comes back (or is seen first): its plants' state changes
     for name, value in fields.items():
         setattr(collector, name, value)
 
@@ -397,6 +402,7 @@ class ItemChecker:
         self.earliest = store.retention_cutoff(now=now)
         self._stamps: dict[object, datetime] = {}
         self._inverter_fields: dict[int, list] = {}
+        self._inverters: dict[tuple[int, int], tuple[Inverter, list]] = {}
 
     def check(self, section: str, item: object) -> store.Row:
         if not isinstance(item, dict):
@@ -408,6 +414,45 @@ class ItemChecker:
         return getattr(self, f"_{SECTIONS[section]}")(item, station, ts)
 
     def _inverter(self, item: dict, station: PowerStation, ts: datetime) -> store.Row:
+        number = item.get("inverter")
+        known = self._inverters.get((station.id, number)) if type(number) is int else None
+        if known is None:
+            known = self._inverter_known(item, station)
+        inverter, fields = known
+        values = [station.id]
+        # The common case inline (a number in range, a list of phases in range); anything
+        # else goes through the functions that name what is wrong. `type() is` leaves out
+        # bool; NaN fails every comparison, and makes the phases' sum NaN.
+        for name, kind, low, high in fields:
+            value = item.get(name)
+            if value is None:
+                values.extend(NO_PHASES if kind == PHASES else (None,))
+            elif kind == NUMBER and (type(value) is float or type(value) is int) and (
+                low <= value <= high
+            ):
+                values.append(float(value))
+            elif kind == NUMBER:
+                values.append(_value(value, name, low, high))
+            elif kind == PHASES:
+                if (
+                    type(value) is list
+                    and 0 < len(value) <= inverter.phases
+                    and NUMBER_TYPES.issuperset(map(type, value))
+                    and low <= min(value)
+                    and max(value) <= high
+                    and math.isfinite(sum(value))
+                ):
+                    values.extend(map(float, value))
+                    values.extend(NO_PHASES[len(value) :])
+                else:
+                    values.extend(_phases(value, name, low, high, phases=inverter.phases))
+            else:
+                values.append(_integer(item, name, low, high))
+        return store.Row(inverter.id, ts, tuple(values))
+
+    def _inverter_known(self, item: dict, station: PowerStation) -> tuple[Inverter, list]:
+        """The item's inverter and its fields' bounds, or ItemProblem; kept for the batch's
+        next readings of the same inverter once it is known to be this collector's."""
         number = _integer(item, "inverter", 1, 65535, required=True)
         inverter = self.registry.inverters.get((station.pk, number))
         if inverter is None:
@@ -429,22 +474,8 @@ class ItemChecker:
                 _("Inverter %(number)s of plant %(code)s is not served by this collector.")
                 % {"code": station.code, "number": number},
             )
-        values = [station.pk]
-        for name, kind, low, high in self._fields_of(inverter):
-            value = item.get(name)
-            if value is None:
-                values.extend(NO_PHASES if kind == PHASES else (None,))
-            elif kind == NUMBER and (type(value) is float or type(value) is int) and (
-                low <= value <= high
-            ):
-                values.append(float(value))  # the common case, without a call
-            elif kind == NUMBER:
-                values.append(_value(value, name, low, high))
-            elif kind == PHASES:
-                values.extend(_phases(value, name, low, high, phases=inverter.phases))
-            else:
-                values.append(_integer(item, name, low, high))
-        return store.Row(inverter.pk, ts, tuple(values))
+        known = self._inverters[(station.pk, number)] = (inverter, self._fields_of(inverter))
+        return known
 
     def _fields_of(self, inverter: Inverter) -> list[tuple[str, str, float, float]]:
         """The inverter's fields in store.INVERTER order with their bounds, once per batch."""

@@ -53,6 +53,7 @@ from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from monitoring.changes import plants_changed
 from telemetry import store
 from telemetry.store import (
     INVERTER,
@@ -251,6 +252,7 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
             )
         if to_write:
             written.append(collection)
+            plants_changed(station_ids=store._station_ids(name, to_write), using=store.DATABASE)
     for collection in written:  # 6.
         collection.update_many({PENDING: batch}, {"$unset": {PENDING: ""}})
     return result

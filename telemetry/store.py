@@ -17,6 +17,8 @@ contract:
    store that fails raises a DatabaseError (StoreUnavailable from MongoDB) after which the caller
    may send the same batch again (the SQL store rolls back; the MongoDB store's writes are
    idempotent upserts, see its docstring).
+6. a write that stores or changes readings renews their plants' data versions once it commits
+   (monitoring/changes.py), so nothing kept from them is served after it.
 
 Writes are upserts keyed by (device, ts): a reading sent twice is stored once, and a reading sent
 again with other values replaces the stored one (the site corrected itself). `readings_upsert`
@@ -45,6 +47,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from monitoring import plant_time
+from monitoring.changes import plants_changed
 from solarsite.db_routers import database_for
 from solarsite.upsert import upsert_many, upsert_sql
 from telemetry.models import (
@@ -180,6 +183,7 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
                 result.counts[outcome] += 1
             if to_write:
                 _write(table, to_write)
+                plants_changed(station_ids=_station_ids(name, to_write), using=DATABASE)
     return result
 
 
@@ -197,6 +201,12 @@ def rows_check(rows: dict[str, Sequence[Row]]) -> None:
                 )
             if row.ts.tzinfo is None:
                 raise ValueError(f"{name} row {index} has a naive time; give an aware one")
+
+
+def _station_ids(name: str, rows: Sequence[Row]) -> set[int]:
+    """The plants of written rows: a grid report is keyed by its plant, the rest carry it
+    first among their values."""
+    return {row.device_id for row in rows} if name == "grid" else {row.values[0] for row in rows}
 
 
 def _classify(
@@ -419,6 +429,8 @@ def purge_old_readings(*, now: datetime | None = None, chunk: int = PURGE_CHUNK)
 def purge_summary(deleted: dict[str, int], *, cutoff: datetime) -> str:
     """The purge job's one line: the total, then per table, as both stores report it."""
     total = sum(deleted.values())
+    if total:
+        plants_changed(using=DATABASE)
     parts = ", ".join(f"{count} {name}" for name, count in deleted.items())
     return f"purged {total} readings older than {cutoff:%Y-%m-%d %H:%M} UTC ({parts})"
 
@@ -608,9 +620,14 @@ def late_readings_mark(
     now = now or timezone.now()
     latest_end = now - LATE_AFTER
     hours = set()
+    late_hour: dict[datetime, datetime | None] = {}  # a batch holds few distinct times
     for inverter_id, ts in readings:
-        hour = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        if hour + plant_time.HOUR <= latest_end:
+        if ts in late_hour:
+            hour = late_hour[ts]
+        else:
+            hour = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+            hour = late_hour[ts] = hour if hour + plant_time.HOUR <= latest_end else None
+        if hour is not None:
             hours.add((int(inverter_id), hour))
     dirty_hours_mark(hours, now=now)
     return len(hours)

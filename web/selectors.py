@@ -5,12 +5,24 @@ plain data. Figures (kW now, kWh today) come from generation.selectors.station_n
 from the latest-status tables, the collectors and the open alarms, ranked by the one rule of
 monitoring/states.py; nothing here reads raw readings. A fixed number of queries whatever the
 number of stations (the overview lists 1,000).
+
+`fleet_rows` keeps the rows of a set of stations in the process between requests, since
+building 1,000 of them costs far more than serving them (bench/api.py):
+1. the key is the fleet's data version (monitoring/changes.py: every write that changes a row
+   renews it, in every process through the shared cache), the set of stations asked for, and
+   the clock's FLEET_ROWS_SECONDS window (a state also changes with time alone: an inverter
+   falls silent, the sun sets);
+2. without a shared cache there is no version, and nothing is kept;
+3. a few sets are kept (an operator's whole fleet and some owners'; monitoring/changes.py
+   `kept`), the least recently used dropped first;
+4. what a caller makes of the rows (the API's JSON shape) is kept beside them, per language
+   and time zone, so it too is made once per version.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +30,7 @@ from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from events.selectors import ALARM_PLANT_STATES, open_alarm_counts
 from generation.selectors import StationNow, station_now
+from monitoring.changes import fleet_version, kept
 from monitoring.models import (
     Collector,
     Inverter,
@@ -157,6 +170,41 @@ def station_rows(stations: Iterable[PowerStation], *, now: datetime) -> list[Sta
             )
         )
     return rows
+
+
+# --- The fleet's rows, kept between requests ----------------------------------------------
+FLEET_ROWS_SECONDS = 10  # detection marks silence once a minute; the overview shows seconds
+
+
+@dataclass
+class FleetRows:
+    """station_rows of a set of stations, and what callers made of them (item 4 above)."""
+
+    rows: list[StationRow]
+    _shapes: dict[Hashable, dict[int, object]] = field(default_factory=dict)
+
+    def shaped(self, key: Hashable, shape: Callable[[StationRow], object]):
+        """`shape`, remembered per row under `key` for as long as these rows are kept."""
+        made = self._shapes.setdefault(key, {})
+
+        def shaped_row(row: StationRow):
+            found = made.get(id(row))
+            if found is None:
+                found = made[id(row)] = shape(row)
+            return found
+
+        return shaped_row
+
+
+def fleet_rows(stations: QuerySet[PowerStation], *, now: datetime) -> FleetRows:
+    """station_rows of these stations in the queryset's order, kept as the module docstring
+    says: the same rows as station_rows, never older than the latest write."""
+    version = fleet_version()
+    if version is None:
+        return FleetRows(station_rows(stations, now=now))
+    ids = tuple(stations.prefetch_related(None).values_list("id", flat=True))
+    key = ("fleet rows", version, int(now.timestamp() // FLEET_ROWS_SECONDS), ids)
+    return kept(key, lambda: FleetRows(station_rows(stations, now=now)))
 
 
 def stations_with_collectors_down(station_ids: list[int], *, now: datetime) -> set[int]:

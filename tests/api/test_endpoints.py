@@ -154,10 +154,10 @@ def test_export_csv_and_xlsx(world, as_role):
     client = as_role("owner_a")
     response = client.get("/api/v1/generation/export?from=2026-06-01&to=2026-06-01")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows[1][1] == "A001" and float(rows[1][3]) == pytest.approx(day_kwh(world["station_a"]))
     xlsx = client.get("/api/v1/generation/export?kind=monthly&type=xlsx&year=2026")
-    assert xlsx.content[:2] == b"PK"
+    assert xlsx.getvalue()[:2] == b"PK"
 
 
 def test_alarms_acknowledge_notify_and_event_log(world, as_role):

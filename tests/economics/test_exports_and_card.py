@@ -27,7 +27,7 @@ def owner(client, fleet, may_prices):
 def test_daily_csv_has_the_revenue_of_each_day(owner):
     query = {"station": "A001", "from": "2026-05-01", "to": "2026-05-31"}
     response = owner.get("/generation/export/daily.csv", query)
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows[0][-1] == "수익(원)"  # the owner reads Korean
     assert [(r[0], r[-1]) for r in rows[1:]] == [
         ("2026-05-01", "81600"), ("2026-05-02", "81427"),
@@ -37,7 +37,7 @@ def test_daily_csv_has_the_revenue_of_each_day(owner):
 
 def test_monthly_xlsx_has_the_months_revenue(owner):
     response = owner.get("/generation/export/monthly.xlsx", {"station": "A001", "year": "2026"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert header[-1] == "수익(원)"
     assert [(r[0], r[-1]) for r in rows] == [("2026-05", 271047)]

@@ -42,6 +42,25 @@ def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
 
 
+def test_a_period_of_weeks_is_in_day_order_with_one_note(client, rows):
+    """The rows are read and written a week at a time (the body is streamed): the weeks
+    follow each other, and the note gathers the days without a price of every week."""
+    station = rows["station_a"]
+    for inverter in station.inverters.all():
+        DailyGeneration.objects.create(
+            inverter_id=inverter.id, station_id=station.id, date=date(2026, 5, 31), kwh=100.0,
+            computed_at=timezone.now(),
+        )  # fmt: skip
+    kpis.station_days_recompute(station_days=[(station.id, date(2026, 5, 31))])
+    login(client, rows["owner_a"])
+    period = {"station": "A001", "from": "2026-05-01", "to": "2026-06-30"}
+    response = client.get("/generation/export/daily.csv", period)
+    lines = response.getvalue().decode("utf-8-sig").splitlines()
+    assert [line[:10] for line in lines[1:4]] == ["2026-05-31", "2026-06-01", "2026-06-02"]
+    assert len(lines) == 5
+    assert lines[4].startswith('메모,"2026-05-31, 2026-06-01, 2026-06-02에 A001의')
+
+
 def test_daily_csv_has_a_bom_and_the_plants_days(client, rows):
     login(client, rows["owner_a"])
     response = client.get(
@@ -54,8 +73,9 @@ def test_daily_csv_has_a_bom_and_the_plants_days(client, rows):
         'filename="generation-daily-A001-2026-06-01-2026-06-30.csv"'
         in response["Content-Disposition"]
     )
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    lines = response.content.decode("utf-8-sig").splitlines()
+    body = response.getvalue()  # streamed: read once
+    assert body.startswith(b"\xef\xbb\xbf")
+    lines = body.decode("utf-8-sig").splitlines()
     assert len(lines) == 4
     # Two 50 kW inverters of 250 kWh on a 100 kWp plant: 500 kWh, 5 kWh/kWp.
     assert lines[1].startswith("2026-06-01,A001,영암 태양광,500.0,5.0,")
@@ -71,7 +91,7 @@ def test_monthly_xlsx_of_the_fleet_holds_only_visible_plants(client, rows):
     login(client, rows["owner_a"])
     response = client.get("/generation/export/monthly.xlsx", {"year": "2026"})
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert len(values) == 3  # header, June of A001 and a note; B001 belongs to someone else
     assert values[1][:5] == ["2026-06", "A001", "영암 태양광", 800, 8]
@@ -117,7 +137,7 @@ def test_a_plant_name_that_looks_like_a_formula_is_text_in_csv(client, rows, nam
         "/generation/export/daily.csv",
         {"station": "A001", "from": "2026-06-01", "to": "2026-06-01"},
     )
-    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    table = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"), newline="")))
     assert table[1][2] == "'" + name
     assert table[1][3] == "500.0"  # numbers are left alone
 
@@ -127,10 +147,11 @@ def test_a_plant_name_that_looks_like_a_formula_is_a_text_cell_in_xlsx(client, r
     PowerStation.objects.filter(code="A001").update(name=name)
     login(client, rows["owner_a"])
     response = client.get("/generation/export/monthly.xlsx", {"year": "2026"})
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+    body = response.getvalue()  # streamed: read once
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
         sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml  # no formula anywhere in the sheet
-    cell = load_workbook(io.BytesIO(response.content)).active["C2"]
+    cell = load_workbook(io.BytesIO(body)).active["C2"]
     # (XML reads a carriage return back as a line feed)
     assert (cell.value, cell.data_type, cell.quotePrefix) == (name.replace("\r", "\n"), "s", True)
 
@@ -151,7 +172,7 @@ def test_headers_cannot_be_confused(client, rows):
     login(client, rows["owner_a"])
     june = {"station": "A001", "from": "2026-06-01", "to": "2026-06-30"}
     response = client.get("/generation/export/daily.csv", june)
-    header = response.content.decode("utf-8-sig").splitlines()[0].split(",")
+    header = response.getvalue().decode("utf-8-sig").splitlines()[0].split(",")
     assert header[3:7] == [
         "발전량 (kWh)", "단위 발전량 (kWh/kWp)", "최대 출력 (kW)", "가동 시간 (h)"
     ]  # fmt: skip
@@ -162,7 +183,7 @@ def test_the_xlsx_sheet_is_named_bold_filtered_and_sized(client, rows):
     login(client, rows["owner_a"])
     june = {"station": "A001", "from": "2026-06-01", "to": "2026-06-30"}
     response = client.get("/generation/export/daily.xlsx", june)
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     assert sheet.title == "일별 발전량 A001"
     assert all(cell.font.bold for cell in sheet[1]) and not sheet["A2"].font.bold
     assert sheet.auto_filter.ref == "A1:M3"  # the header and two days; the note stays out
@@ -171,7 +192,7 @@ def test_the_xlsx_sheet_is_named_bold_filtered_and_sized(client, rows):
     assert widths["A"] == len("2026-06-01") + 3 and widths["C"] == 2 * 5 + 1 + 3
     assert max(widths.values()) <= 60
     fleet = client.get("/generation/export/monthly.xlsx", {"year": "2026"})
-    title = load_workbook(io.BytesIO(fleet.content)).active.title
+    title = load_workbook(io.BytesIO(fleet.getvalue())).active.title
     assert title == "월별 발전량 전체 2026" and len(title) <= 31
 
 

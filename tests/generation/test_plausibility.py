@@ -99,7 +99,7 @@ def test_the_export_says_why_beside_the_day(operator):
         "/generation/export/daily.csv", {"from": "2026-06-01", "to": "2026-06-01"},
         HTTP_ACCEPT_LANGUAGE="en",
     )  # fmt: skip
-    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    header, *rows = csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig")))
     flags = header.index("Implausible figures")
     by_code = {row[1]: row for row in rows if row[0] == "2026-06-01"}
     assert by_code["W001"][flags] == PR_ABOVE_100

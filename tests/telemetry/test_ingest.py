@@ -274,6 +274,39 @@ def test_an_item_that_once_crashed_the_ingest_is_one_rejected_item(
     assert len(stored_readings(site["inverter_2"])) == 1
 
 
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [({"state": 2**64}, "state"), ({"fault_bits": -(2**63) - 1}, "fault_bits"),
+     ({"inverter": 10**19}, "inverter")],
+    ids=["20 digits", "past -2^63", "19 digits"],
+)  # fmt: skip
+def test_a_whole_number_past_64_bits_is_out_of_range_not_a_float(client, site, values, field):
+    """Such a body is read by the standard library (telemetry/api.py): a faster parser would
+    have made these numbers floats, and answered wrong_type."""
+    body = {"readings": [reading(recent(1), inverter=2), reading(recent(1), **values)]}
+    answer = post(client, site["token"], body).json()
+    assert answer["accepted"] == 1
+    assert [(e["field"], e["code"]) for e in answer["errors"]] == [(field, "out_of_range")]
+
+
+def test_a_body_with_a_byte_order_mark_is_read(client, site):
+    body = b"\xef\xbb\xbf" + json.dumps({"readings": [reading(recent(1))]}).encode()
+    assert post(client, site["token"], body).json()["accepted"] == 1
+
+
+@pytest.mark.parametrize(
+    ("ac_v", "field", "code"),
+    [("[380, NaN, 380]", "ac_v[1]", "not_finite"), ("[380, 380, 1001]", "ac_v[2]", "out_of_range"),
+     ("[380, true]", "ac_v[1]", "wrong_type"), ("[]", None, None), ("381", None, None)],
+    ids=["NaN", "out of range", "true", "empty", "one number"],
+)  # fmt: skip
+def test_each_phase_is_checked(client, site, ac_v, field, code):
+    item = json.dumps(reading(recent(1), ac_v=0)).replace('"ac_v": 0', f'"ac_v": {ac_v}')
+    answer = post(client, site["token"], f'{{"readings": [{item}]}}').json()
+    assert [(e["field"], e["code"]) for e in answer["errors"]] == ([(field, code)] if field else [])
+    assert answer["accepted"] == (0 if field else 1)
+
+
 def test_a_surrogate_is_quoted_escaped_in_the_answer(client, site):
     answer = post(client, site["token"], {"readings": [reading(station="A\ud800")]}).json()
     assert answer["errors"][0]["message"] == "There is no plant A\\ud800."

@@ -66,3 +66,22 @@ def test_purge_deletes_only_what_is_older_than_retention_in_chunks(settings):
 def test_the_purge_is_in_the_job_table():
     job = import_string(job_named("purge_readings").func)
     assert job().startswith("purged 0 readings")
+
+
+def test_numbers_are_stored_exactly_as_given():
+    """On MySQL the statement carries numbers as text (solarsite/upsert.py): tiny, huge,
+    negative zero, whole and missing values come back as they went in, and text (a combiner
+    box's currents) still goes through the driver's escaping."""
+    awkward = [1e-05, 1.5e16, -0.0, 3, None, 0.1 + 0.2, -123456.789, 2.5e-300]
+    rows = []
+    for i, value in enumerate(awkward):
+        values = [None] * len(store.INVERTER.values)
+        values[0], values[1], values[-1] = 7, value, 2**62 + i  # station_id, ac_kw, fault_bits
+        rows.append(store.Row(1, NOW + timedelta(minutes=i), tuple(values)))
+    store.readings_upsert(rows={"inverter": rows})
+    got = store.inverter_readings(inverter_id=1, start=NOW, end=NOW + timedelta(hours=1))
+    assert [r.ac_kw for r in got] == awkward
+    assert [r.fault_bits for r in got] == [2**62 + i for i in range(len(awkward))]
+    store.readings_upsert(rows={"combiner": [store.Row(3, NOW, (7, 1e-05, ["it's", 1]))]})
+    (box,) = store.combiner_readings(box_id=3, start=NOW, end=NOW + timedelta(days=1))
+    assert (box.voltage, box.currents) == (1e-05, ["it's", 1])

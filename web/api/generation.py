@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from generation import selectors
 from monitoring import plant_time
+from monitoring.changes import kept, plant_version
 from monitoring.models import Region
 from monitoring.visibility import visible_station_or_404
 from solarsite.api_views import ApiView, PeriodQuery
@@ -62,16 +63,24 @@ class DayCurve(ApiView):
     def get(self, request, code: str, version=None):
         station = visible_station_or_404(request.user, code)
         day = _day(self.query, station)
-        curve = selectors.power_curve(station=station, day=day)
-        return Response(
-            {
+
+        def answer() -> dict:
+            curve = selectors.power_curve(station=station, day=day)
+            return {
                 "date": day.isoformat(),
                 "total": _points(curve["total"]),
                 "inverters": [
                     {"inverter": n, "points": _points(p)} for n, p in curve["inverters"].items()
                 ],
             }
-        )
+
+        # Kept until the plant's data changes (monitoring/changes.py): a day of 1-minute
+        # points costs far more to read and write out than to serve again.
+        plant = plant_version(station.id)
+        if plant is None:
+            return Response(answer())
+        zone = timezone.get_current_timezone_name()
+        return Response(kept(("day curve", plant, station.id, day, zone), answer))
 
 
 class HourOut(serializers.Serializer):

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -101,9 +102,12 @@ class StationList(QueryMixin, generics.ListAPIView):
         )
 
     def list(self, request, *args, **kwargs):
-        rows = selectors.station_rows(self.get_queryset(), now=timezone.now())
-        page = self.paginate_queryset(fleet_select(rows, query=self.query["fleet"]))
-        return self.get_paginated_response([station_row_data(row) for row in page])
+        fleet = selectors.fleet_rows(self.get_queryset(), now=timezone.now())
+        page = self.paginate_queryset(fleet_select(fleet.rows, query=self.query["fleet"]))
+        shape = fleet.shaped(
+            ("api", get_language(), timezone.get_current_timezone_name()), station_row_data
+        )
+        return self.get_paginated_response([shape(row) for row in page])
 
 
 def station_row_data(row: selectors.StationRow) -> dict:

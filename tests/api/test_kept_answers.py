@@ -1,0 +1,164 @@
+"""The station list and a plant's day curve are kept between requests (monitoring/changes.py,
+web/selectors.py `fleet_rows`) and are never older than the data: every write that changes
+them is in the next answer.
+
+Needs a cache shared between processes, as a deployment with REDIS_URL has: these tests use
+the machine's Redis under a key prefix of their own (FAULTS_REDIS_URL names another; they are
+skipped where none answers). The tests commit, as a server does: the version is renewed when a
+write commits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from events.alarms import alarms_clear, alarms_raise
+from events.models import Alarm, EventType
+from monitoring.models import PowerStation
+from tests.api.conftest import client_as, token_for
+from web import selectors
+
+pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
+
+REDIS_URL = os.environ.get("FAULTS_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def shared_cache(settings):
+    if not _redis_answers():
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    prefix = f"test-fleet-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def operator(fleet):
+    return client_as(token_for(fleet["operator"]))
+
+
+def plant(client, code: str) -> dict:
+    (row,) = [r for r in client.get("/api/v1/stations").json()["results"] if r["code"] == code]
+    return row
+
+
+def ingest(fleet, *, ac_kw: float, seconds_ago: int = 30, outcome: str = "accepted") -> None:
+    """One reading of A001's inverter 1 (the collector's token is issued once: issuing saves
+    the collector, which renews the version by itself)."""
+    token = fleet.get("token") or fleet.setdefault("token", fleet["collector_a"].issue_token())
+    ts = timezone.now().replace(microsecond=0) - timedelta(seconds=seconds_ago)
+    item = {"station": "A001", "inverter": 1, "ts": ts.isoformat(), "ac_kw": ac_kw,
+            "day_kwh": 10.0, "total_kwh": 1000.0, "ac_v": [380, 380, 380]}  # fmt: skip
+    answer = client_as(None).post(
+        "/api/v1/ingest", json.dumps({"readings": [item]}), content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )  # fmt: skip
+    assert answer.json()[outcome] == 1, answer.content
+
+
+def queries_of(client, path: str) -> int:
+    with CaptureQueriesContext(connections["default"]) as default, CaptureQueriesContext(
+        connections["telemetry"]
+    ) as telemetry:
+        assert client.get(path).status_code == 200
+    return len(default) + len(telemetry)
+
+
+def test_rows_are_kept_while_nothing_changes(shared_cache, fleet, operator):
+    first = queries_of(operator, "/api/v1/stations")
+    again = queries_of(operator, "/api/v1/stations")
+    assert again < first  # the rows were not built again
+    assert again <= 6  # the token, the login's touch and the plants' ids: no row is read
+
+
+def test_a_new_reading_is_in_the_next_answer(shared_cache, fleet, operator):
+    ingest(fleet, ac_kw=12.5, seconds_ago=60)
+    assert plant(operator, "A001")["current_kw"] == 12.5
+    assert plant(operator, "A001")["current_kw"] == 12.5  # kept now
+    ingest(fleet, ac_kw=30.0)
+    assert plant(operator, "A001")["current_kw"] == 30.0
+
+
+def test_a_renamed_plant_and_a_new_one_are_in_the_next_answer(shared_cache, fleet, operator):
+    assert plant(operator, "A001")["name"] != "Renamed"
+    station = PowerStation.objects.get(code="A001")
+    station.name = "Renamed"
+    station.save()
+    assert plant(operator, "A001")["name"] == "Renamed"
+    PowerStation.objects.create(
+        code="C001", name="New", region=station.region, latitude=35, longitude=127,
+        capacity_kwp=100,
+    )  # fmt: skip
+    assert plant(operator, "C001")["name"] == "New"
+
+
+def test_an_alarm_raised_and_cleared_is_in_the_next_answer(shared_cache, fleet, operator):
+    ingest(fleet, ac_kw=20.0)
+    before = plant(operator, "A001")["state"]
+    station = fleet["station_a"]
+    event_type = EventType.objects.get(code=201)  # grid power outage
+    (alarm,) = alarms_raise(
+        alarms=[Alarm(event_type=event_type, subject=f"station:{station.id}", station=station)],
+        now=timezone.now(),
+    )
+    assert plant(operator, "A001")["state"] == "grid_outage"
+    alarms_clear(alarms=[alarm], now=timezone.now())
+    assert plant(operator, "A001")["state"] == before
+
+
+def test_each_set_of_plants_has_its_own_rows(shared_cache, fleet, operator):
+    owner = client_as(token_for(fleet["owner_a"]))
+    assert [r["code"] for r in owner.get("/api/v1/stations").json()["results"]] == ["A001"]
+    codes = [r["code"] for r in operator.get("/api/v1/stations").json()["results"]]
+    assert codes == ["A001", "B001"]
+
+
+def test_without_a_shared_cache_nothing_is_kept(fleet, operator):
+    first = queries_of(operator, "/api/v1/stations")
+    assert queries_of(operator, "/api/v1/stations") == first
+    assert selectors.fleet_rows(PowerStation.objects.all(), now=timezone.now()).rows
+
+
+def curve_points(client, code: str) -> list[float]:
+    body = client.get(f"/api/v1/stations/{code}/generation/curve").json()
+    (inverter_1,) = [i for i in body["inverters"] if i["inverter"] == 1]
+    return [point["kw"] for point in inverter_1["points"]]
+
+
+def test_a_new_reading_is_in_the_next_day_curve(shared_cache, fleet, operator):
+    ingest(fleet, ac_kw=12.5, seconds_ago=120)
+    made = queries_of(operator, "/api/v1/stations/A001/generation/curve")
+    assert queries_of(operator, "/api/v1/stations/A001/generation/curve") < made  # kept
+    assert curve_points(operator, "A001") == [12.5]
+    ingest(fleet, ac_kw=30.0, seconds_ago=60)
+    assert curve_points(operator, "A001") == [12.5, 30.0]
+    ingest(fleet, ac_kw=20.0, seconds_ago=60, outcome="updated")  # a corrected reading
+    assert curve_points(operator, "A001") == [12.5, 20.0]
