@@ -419,7 +419,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is the site owner's d
 # One console handler, on the root: Django's own "django" logger would print a request's
 # warning a second time with DEBUG on, so it keeps only the mail to ADMINS and passes the rest
 # up. django-q tells every scheduled run at INFO (about ten lines a minute): warnings only,
-# unless Q_LOG_LEVEL says otherwise.
+# unless Q_LOG_LEVEL asks for more.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -23,7 +23,7 @@ class Cluster:
             **os.environ,
             "DATABASE_URL": database_url("default"),
             "TELEMETRY_DATABASE_URL": database_url("telemetry"),
-            "Q_LOG_LEVEL": "INFO",  # the tests count the tasks each cluster says it created
+            "Q_LOG_LEVEL": "INFO",  # the tests count the tasks each cluster's log says it created
             **env,
         }
         self.process: subprocess.Popen | None = None

@@ -304,3 +304,19 @@ def test_a_screenshot_of_each_page(browser, live_server, world, language):
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     context.close()
+
+
+def test_the_minutely_refresh_swaps_figures_card_and_map(page, world):
+    """What the 60 s poll does, asked for at once: the section comes back with the new state,
+    the revenue card in it and the map drawn again."""
+    log_in(page, "operator")
+    expect(page.locator("figure.map circle.dot")).to_have_count(2)
+    Alarm.objects.filter(id=world["alarm"].id).update(cleared_at=timezone.now())
+    page.evaluate(
+        "() => htmx.ajax('GET', document.querySelector('#fleet').getAttribute('hx-get'),"
+        " {target: '#fleet', swap: 'outerHTML'})"
+    )
+    expect(page.locator(".fig-alarms .sev-critical .n")).to_have_text("0")
+    expect(page.locator("#fleet .revenue-card")).to_be_visible()
+    expect(page.locator("figure.map circle.dot")).to_have_count(2)
+    expect(page.locator("h1")).to_have_text("발전소")  # the page itself was not reloaded
