@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -231,6 +231,25 @@ def station_day_rows(
         StationDailyGeneration.objects.filter(
             station_id__in=list(station_ids), date__gte=start, date__lte=end
         ).order_by("date", "station_id")
+    )
+
+
+DAY_VALUES = (
+    "station_id", "date", "kwh", "specific_yield", "peak_kw", "run_minutes", "availability",
+    "performance_ratio", "completeness", "zero_filled", "flags",
+)  # fmt: skip
+
+
+def station_day_values(*, station_ids: Iterable[int], start: date, end: date) -> Iterator[tuple]:
+    """The plant daily rows over [start, end] as tuples of DAY_VALUES, by date then plant, read
+    as they are used (the exports of a year of a fleet: a third of the memory of models)."""
+    return (
+        StationDailyGeneration.objects.filter(
+            station_id__in=list(station_ids), date__gte=start, date__lte=end
+        )
+        .order_by("date", "station_id")
+        .values_list(*DAY_VALUES)
+        .iterator(chunk_size=2000)
     )
 
 
