@@ -1,9 +1,18 @@
 """OpenAPI generation: each view's query serializer becomes its parameters, and every
-operation documents the error shape for the 4xx answers it can give."""
+operation documents the error shape for the 4xx answers it can give.
+
+The schema is the contract clients are generated from, so it is the same document for every
+caller: written in English whatever the request's language (the answers themselves stay in
+the user's language), with a semantic `info.version` (SPECTACULAR_SETTINGS["VERSION"]) that
+package tools accept, not drf-spectacular's "1.0.0 (v1)".
+"""
 
 from __future__ import annotations
 
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator as SpectacularSchemaGenerator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -38,3 +47,11 @@ class AutoSchema(SpectacularAutoSchema):
         for code in codes:
             responses.setdefault(code, error)
         return responses
+
+
+class SchemaGenerator(SpectacularSchemaGenerator):
+    def get_schema(self, request=None, public=False):
+        with translation.override("en"):
+            schema = super().get_schema(request=request, public=public)
+        schema["info"]["version"] = spectacular_settings.VERSION
+        return schema

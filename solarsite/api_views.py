@@ -13,12 +13,52 @@ from solarsite.api_errors import ApiError, error_sentences
 
 # Query parameters any endpoint accepts: DRF's format suffix, and paging where it pages.
 ALWAYS_ALLOWED = {"format"}
+# Every id is a 64-bit integer (BigAutoField): a larger number is a 400, never a database error.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 2**31 - 1
+
+
+def whole_number(raw: str) -> int | None:
+    """`raw` as a whole number when it is one in ASCII digits ("²" is a digit to Python but
+    not a number to int()), else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 class Pagination(PageNumberPagination):
+    """DRF's page numbers, but a page or page size out of its range is a 400 naming it, as the
+    schema states (DRF would quietly use its default or clamp); a page after the last is a
+    404."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000  # the overview of a 1,000-plant fleet in one call
+    last_page_strings = ()
+
+    def _number(self, request, name: str, maximum: int) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return None
+        number = whole_number(raw)
+        if number is None or not 1 <= number <= maximum:
+            sentence = _("%(name)s must be a whole number from 1 to %(maximum)s.") % {
+                "name": name, "maximum": maximum,
+            }  # fmt: skip
+            raise ApiError("invalid_parameter", f"{name}: {sentence}", fields={name: [sentence]})
+        return number
+
+    def get_page_size(self, request):
+        size = self._number(request, self.page_size_query_param, self.max_page_size)
+        return size or self.page_size
+
+    def get_page_number(self, request, paginator):
+        return self._number(request, self.page_query_param, MAX_PAGE) or 1
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        maximum = {self.page_query_param: MAX_PAGE, self.page_size_query_param: self.max_page_size}
+        for parameter in parameters:
+            parameter["schema"].update(minimum=1, maximum=maximum[parameter["name"]])
+        return parameters
 
 
 class QueryMixin:
@@ -40,6 +80,10 @@ class QueryMixin:
             allowed |= {paginator.page_query_param, paginator.page_size_query_param}
         return allowed
 
+    def method_is_declared(self, request) -> bool:
+        method = request.method.lower()
+        return method in self.http_method_names and hasattr(self, method)
+
     def initial(self, request, *args, **kwargs):
         try:
             super().initial(request, *args, **kwargs)
@@ -48,6 +92,9 @@ class QueryMixin:
             # a valid token would never count: count them as anonymous ones here.
             self.check_throttles(request)
             raise
+        if not self.method_is_declared(request):
+            # A method the endpoint does not have is a 405 whatever the query says.
+            self.http_method_not_allowed(request)
         unknown = sorted(set(request.query_params) - self.allowed_query_parameters())
         if unknown:
             known = ", ".join(sorted(self.allowed_query_parameters() - ALWAYS_ALLOWED)) or "-"

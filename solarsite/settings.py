@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every error page any other part made under /api/.
+    "solarsite.api_errors.ApiJsonErrorsMiddleware",
     "solarsite.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "solarsite.middleware.SecurityHeadersMiddleware",
@@ -338,7 +340,9 @@ API_THROTTLE_RATES = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "solarsite API",
-    "VERSION": "1",
+    # Semantic: a client generator makes it its package's version.
+    "VERSION": "1.0.0",
+    "DEFAULT_GENERATOR_CLASS": "solarsite.api_schema.SchemaGenerator",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

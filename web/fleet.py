@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from generation import selectors as generation_selectors
 from monitoring.models import InverterState, PowerStation, Region
 from monitoring.states import COUNTED_STATES, PlantState
+from solarsite.api_views import MAX_ID, whole_number
 from web.selectors import StationRow, station_detail
 
 SORT_KEYS = {
@@ -66,9 +67,10 @@ def fleet_query(params: Mapping[str, str]) -> tuple[FleetQuery, dict[str, list[s
             return ""
         return value
 
-    customer = params.get("customer", "")
-    if customer and not customer.isdigit():
+    customer = whole_number(params.get("customer", ""))
+    if params.get("customer") and not (customer and customer <= MAX_ID):
         errors["customer"] = [_("customer must be a customer's number.")]
+        customer = None
     sort = params.get("sort", "") or "code"
     if sort.lstrip("-") not in SORT_KEYS:
         errors["sort"] = [
@@ -80,7 +82,7 @@ def fleet_query(params: Mapping[str, str]) -> tuple[FleetQuery, dict[str, list[s
         text=params.get("q", "").strip(),
         region=choice("region", Region.values),
         status=choice("status", PowerStation.Status.values),
-        customer=int(customer) if customer.isdigit() else None,
+        customer=customer,
         state=choice("state", PlantState.values),
         sort=sort,
     )

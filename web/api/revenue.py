@@ -24,6 +24,7 @@ from economics.selectors import (
     stations_revenue_today_and_month,
 )
 from monitoring.visibility import stations_visible_to, visible_station_or_404
+from solarsite.api_views import MAX_ID, whole_number
 
 MAX_DAYS = 3 * 366
 
@@ -133,7 +134,10 @@ def _customer_visible_or_404(user, wanted: str | None) -> Customer:
     if user.sees_all_stations:
         if not wanted:
             raise ValidationError({"customer": [_("Name the customer: ?customer=<id>.")]})
-        customer = Customer.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+        number = whole_number(wanted)
+        if number is None or not 1 <= number <= MAX_ID:
+            raise ValidationError({"customer": [_("customer must be a customer's number.")]})
+        customer = Customer.objects.filter(pk=number).first()
     else:
         own = wanted in (None, "", str(user.customer_id))
         customer = user.customer if own else None

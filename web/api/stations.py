@@ -17,7 +17,7 @@ from monitoring.models import Inverter, KeyValue, PowerStation, Region
 from monitoring.states import PlantState
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
-from solarsite.api_views import ApiView, QueryMixin
+from solarsite.api_views import MAX_ID, ApiView, QueryMixin
 from telemetry import store
 from web import selectors
 from web.api.accounts import IsAdministratorOrReadOnly
@@ -70,7 +70,9 @@ class FleetQueryIn(serializers.Serializer):
     status = serializers.CharField(
         required=False, help_text=", ".join(PowerStation.Status.values)
     )
-    customer = serializers.CharField(required=False, help_text="A customer's number.")
+    customer = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="A customer's number."
+    )
     state = serializers.CharField(required=False, help_text=", ".join(PlantState.values))
     sort = serializers.CharField(
         required=False, help_text="code, name, region, state, kw, kwh, yield, alarms or age; "
