@@ -28,6 +28,14 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            # `?to=` is the same as leaving `to` out (DRF reads a query string so).
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         query = getattr(self.view, "query_serializer", None)

@@ -5,6 +5,7 @@ says which and why)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
@@ -36,7 +37,7 @@ class Pagination(PageNumberPagination):
 
     def _number(self, request, name: str, maximum: int) -> int | None:
         raw = request.query_params.get(name)
-        if raw is None:
+        if not raw:
             return None
         number = whole_number(raw)
         if number is None or not 1 <= number <= maximum:
@@ -121,12 +122,30 @@ class ApiView(QueryMixin, APIView):
     pass
 
 
+@extend_schema_field({"type": "string", "pattern": "^[^\\u0000]{1,20}$"})
+class PlantCode(serializers.CharField):
+    """A plant's code as a query parameter: up to 20 characters, no NUL (which no text field
+    takes)."""
+
+
+def plant_codes() -> serializers.ListField:
+    return serializers.ListField(
+        child=PlantCode(max_length=20), required=False,
+        help_text="Plant codes; every plant you may see when absent. An unknown or invisible "
+        "code is a 404 naming it.",
+    )  # fmt: skip
+
+
 class PeriodQuery(serializers.Serializer):
     """from/to as dates (inclusive), to not before from, at most MAX_DAYS apart."""
 
     MAX_DAYS = 366
     from_ = serializers.DateField(required=False, help_text="First day, YYYY-MM-DD.")
-    to = serializers.DateField(required=False, help_text="Last day (inclusive), YYYY-MM-DD.")
+    to = serializers.DateField(
+        required=False,
+        help_text="Last day (inclusive), YYYY-MM-DD; not before from, and at most 366 days "
+        "after it.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()

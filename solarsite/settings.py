@@ -356,6 +356,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CommandKindEnum": "monitoring.models.Command.Kind",
         "SensorKindEnum": "monitoring.models.Sensor.Kind",
+        "PlantStateEnum": "monitoring.states.PlantState",
+        "StationStatusEnum": "monitoring.models.PowerStation.Status",
     },
 }
 

@@ -19,7 +19,7 @@ from events.selectors import alarms_for, notify_list, station_event_log
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
 from solarsite.api_schema import ErrorSerializer
-from solarsite.api_views import ApiView, QueryMixin
+from solarsite.api_views import ApiView, QueryMixin, plant_codes
 from web.api.accounts import IsAdministratorOrReadOnly
 from web.api.stations import visible_stations_named
 
@@ -47,10 +47,10 @@ class AlarmOut(serializers.ModelSerializer):
 
 class PeriodTimes(serializers.Serializer):
     since = serializers.DateTimeField(required=False, help_text="ISO 8601 with an offset.")
-    until = serializers.DateTimeField(required=False, help_text="ISO 8601 with an offset.")
-    station = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="Plant codes; all when absent."
+    until = serializers.DateTimeField(
+        required=False, help_text="ISO 8601 with an offset; after since when both are given."
     )
+    station = plant_codes()
 
     def validate(self, attrs):
         if attrs.get("since") and attrs.get("until") and attrs["until"] <= attrs["since"]:

@@ -41,8 +41,10 @@ class CommandEventSerializer(serializers.Serializer):
 class CommandSerializer(serializers.ModelSerializer):
     station = serializers.CharField(source="station.code")
     inverter = serializers.IntegerField(source="inverter.number", allow_null=True, default=None)
-    requested_by = serializers.CharField(source="requested_by.username", default=None)
-    collector = serializers.CharField(source="collector.name", default=None)
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, allow_null=True
+    )
+    collector = serializers.CharField(source="collector.name", default=None, allow_null=True)
     history = CommandEventSerializer(many=True)
 
     class Meta:

@@ -56,7 +56,11 @@ def period_parse(params) -> dict:
 
 PERIOD_PARAMETERS = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 1st of month)"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (default: today)"),
+    OpenApiParameter(
+        "to", OpenApiTypes.DATE,
+        description=f"Last day (default: today); not before from, at most {MAX_DAYS} days after "
+        "it.",
+    ),  # fmt: skip
     OpenApiParameter("by", OpenApiTypes.STR, enum=list(PERIODS), description="Grouping"),
 ]
 
@@ -110,7 +114,14 @@ class CustomerRevenueView(APIView):
     administrators name one with ?customer=<id>."""
 
     @extend_schema(
-        parameters=[*PERIOD_PARAMETERS, OpenApiParameter("customer", OpenApiTypes.INT)],
+        parameters=[
+            *PERIOD_PARAMETERS,
+            OpenApiParameter(
+                "customer", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="The customer's number: required for operators and "
+                "administrators; an owner may leave it out or name their own.",
+            ),  # fmt: skip
+        ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, **kwargs):
