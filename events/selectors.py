@@ -115,3 +115,13 @@ def open_alarm_counts(station_ids: list[int]) -> dict[int, Counter]:
     for station_id, code, n in rows:
         counts[station_id][code] += n
     return counts
+
+
+def grid_outages(
+    *, user, station: PowerStation, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[Alarm]:
+    """A plant's grid outages (its grid-outage alarms, raised to cleared), newest first; with a
+    period, those that were on at some moment in it."""
+    return alarms_for(user=user, stations=[station], since=since, until=until).filter(
+        event_type_id=EventType.GRID_OUTAGE
+    ).order_by("-raised_at", "-id")

@@ -417,3 +417,21 @@ def power_figures(*, station: PowerStation, start: datetime, end: datetime) -> d
         number: {name: _figures(series) for name, series in kinds.items()}
         for number, kinds in values.items()
     }
+
+
+def day_end_counters(*, station: PowerStation, start: date, end: date) -> dict[int, list]:
+    """Per inverter number, its lifetime counter (kWh) at the end of each local day in
+    [start, end] (the old system's daytotalgeneration): [(date, total_kwh_end)], oldest first;
+    None for a day whose last reading had no counter."""
+    numbers = dict(Inverter.objects.filter(station=station).values_list("id", "number"))
+    counters: dict[int, list] = {number: [] for number in sorted(numbers.values())}
+    rows = (
+        DailyGeneration.objects.filter(
+            station_id=station.id, date__gte=start, date__lte=end, inverter_id__in=list(numbers)
+        )
+        .order_by("inverter_id", "date")
+        .values_list("inverter_id", "date", "total_kwh_end")
+    )
+    for inverter_id, day, total in rows:
+        counters[numbers[inverter_id]].append((day, total))
+    return counters

@@ -74,6 +74,14 @@ def _validation(exc: exceptions.ValidationError) -> tuple[str, str, dict]:
     return "invalid", " ".join(error_sentences(detail)), {}
 
 
+def _only_codes(codes) -> set[str]:
+    if isinstance(codes, dict):
+        return {c for value in codes.values() for c in _only_codes(value)}
+    if isinstance(codes, list):
+        return {c for value in codes for c in _only_codes(value)}
+    return {codes}
+
+
 def database_unavailable(detail: str | None = None) -> Response:
     """503 with Retry-After: the database cannot be reached now; the same request may be sent
     again."""
@@ -117,6 +125,10 @@ def api_exception_handler(exc, context):
         detail = _("The body is not valid JSON: %(error)s") % {"error": exc.detail}
     elif isinstance(exc, exceptions.ValidationError):
         code, detail, fields = _validation(exc)
+        if _only_codes(exc.get_codes()) == {"unique"}:
+            # A value another row already holds: the request was right, the state conflicts.
+            exc.status_code = 409
+            code = "conflict"
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         detail = str(exc.detail)

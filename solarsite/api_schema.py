@@ -17,6 +17,9 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK_NO_NUL = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
 
 class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="A machine code, e.g. not_found, invalid_parameter.")
@@ -32,9 +35,27 @@ class AutoSchema(SpectacularAutoSchema):
         parameters = super()._get_parameters()
         for parameter in parameters:
             # `?to=` is the same as leaving `to` out (DRF reads a query string so).
-            if parameter["in"] == "query" and not parameter.get("required"):
+            if (
+                parameter["in"] == "query"
+                and not parameter.get("required")
+                and parameter.get("schema", {}).get("type") != "array"
+            ):
                 parameter["allowEmptyValue"] = True
         return parameters
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and type(field) is serializers.CharField
+            and schema.get("type") == "string"
+            and not {"pattern", "format", "enum"} & set(schema)
+        ):
+            # DRF refuses a NUL character in any text, and a text of spaces only where a
+            # blank one is refused (it trims them): say so.
+            blank = field.allow_blank or not field.trim_whitespace
+            schema["pattern"] = NO_NUL if blank else NOT_BLANK_NO_NUL
+        return schema
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
@@ -52,6 +73,8 @@ class AutoSchema(SpectacularAutoSchema):
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         if not public:
             codes.append("403")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("409")  # a value another row holds (api_errors: "conflict")
         for code in codes:
             responses.setdefault(code, error)
         return responses

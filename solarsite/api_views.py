@@ -4,6 +4,7 @@ says which and why)."""
 
 from __future__ import annotations
 
+import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
@@ -105,6 +106,19 @@ class QueryMixin:
                 % {"names": ", ".join(unknown), "known": known},
                 fields={name: [_("Not a parameter of this endpoint.")] for name in unknown},
             )
+        filterset = getattr(self, "filterset_class", None)
+        wrong = {
+            name: [_("%(name)s must be true or false.") % {"name": name}]
+            for name, item in (filterset.base_filters.items() if filterset else [])
+            if isinstance(item, django_filters.BooleanFilter)
+            and request.query_params.get(name, "") not in ("", "true", "false")
+        }  # django-filter would ignore such a value and answer everything
+        if wrong:
+            raise ApiError(
+                "invalid_parameter",
+                " ".join(f"{name}: {texts[0]}" for name, texts in wrong.items()),
+                fields=wrong,
+            )
         self.query = {}
         if self.query_serializer is not None:
             query = self.query_serializer(data=request.query_params)
@@ -122,6 +136,58 @@ class ApiView(QueryMixin, APIView):
     pass
 
 
+# JSON types each kind of field takes, as the schema states them. DRF itself is lenient: it
+# reads 0 as false, 5 as "5" and "5" as 5, which a client generated from the schema never sends
+# and which hides a client's bug.
+_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
+    (serializers.BooleanField, (bool,), "boolean"),
+    (serializers.IntegerField, (int,), "integer"),
+    (serializers.FloatField, (int, float), "number"),
+    (serializers.DecimalField, (int, float), "number"),
+    (serializers.CharField, (str,), "string"),
+    (serializers.DateField, (str,), "string"),
+    (serializers.DateTimeField, (str,), "string"),
+    (serializers.TimeField, (str,), "string"),
+    (serializers.ListField, (list,), "array"),
+    (serializers.ManyRelatedField, (list,), "array"),
+]
+
+
+def _json_type_refusal(field, value) -> str | None:
+    if value is None:
+        return None  # allow_null decides
+    for kind, types, name in _JSON_TYPES:
+        if isinstance(field, kind):
+            if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+                return _("Expected a JSON %(type)s here.") % {"type": name}
+            child = getattr(field, "child", None) or getattr(field, "child_relation", None)
+            if child is not None:
+                for item in value:
+                    refusal = _json_type_refusal(child, item)
+                    if refusal:
+                        return refusal
+            return None
+    return None
+
+
+# Mixed into a serializer of a JSON body: a value of the wrong JSON type is a 400 naming its
+# field, not read as DRF would coerce it. (A comment, not a docstring: drf-spectacular would
+# make a docstring the description of every serializer that has none of its own.)
+class StrictJson:
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            refusals = {}
+            for name, field in self.fields.items():
+                if not field.read_only and name in data:
+                    refusal = _json_type_refusal(field, data[name])
+                    if refusal:
+                        refusals[name] = [refusal]
+            if refusals:
+                raise serializers.ValidationError(refusals)
+        return super().to_internal_value(data)
+
+
 @extend_schema_field({"type": "string", "pattern": "^[^\\u0000]{1,20}$"})
 class PlantCode(serializers.CharField):
     """A plant's code as a query parameter: up to 20 characters, no NUL (which no text field
@@ -130,7 +196,7 @@ class PlantCode(serializers.CharField):
 
 def plant_codes() -> serializers.ListField:
     return serializers.ListField(
-        child=PlantCode(max_length=20), required=False,
+        child=PlantCode(max_length=20, trim_whitespace=False), required=False,
         help_text="Plant codes; every plant you may see when absent. An unknown or invisible "
         "code is a 404 naming it.",
     )  # fmt: skip

@@ -58,8 +58,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so it sees every error page any other part made under /api/.
+    # Compresses what the others wrote (it weakens the ETag, as compressed bytes differ).
+    "solarsite.middleware.ApiGZipMiddleware",
+    # Then, so it sees every error page any other part made under /api/.
     "solarsite.api_errors.ApiJsonErrorsMiddleware",
+    "solarsite.middleware.ApiConditionalGetMiddleware",
     "solarsite.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "solarsite.middleware.SecurityHeadersMiddleware",

@@ -131,3 +131,58 @@ def test_set_power_limit_without_an_inverter_is_a_400_naming_it(as_role):
     )
     assert answer.status_code == 400
     assert "inverter" in answer.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/alarms/acknowledge", {"ids": [1], "note": 0}, "note"),
+        ("/api/v1/alarms/acknowledge", {"ids": ["1"]}, "ids"),
+        ("/api/v1/alarms/acknowledge", {"ids": [True]}, "ids"),
+        ("/api/v1/me/notification-settings", {"is_active": 0}, "is_active"),
+        ("/api/v1/stations/A001/commands", {"kind": "read_now", "inverter": "1"}, "inverter"),
+        ("/api/v1/stations/A001/commands",
+         {"kind": "read_now", "inverter": 9999999999999999999}, "inverter"),
+    ],
+)  # fmt: skip
+def test_a_body_value_of_the_wrong_json_type_is_refused_not_coerced(as_role, path, body, field):
+    answer = as_role("operator").post(path, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400, answer.content
+    assert field in answer.json()["fields"]
+
+
+def test_an_empty_query_value_is_the_same_as_leaving_it_out(as_role):
+    client = as_role("operator")
+    assert (
+        client.get("/api/v1/stations?region=&sort=&page=").json()
+        == client.get("/api/v1/stations").json()
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/stations?q=A%00", "/api/v1/stations/search?q=A%00",
+     "/api/v1/generation/daily?station=A%00"],
+)  # fmt: skip
+def test_a_nul_character_in_a_text_parameter_is_refused_as_the_schema_says(as_role, path):
+    answer = as_role("operator").get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    assert answer.json()["fields"]
+
+
+def test_a_true_or_false_filter_refuses_anything_else(as_role):
+    answer = as_role("admin").get("/api/v1/users?manager=-58800", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    assert answer.json()["fields"] == {"manager": ["manager must be true or false."]}
+
+
+def test_a_code_already_taken_is_a_409_conflict(as_role):
+    body = {"code": 999, "name_ko": "시험", "name_en": "Test"}
+    answer = as_role("admin").post("/api/v1/event-types", body, format="json")
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "conflict" and "code" in answer.json()["fields"]
+
+
+def test_a_setting_cannot_be_set_to_null(as_role):
+    answer = as_role("admin").put("/api/v1/keyvalue/notice", {"value": None}, format="json")
+    assert answer.status_code == 400 and "value" in answer.json()["fields"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,6 +97,8 @@ class FleetQueryIn(serializers.Serializer):
 
     def to_internal_value(self, data):
         query, wrong = fleet_query(data)
+        if "\x00" in data.get("q", ""):  # as every text field of the API (the schema says so)
+            wrong["q"] = [str(ProhibitNullCharactersValidator.message)]
         if wrong:
             raise serializers.ValidationError(wrong)
         return {"fleet": query}
@@ -430,8 +433,17 @@ class KeyValueOut(serializers.ModelSerializer):
         read_only_fields = ["key", "updated_at"]
 
 
+@extend_schema_field(
+    {"anyOf": [{"type": "object", "additionalProperties": {}}, {"type": "array", "items": {}},
+               {"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+     "description": "Any JSON value but null."}
+)  # fmt: skip
+class AnyJsonButNull(serializers.JSONField):
+    pass
+
+
 class KeyValueIn(serializers.Serializer):
-    value = serializers.JSONField()
+    value = AnyJsonButNull()
 
 
 class KeyValueView(ApiView):
