@@ -185,3 +185,13 @@ def plant_problem_classes(*, user, station: PowerStation, language: str) -> list
         classes.append(ProblemClass(key=key, name=name, count=count, severity=severity))
     classes.sort(key=lambda c: (SEVERITY_ORDER.index(c.severity), not c.key.isdigit(), c.key))
     return classes
+
+
+def grid_outages(
+    *, user, station: PowerStation, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[Alarm]:
+    """A plant's grid outages (its grid-outage alarms, raised to cleared), newest first; with a
+    period, those that were on at some moment in it."""
+    return alarms_for(user=user, stations=[station], since=since, until=until).filter(
+        event_type_id=EventType.GRID_OUTAGE
+    ).order_by("-raised_at", "-id")

@@ -569,3 +569,21 @@ def _sunlight_share(latitude: float, longitude: float, start: float, end: float,
             before += value * (at - t) / step
         t += step
     return before / whole if whole else 0.0
+
+
+def day_end_counters(*, station: PowerStation, start: date, end: date) -> dict[int, list]:
+    """Per inverter number, its lifetime counter (kWh) at the end of each local day in
+    [start, end] (the old system's daytotalgeneration): [(date, total_kwh_end)], oldest first;
+    None for a day whose last reading had no counter."""
+    numbers = dict(Inverter.objects.filter(station=station).values_list("id", "number"))
+    counters: dict[int, list] = {number: [] for number in sorted(numbers.values())}
+    rows = (
+        DailyGeneration.objects.filter(
+            station_id=station.id, date__gte=start, date__lte=end, inverter_id__in=list(numbers)
+        )
+        .order_by("inverter_id", "date")
+        .values_list("inverter_id", "date", "total_kwh_end")
+    )
+    for inverter_id, day, total in rows:
+        counters[numbers[inverter_id]].append((day, total))
+    return counters

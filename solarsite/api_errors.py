@@ -8,6 +8,10 @@ Failures answer in the same shape: a body over Django's upload limit is a 413, a
 that cannot be reached (connection lost, lock wait timeout) a 503 with Retry-After, and any
 other unexpected error a 500 `server_error`, logged with its traceback. Errors raised outside
 an API view (in a middleware) reach `server_error`, which answers JSON under /api/ too.
+
+Under DEBUG Django answers a URL nobody routes, and an error outside a view, with its own
+HTML debug page instead of calling those handlers; `ApiJsonErrorsMiddleware` turns any such
+HTML error under /api/ into the same shape, so a client never parses HTML in any setting.
 """
 
 from __future__ import annotations
@@ -70,6 +74,14 @@ def _validation(exc: exceptions.ValidationError) -> tuple[str, str, dict]:
     return "invalid", " ".join(error_sentences(detail)), {}
 
 
+def _only_codes(codes) -> set[str]:
+    if isinstance(codes, dict):
+        return {c for value in codes.values() for c in _only_codes(value)}
+    if isinstance(codes, list):
+        return {c for value in codes for c in _only_codes(value)}
+    return {codes}
+
+
 def database_unavailable(detail: str | None = None) -> Response:
     """503 with Retry-After: the database cannot be reached now; the same request may be sent
     again."""
@@ -113,6 +125,10 @@ def api_exception_handler(exc, context):
         detail = _("The body is not valid JSON: %(error)s") % {"error": exc.detail}
     elif isinstance(exc, exceptions.ValidationError):
         code, detail, fields = _validation(exc)
+        if _only_codes(exc.get_codes()) == {"unique"}:
+            # A value another row already holds: the request was right, the state conflicts.
+            exc.status_code = 409
+            code = "conflict"
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         detail = str(exc.detail)
@@ -147,3 +163,55 @@ def server_error(request):
         return response
     body = error_body("server_error", _("Something went wrong on the server; it is logged."))
     return JsonResponse(body, status=500)
+
+
+# The code of an error answer Django made itself (not an API view), by status.
+DJANGO_ERROR_CODES = {
+    400: "bad_request",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    500: "server_error",
+}
+
+
+def _django_error_sentence(status: int, path: str) -> str:
+    if status == 404:
+        return _("No endpoint has this address: %(path)s") % {"path": path}
+    if status == 405:
+        return _("This endpoint does not take this method.")
+    if status == 413:
+        return _("The body is too large for this endpoint.")
+    if status >= 500:
+        return _("Something went wrong on the server; it is logged.")
+    return _("The request is not valid.")
+
+
+class ApiJsonErrorsMiddleware:
+    """An error page Django rendered under /api/ (its DEBUG pages, a refused Host header)
+    becomes the API's JSON shape with the same status. The browsable API and the docs page,
+    which are HTML by design, are not errors and pass unchanged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not getattr(response, "accepted_renderer", None)
+        ):
+            status = response.status_code
+            body = error_body(
+                DJANGO_ERROR_CODES.get(status, "server_error" if status >= 500 else "invalid"),
+                _django_error_sentence(status, request.path),
+            )
+            json_response = JsonResponse(body, status=status)
+            for header in ("Retry-After", "Allow", "WWW-Authenticate"):
+                if header in response:
+                    json_response[header] = response[header]
+            return json_response
+        return response

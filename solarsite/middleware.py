@@ -1,5 +1,6 @@
 """What every request passes through first: the client's real address behind a reverse proxy,
-and the headers that tell a browser what a page may load and use."""
+the headers that tell a browser what a page may load and use, and the API's answers to polling
+clients (ETag / 304 and gzip)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
+from django.middleware.http import ConditionalGetMiddleware
+from django.utils.cache import patch_vary_headers
 
 # Pages load their own scripts, styles, images and fonts only; nothing inline, nothing from
 # elsewhere, no framing. Data blocks (<script type="application/json">) are not scripts.
@@ -103,3 +107,40 @@ def _is_trusted(address: str, proxies: tuple[str, ...]) -> bool:
 @lru_cache(maxsize=8)
 def _networks(proxies: tuple[str, ...]) -> tuple:
     return tuple(ipaddress.ip_network(proxy.strip(), strict=False) for proxy in proxies)
+
+
+def _is_api_json(request, response) -> bool:
+    """A JSON answer of the API that may be compressed and revalidated. An answer marked
+    `Cache-Control: no-store` carries a secret (the login's token) and is neither."""
+    return (
+        request.path.startswith("/api/")
+        and response.get("Content-Type", "").startswith("application/json")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
+    """Polling clients (the station list, a station, the overview, and every other GET of the
+    API): each JSON answer has an ETag of its body, and a GET whose If-None-Match holds it is
+    answered 304 without the body. `Cache-Control: private, no-cache` lets a client's HTTP
+    cache keep the answer but ask again every time; `Vary` keeps one user's or language's
+    answer from serving another's."""
+
+    def process_response(self, request, response):
+        if request.method != "GET" or not _is_api_json(request, response):
+            return response
+        response.setdefault("Cache-Control", "private, no-cache")
+        patch_vary_headers(response, ("Accept-Language", "Authorization", "Cookie"))
+        return super().process_response(request, response)
+
+
+class ApiGZipMiddleware(GZipMiddleware):
+    """The API's JSON is gzip-compressed when the client accepts it (a page of 1,000 plants
+    shrinks about tenfold). Only JSON under /api/: the pages' HTML and the browsable API hold
+    the CSRF token beside reflected input, the setting BREACH needs, and so does the login's
+    answer (its token beside the user id sent), which is no-store and left alone too."""
+
+    def process_response(self, request, response):
+        if not _is_api_json(request, response):
+            return response
+        return super().process_response(request, response)

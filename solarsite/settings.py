@@ -59,6 +59,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Compresses what the others wrote (it weakens the ETag, as compressed bytes differ).
+    "solarsite.middleware.ApiGZipMiddleware",
+    # Then, so it sees every error page any other part made under /api/.
+    "solarsite.api_errors.ApiJsonErrorsMiddleware",
+    "solarsite.middleware.ApiConditionalGetMiddleware",
     "solarsite.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "solarsite.middleware.SecurityHeadersMiddleware",
@@ -371,7 +376,9 @@ API_THROTTLE_RATES = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "solarsite API",
-    "VERSION": "1",
+    # Semantic: a client generator makes it its package's version.
+    "VERSION": "1.0.0",
+    "DEFAULT_GENERATOR_CLASS": "solarsite.api_schema.SchemaGenerator",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -385,6 +392,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CommandKindEnum": "monitoring.models.Command.Kind",
         "SensorKindEnum": "monitoring.models.Sensor.Kind",
+        "PlantStateEnum": "monitoring.states.PlantState",
+        "StationStatusEnum": "monitoring.models.PowerStation.Status",
     },
 }
 

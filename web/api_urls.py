@@ -4,7 +4,7 @@ collectors' endpoints are telemetry/api_urls.py and field/api_urls.py)."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from web.api import accounts, alarms, commands, generation, revenue, stations
+from web.api import accounts, alarms, commands, generation, history, revenue, stations
 
 router = SimpleRouter(trailing_slash=False)
 router.register("event-types", alarms.EventTypeViewSet, basename="api-event-type")
@@ -75,6 +75,29 @@ urlpatterns = [
         name="api-alarm-acknowledge",
     ),
     path("events/notify", alarms.NotifyList.as_view(), name="api-notify"),
+    path(
+        "alarms/classification",
+        history.ErrorClassification.as_view(),
+        name="api-error-classification",
+    ),
+    path(
+        "stations/<str:code>/combiners/<int:number>/readings",
+        history.CombinerHistory.as_view(),
+        name="api-combiner-readings",
+    ),
+    path(
+        "stations/<str:code>/sensors/readings",
+        history.SensorHistory.as_view(),
+        name="api-sensor-readings",
+    ),
+    path(
+        "stations/<str:code>/grid-outages", history.GridOutages.as_view(), name="api-grid-outages"
+    ),
+    path(
+        "stations/<str:code>/generation/counters",
+        history.DayEndCounters.as_view(),
+        name="api-day-end-counters",
+    ),
     path("stations/<str:code>/events", alarms.StationEventLog.as_view(), name="api-station-events"),
     *router.urls,
     path("revenue", revenue.RevenueSummaryView.as_view(), name="api-revenue-summary"),

@@ -34,6 +34,7 @@ from events.selectors import SEVERITY_ORDER, OpenAlarms, open_alarms_by_severity
 from generation import selectors as generation_selectors
 from monitoring.models import Inverter, InverterState, PowerStation, Region
 from monitoring.states import COUNTED_STATES, PlantState
+from solarsite.api_views import MAX_ID, whole_number
 from telemetry.refusals import refusal_rates_last_day
 from web.selectors import StationRow, station_detail
 
@@ -86,9 +87,10 @@ def fleet_query(
             return ""
         return value
 
-    customer = params.get("customer", "")
-    if customer and not customer.isdigit():
+    customer = whole_number(params.get("customer", ""))
+    if params.get("customer") and not (customer and customer <= MAX_ID):
         errors["customer"] = [_("customer must be a customer's number.")]
+        customer = None
     sort = params.get("sort", "") or default_sort
     if sort.lstrip("-") not in SORT_KEYS:
         errors["sort"] = [
@@ -100,7 +102,7 @@ def fleet_query(
         text=params.get("q", "").strip(),
         region=choice("region", Region.values),
         status=choice("status", PowerStation.Status.values),
-        customer=int(customer) if customer.isdigit() else None,
+        customer=customer,
         state=choice("state", PlantState.values),
         sort=sort,
     )

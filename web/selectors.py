@@ -47,6 +47,7 @@ from monitoring.states import (
     plant_state,
     power_station_status,
 )
+from telemetry import store
 
 
 def inverter_state(status: InverterStatus | None, *, station: PowerStation, now: datetime) -> str:
@@ -266,3 +267,26 @@ def station_search(stations: QuerySet[PowerStation], *, query: str, limit: int =
         .select_related("customer")
         .order_by("code")[:limit]
     )  # fmt: skip
+
+
+def combiner_history(
+    station: PowerStation, *, number: int, start: datetime, end: datetime
+) -> list[store.CombinerReadingRow] | None:
+    """One combiner box's readings (voltage and each string's current) in [start, end), oldest
+    first; None when the plant has no box with this number."""
+    box = station.combiner_boxes.filter(number=number).first()
+    if box is None:
+        return None
+    return store.combiner_readings(box_id=box.id, start=start, end=end)
+
+
+def sensor_history(station: PowerStation, *, start: datetime, end: datetime) -> list[dict]:
+    """Each sensor of a plant (irradiance, module and ambient temperature) with its readings in
+    [start, end), oldest first: [{"sensor", "points": [(ts, value)]}]."""
+    sensors = list(station.sensors.order_by("name", "id"))
+    points: dict[int, list] = {sensor.id: [] for sensor in sensors}
+    for sensor_id, ts, value in store.sensor_points(
+        sensor_ids=list(points), start=start, end=end
+    ):
+        points[sensor_id].append((ts, value))
+    return [{"sensor": sensor, "points": points[sensor.id]} for sensor in sensors]

@@ -1,5 +1,6 @@
 """A small world for the API tests: plants A and B with a day of readings and its rollups,
-alarms and events on both, a setting, a subscription, and a token for each role."""
+a combiner box and two sensors on A, alarms and events on both, a setting, a subscription,
+and a token for each role."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from rest_framework.test import APIClient
 from accounts.tokens import api_login
 from events.models import Alarm, EventLog, EventType, Subscription
 from generation import kpis, rollups
-from monitoring.models import InverterState, InverterStatus, KeyValue
+from monitoring.models import (
+    CombinerBox,
+    InverterState,
+    InverterStatus,
+    KeyValue,
+    Sensor,
+)
+from telemetry.models import CombinerReading, SensorReading
 from tests.conftest import PASSWORD
 from tests.generation.conftest import minutes, put_readings
 
@@ -74,6 +82,14 @@ def world(fleet):
             event_type_id=alarm.event_type_id, kind="raised", at=alarm.raised_at,
             station=alarm.station, inverter=alarm.inverter, alarm=alarm, subject=alarm.subject,
         )  # fmt: skip
+    # Plant A's combiner box 1 and two sensors, with an hour-old reading each.
+    box = CombinerBox.objects.create(station=a, number=1, channels=3)
+    CombinerReading.objects.create(box_id=box.id, station_id=a.id, ts=now - timedelta(hours=1),
+                                   voltage=612.5, currents=[8.1, None, 7.9])  # fmt: skip
+    for kind, name, value in (("poa_irradiance", "POA", 812.0), ("module_temp", "Module", 41.5)):
+        sensor = Sensor.objects.create(station=a, kind=kind, name=name)
+        SensorReading.objects.create(sensor_id=sensor.id, station_id=a.id,
+                                     ts=now - timedelta(hours=1), value=value)  # fmt: skip
     KeyValue.objects.create(key="notice", value={"text": "Maintenance on Sunday"})
     EventType.objects.create(code=999, name_ko="시험", name_en="Test", severity="info")
     subscription = Subscription.objects.create(user=fleet["owner_a"], by_sms=True)

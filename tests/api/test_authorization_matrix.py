@@ -80,6 +80,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("api-station-revenue", "get"): PLANT_A,
     ("api-revenue-summary", "get"): SEEN_BY_ALL,
     ("api-revenue-customer", "get"): PLANT_A,  # ?customer=<A's customer>
+    ("api-error-classification", "get"): PLANT_A,
+    ("api-combiner-readings", "get"): PLANT_A,
+    ("api-sensor-readings", "get"): PLANT_A,
+    ("api-grid-outages", "get"): PLANT_A,
+    ("api-day-end-counters", "get"): PLANT_A,
 }
 
 
@@ -172,9 +177,15 @@ def request_for(name: str, method: str, world) -> tuple[str, dict]:
         "api-station-revenue": "stations/A001/revenue",
         "api-revenue-summary": "revenue",
         "api-revenue-customer": f"revenue/customer?customer={world['station_a'].customer_id}",
+        "api-error-classification": "alarms/classification?station=A001",
+        "api-combiner-readings": "stations/A001/combiners/1/readings",
+        "api-sensor-readings": "stations/A001/sensors/readings",
+        "api-grid-outages": "stations/A001/grid-outages",
+        "api-day-end-counters": "stations/A001/generation/counters?from=2026-06-01&to=2026-06-02",
     }
     path = "/api/v1/" + paths[name]
-    if name in ("api-power", "api-inverter-readings"):
+    if name in ("api-power", "api-inverter-readings", "api-combiner-readings",
+                "api-sensor-readings"):  # fmt: skip
         path += f"?since={since.replace('+', '%2B')}&until={until.replace('+', '%2B')}"
     bodies = {
         "api-keyvalue": {"value": {"text": "changed"}},

@@ -33,8 +33,11 @@ def test_station_list_shows_kw_today_and_state_of_visible_plants(world, as_role)
     assert (a["code"], a["current_kw"], a["today_kwh"], a["state"], a["state_label"]) == (
         "A001", 21.5, 40.0, "comm_error", "통신 오류"
     )  # fmt: skip
-    assert (a["powerstationStatus"], a["commStatus"], a["inverters_reporting"]) == (0, 0, 1)
-    assert (b["code"], b["current_kw"], b["state"], b["commStatus"]) == (
+    assert (a["power_station_status"], a["comm_status"], a["inverters_reporting"]) == (0, 0, 1)
+    assert (a["region"], a["region_label"], a["status"], a["status_label"]) == (
+        "jeonnam", "전남", "operating", "운영 중"
+    )  # fmt: skip
+    assert (b["code"], b["current_kw"], b["state"], b["comm_status"]) == (
         "B001", 0.0, "grid_outage", 1
     )  # fmt: skip
 
@@ -71,7 +74,7 @@ def test_detail_status_inverters_and_search(world, as_role):
     ]  # fmt: skip
     assert client.get("/api/v1/stations/A001/status").json() == {
         "code": "A001", "state": "comm_error", "state_label": "통신 오류", "current_kw": 21.5,
-        "last_ts": detail["last_ts"], "powerstationStatus": 0, "commStatus": 0,
+        "last_ts": detail["last_ts"], "power_station_status": 0, "comm_status": 0,
     }  # fmt: skip
     assert client.get("/api/v1/stations/A001/inverters/1").json()["dc_kw"] == 22.4
     assert len(client.get("/api/v1/stations/A001/inverters").json()) == 2

@@ -20,7 +20,7 @@ from monitoring.visibility import stations_visible_to
 from solarsite.api_errors import ApiError
 from solarsite.api_schema import ErrorSerializer
 from solarsite.api_throttles import LoginThrottle
-from solarsite.api_views import ApiView, QueryMixin
+from solarsite.api_views import ApiView, QueryMixin, StrictJson
 
 
 class IsStaff(BasePermission):
@@ -42,7 +42,7 @@ class IsAdministratorOrReadOnly(BasePermission):
         return request.method in ("GET", "HEAD", "OPTIONS") or request.user.is_administrator
 
 
-class LoginIn(serializers.Serializer):
+class LoginIn(StrictJson, serializers.Serializer):
     username = serializers.CharField(max_length=150, help_text="The user id.")
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     device = serializers.CharField(
@@ -104,9 +104,11 @@ class LoginView(ApiView):
                 error.wait = max(1, math.ceil((outcome.until - timezone.now()).total_seconds()))
             raise error
         minutes = int(idle_limit().total_seconds() // 60)
+        # no-store: the token is a secret, kept by no cache and never compressed (BREACH).
         return Response(
             {"token": result.key, "expires_after_idle_minutes": minutes,
-             "user": outcome.user.username}
+             "user": outcome.user.username},
+            headers={"Cache-Control": "no-store"},
         )  # fmt: skip
 
 

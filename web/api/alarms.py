@@ -16,14 +16,19 @@ from rest_framework.response import Response
 from events.acknowledge import alarms_acknowledge
 from events.models import Alarm, EventLog, EventType, Subscription
 from events.selectors import alarms_for, notify_list, station_event_log
+from events.webhooks import webhook_url_validate
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
 from solarsite.api_schema import ErrorSerializer
-from solarsite.api_views import ApiView, QueryMixin
+from solarsite.api_views import ApiView, QueryMixin, StrictJson, plant_codes
 from web.api.accounts import IsAdministratorOrReadOnly
 from web.api.stations import visible_stations_named
 
 DEFAULT_NOTIFY_SPAN = timedelta(days=1)
+WEBHOOK_URL_PATTERN = (
+    r"^(https?://[a-z0-9]{1,30}(\.[a-z0-9]{1,30}){0,3}\.[a-z]{2,10}"
+    r"(/[A-Za-z0-9._~/-]{0,100})?)?$"
+)
 
 
 class AlarmOut(serializers.ModelSerializer):
@@ -47,10 +52,10 @@ class AlarmOut(serializers.ModelSerializer):
 
 class PeriodTimes(serializers.Serializer):
     since = serializers.DateTimeField(required=False, help_text="ISO 8601 with an offset.")
-    until = serializers.DateTimeField(required=False, help_text="ISO 8601 with an offset.")
-    station = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="Plant codes; all when absent."
+    until = serializers.DateTimeField(
+        required=False, help_text="ISO 8601 with an offset; after since when both are given."
     )
+    station = plant_codes()
 
     def validate(self, attrs):
         if attrs.get("since") and attrs.get("until") and attrs["until"] <= attrs["since"]:
@@ -82,7 +87,7 @@ class AlarmList(QueryMixin, generics.ListAPIView):
         ).order_by("-raised_at", "-id")
 
 
-class AcknowledgeIn(serializers.Serializer):
+class AcknowledgeIn(StrictJson, serializers.Serializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1
     )
@@ -109,7 +114,7 @@ class AlarmsAcknowledge(ApiView):
         return Response({"acknowledged": count})
 
 
-class NoteIn(serializers.Serializer):
+class NoteIn(StrictJson, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -187,7 +192,7 @@ class StationEventLog(QueryMixin, generics.ListAPIView):
         ).order_by("-at", "-id")
 
 
-class EventTypeOut(serializers.ModelSerializer):
+class EventTypeOut(StrictJson, serializers.ModelSerializer):
     class Meta:
         model = EventType
         fields = ["code", "name_ko", "name_en", "severity", "by_email", "by_sms", "by_webhook",
@@ -226,18 +231,42 @@ class VisibleStationCode(serializers.SlugRelatedField):
         return stations_visible_to(self.context["request"].user)
 
 
-@extend_schema_field({"type": "string", "example": "22:00", "nullable": True})
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "22:00",
+     "nullable": True}
+)  # fmt: skip
 class LocalTime(serializers.TimeField):
     """A time of day in the site's zone, "22:00" (no offset, so not OpenAPI's format time)."""
 
 
-class SubscriptionOut(serializers.ModelSerializer):
-    stations = VisibleStationCode(many=True, required=False)
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uri",
+        "pattern": WEBHOOK_URL_PATTERN,
+        "description": "An http(s) address of a host name that resolves to a public address; "
+        "empty for none.",
+    }
+)
+class WebhookUrl(serializers.URLField):
+    """Its schema is a plain subset of what the model's validators take (Django's URL rule and
+    the webhook check), so a client generated from it never builds a refused address."""
+
+
+class SubscriptionOut(StrictJson, serializers.ModelSerializer):
+    stations = VisibleStationCode(
+        many=True, required=False, help_text="Codes of plants you may see (GET stations)."
+    )
+    webhook_url = WebhookUrl(
+        required=False, allow_blank=True, max_length=200,
+        validators=[webhook_url_validate],
+    )  # fmt: skip
     quiet_start = LocalTime(required=False, allow_null=True, format="%H:%M")
     quiet_end = LocalTime(required=False, allow_null=True, format="%H:%M")
     event_types = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=EventType.objects.all()
-    )
+        many=True, required=False, queryset=EventType.objects.all(),
+        help_text="Codes of existing event types (GET event-types); all when empty.",
+    )  # fmt: skip
 
     class Meta:
         model = Subscription

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from field.commands import (
+    MAX_TTL_MINUTES,
     CommandRefused,
     command_cancel,
     command_queue,
@@ -22,6 +23,7 @@ from field.commands import (
 )
 from monitoring.models import Command
 from monitoring.visibility import visible_station_or_404
+from solarsite.api_views import MAX_ID, StrictJson
 
 LIST_LIMIT = 200
 
@@ -41,8 +43,10 @@ class CommandEventSerializer(serializers.Serializer):
 class CommandSerializer(serializers.ModelSerializer):
     station = serializers.CharField(source="station.code")
     inverter = serializers.IntegerField(source="inverter.number", allow_null=True, default=None)
-    requested_by = serializers.CharField(source="requested_by.username", default=None)
-    collector = serializers.CharField(source="collector.name", default=None)
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, allow_null=True
+    )
+    collector = serializers.CharField(source="collector.name", default=None, allow_null=True)
     history = CommandEventSerializer(many=True)
 
     class Meta:
@@ -54,11 +58,32 @@ class CommandSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class CommandRequestSerializer(serializers.Serializer):
+@extend_schema_field(
+    {"type": "integer", "minimum": 1, "maximum": MAX_TTL_MINUTES, "nullable": True}
+)
+class TtlMinutes(serializers.IntegerField):
+    """Its range is field.commands' rule, which says it in its own sentence."""
+
+
+class CommandRequestSerializer(StrictJson, serializers.Serializer):
+    """The kind decides the rest: reset_inverter, read_now and set_power_limit need the
+    inverter, restart_collector takes none; only set_power_limit takes params."""
+
     kind = serializers.ChoiceField(choices=Command.Kind.choices)
-    inverter = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    params = serializers.DictField(required=False, default=dict)
-    ttl_minutes = serializers.IntegerField(required=False, allow_null=True)
+    inverter = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID,
+        help_text="The inverter's number: required for "
+        f"{', '.join(Command.INVERTER_KINDS)}; left out for the others.",
+    )  # fmt: skip
+    params = serializers.DictField(
+        required=False, default=dict,
+        help_text='Only for set_power_limit, and then exactly {"percent": <0 to 100>}.',
+    )  # fmt: skip
+    ttl_minutes = TtlMinutes(
+        required=False, allow_null=True,
+        help_text="Minutes the command may wait for the collector; the site's default when "
+        "absent.",
+    )  # fmt: skip
 
 
 def refused(error: CommandRefused) -> exceptions.APIException:

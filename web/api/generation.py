@@ -16,7 +16,7 @@ from monitoring import plant_time
 from monitoring.changes import kept, plant_version
 from monitoring.models import Region
 from monitoring.visibility import visible_station_or_404
-from solarsite.api_views import ApiView, PeriodQuery
+from solarsite.api_views import ApiView, PeriodQuery, plant_codes
 from web import exports
 from web.api.stations import visible_stations_named
 
@@ -172,9 +172,7 @@ class StationDays(ApiView):
 
 
 class StationsQuery(serializers.Serializer):
-    station = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="Plant codes; all when absent."
-    )
+    station = plant_codes()
 
 
 class StationsPeriodQuery(StationsQuery, PeriodQuery):

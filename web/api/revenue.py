@@ -24,6 +24,7 @@ from economics.selectors import (
     stations_revenue_today_and_month,
 )
 from monitoring.visibility import stations_visible_to, visible_station_or_404
+from solarsite.api_views import MAX_ID, whole_number
 
 MAX_DAYS = 3 * 366
 
@@ -55,7 +56,11 @@ def period_parse(params) -> dict:
 
 PERIOD_PARAMETERS = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 1st of month)"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (default: today)"),
+    OpenApiParameter(
+        "to", OpenApiTypes.DATE,
+        description=f"Last day (default: today); not before from, at most {MAX_DAYS} days after "
+        "it.",
+    ),  # fmt: skip
     OpenApiParameter("by", OpenApiTypes.STR, enum=list(PERIODS), description="Grouping"),
 ]
 
@@ -109,7 +114,14 @@ class CustomerRevenueView(APIView):
     administrators name one with ?customer=<id>."""
 
     @extend_schema(
-        parameters=[*PERIOD_PARAMETERS, OpenApiParameter("customer", OpenApiTypes.INT)],
+        parameters=[
+            *PERIOD_PARAMETERS,
+            OpenApiParameter(
+                "customer", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="The customer's number: required for operators and "
+                "administrators; an owner may leave it out or name their own.",
+            ),  # fmt: skip
+        ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, **kwargs):
@@ -133,7 +145,10 @@ def _customer_visible_or_404(user, wanted: str | None) -> Customer:
     if user.sees_all_stations:
         if not wanted:
             raise ValidationError({"customer": [_("Name the customer: ?customer=<id>.")]})
-        customer = Customer.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+        number = whole_number(wanted)
+        if number is None or not 1 <= number <= MAX_ID:
+            raise ValidationError({"customer": [_("customer must be a customer's number.")]})
+        customer = Customer.objects.filter(pk=number).first()
     else:
         own = wanted in (None, "", str(user.customer_id))
         customer = user.customer if own else None

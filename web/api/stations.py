@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -18,20 +19,43 @@ from monitoring.models import Inverter, KeyValue, PowerStation, Region
 from monitoring.states import PlantState
 from monitoring.visibility import stations_visible_to, visible_station_or_404
 from solarsite.api_errors import ApiError
-from solarsite.api_views import ApiView, QueryMixin
+from solarsite.api_views import MAX_ID, ApiView, QueryMixin, plant_codes
 from telemetry import store
 from web import selectors
 from web.api.accounts import IsAdministratorOrReadOnly
-from web.fleet import fleet_query, fleet_select, state_counts
+from web.fleet import SORT_KEYS, fleet_query, fleet_select, state_counts
 
 MAX_READING_SPAN = timedelta(days=7)
+STATE_HELP = (
+    "The plant's state, as the overview page shows it (monitoring/states.py): night means the "
+    "sun is down and the inverters asleep; a plant that is not operating shows its status."
+)
+# The old system's two flags, renamed to snake_case; their values are kept as they were.
+POWER_STATION_STATUS = [(0, "normal"), (1, "no AC power")]
+POWER_STATION_STATUS_HELP = (
+    "The old system's powerstationStatus: 0 normal, 1 when the plant's AC kW is 0."
+)
+COMM_STATUS = [(0, "communication error"), (1, "communicating")]
+COMM_STATUS_HELP = (
+    "The old system's commStatus: 0 on a communication error (comm_error, collector_down, "
+    "no_data), 1 otherwise. 1 is the good value here and the bad one in power_station_status."
+)
 
 
 class StationRowOut(serializers.Serializer):
     code = serializers.CharField(source="station.code")
     name = serializers.CharField(source="station.name")
-    region = serializers.CharField(source="station.region")
-    status = serializers.CharField(source="station.status")
+    region = serializers.ChoiceField(source="station.region", choices=Region.choices)
+    region_label = serializers.CharField(
+        source="station.get_region_display", help_text="The region in the user's language."
+    )
+    status = serializers.ChoiceField(
+        source="station.status", choices=PowerStation.Status.choices,
+        help_text="Whether the plant is operating (set by an operator).",
+    )  # fmt: skip
+    status_label = serializers.CharField(
+        source="station.get_status_display", help_text="The status in the user's language."
+    )
     capacity_kwp = serializers.FloatField(
         source="station.capacity_kwp", help_text="DC capacity: the modules' peak power, kWp."
     )
@@ -43,43 +67,39 @@ class StationRowOut(serializers.Serializer):
     current_kw = serializers.FloatField()
     today_kwh = serializers.FloatField()
     lifetime_kwh = serializers.FloatField()
-    state = serializers.CharField(
-        help_text=f"{', '.join(PlantState.values)}: the plant's state, as the overview page "
-        "shows it (monitoring/states.py): "
-        "night means the sun is down and the inverters asleep; a plant that is not operating "
-        "shows its status.",
-    )
+    state = serializers.ChoiceField(choices=PlantState.choices, help_text=STATE_HELP)
     state_label = serializers.CharField(help_text="The state in the user's language.")
     last_ts = serializers.DateTimeField(allow_null=True)
-    inverters = serializers.IntegerField()
-    inverters_reporting = serializers.IntegerField()
+    inverters = serializers.IntegerField(min_value=0)
+    inverters_reporting = serializers.IntegerField(min_value=0)
     grid_outage = serializers.BooleanField(allow_null=True)
-    powerstationStatus = serializers.IntegerField(  # noqa: N815 - the old API's name
-        source="power_station_status", help_text="0 normal, 1 when the plant's AC kW is 0."
+    power_station_status = serializers.ChoiceField(
+        choices=POWER_STATION_STATUS, help_text=POWER_STATION_STATUS_HELP
     )
-    commStatus = serializers.IntegerField(  # noqa: N815
-        source="comm_status", help_text="0 on a communication error, 1 otherwise."
-    )
+    comm_status = serializers.ChoiceField(choices=COMM_STATUS, help_text=COMM_STATUS_HELP)
 
 
 class FleetQueryIn(serializers.Serializer):
-    """The overview page's parameters. Only documented here: web/fleet.py checks them, by
-    the page's rules."""
+    """The overview page's parameters. The fields only document them: web/fleet.py checks
+    them all at once, by the page's rules, so every wrong one is named in the same answer."""
 
     q = serializers.CharField(required=False, help_text="Part of a plant's code, name or customer.")
-    region = serializers.CharField(required=False, help_text=", ".join(Region.values))
-    status = serializers.CharField(
-        required=False, help_text=", ".join(PowerStation.Status.values)
+    region = serializers.ChoiceField(required=False, choices=Region.choices)
+    status = serializers.ChoiceField(required=False, choices=PowerStation.Status.choices)
+    customer = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="A customer's number."
     )
-    customer = serializers.CharField(required=False, help_text="A customer's number.")
-    state = serializers.CharField(required=False, help_text=", ".join(PlantState.values))
-    sort = serializers.CharField(
-        required=False, help_text="code, name, region, state, kw, kwh, yield, alarms or age; "
-        "a leading - reverses.",
-    )  # fmt: skip
+    state = serializers.ChoiceField(required=False, choices=PlantState.choices)
+    sort = serializers.ChoiceField(
+        required=False,
+        choices=[key for name in SORT_KEYS for key in (name, f"-{name}")],
+        help_text="The order; a leading - reverses it.",
+    )
 
-    def validate(self, attrs):
-        query, wrong = fleet_query(self.initial_data)
+    def to_internal_value(self, data):
+        query, wrong = fleet_query(data)
+        if "\x00" in data.get("q", ""):  # as every text field of the API (the schema says so)
+            wrong["q"] = [str(ProhibitNullCharactersValidator.message)]
         if wrong:
             raise serializers.ValidationError(wrong)
         return {"fleet": query}
@@ -118,7 +138,9 @@ def station_row_data(row: selectors.StationRow) -> dict:
         "code": station.code,
         "name": station.name,
         "region": station.region,
+        "region_label": str(station.get_region_display()),
         "status": station.status,
+        "status_label": str(station.get_status_display()),
         "capacity_kwp": float(station.capacity_kwp),
         "capacity_kw": station.ac_kw(),
         "dc_ac_ratio": station.dc_ac_ratio(),
@@ -131,8 +153,8 @@ def station_row_data(row: selectors.StationRow) -> dict:
         "inverters": row.inverters,
         "inverters_reporting": row.inverters_reporting,
         "grid_outage": row.grid_outage,
-        "powerstationStatus": row.power_station_status,
-        "commStatus": row.comm_status,
+        "power_station_status": row.power_station_status,
+        "comm_status": row.comm_status,
     }
 
 
@@ -162,9 +184,7 @@ class StationSearch(ApiView):
 
 
 class OverviewQuery(serializers.Serializer):
-    station = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="Plant codes; all when absent."
-    )
+    station = plant_codes()
 
 
 class OverviewOut(serializers.Serializer):
@@ -270,17 +290,19 @@ class StationDetail(ApiView):
 
 class StatusOut(serializers.Serializer):
     code = serializers.CharField(source="station.code")
-    state = serializers.CharField(help_text=", ".join(PlantState.values))
-    state_label = serializers.CharField()
+    state = serializers.ChoiceField(choices=PlantState.choices, help_text=STATE_HELP)
+    state_label = serializers.CharField(help_text="The state in the user's language.")
     current_kw = serializers.FloatField()
     last_ts = serializers.DateTimeField(allow_null=True)
-    powerstationStatus = serializers.IntegerField(source="power_station_status")  # noqa: N815
-    commStatus = serializers.IntegerField(source="comm_status")  # noqa: N815
+    power_station_status = serializers.ChoiceField(
+        choices=POWER_STATION_STATUS, help_text=POWER_STATION_STATUS_HELP
+    )
+    comm_status = serializers.ChoiceField(choices=COMM_STATUS, help_text=COMM_STATUS_HELP)
 
 
 class StationStatusView(ApiView):
-    """The old status flags: powerstationStatus 0 normal / 1 when AC kW is 0; commStatus 0 on
-    a communication error."""
+    """A plant's state and the old system's status flags: power_station_status 0 normal / 1
+    when AC kW is 0; comm_status 0 on a communication error."""
 
     @extend_schema(responses={200: StatusOut})
     def get(self, request, code: str, version=None):
@@ -353,7 +375,10 @@ class InverterLatest(ApiView):
 
 class RangeQuery(serializers.Serializer):
     since = serializers.DateTimeField(help_text="Start, ISO 8601 with an offset (inclusive).")
-    until = serializers.DateTimeField(help_text="End, ISO 8601 with an offset (exclusive).")
+    until = serializers.DateTimeField(
+        help_text="End, ISO 8601 with an offset (exclusive); after since, and at most 7 days "
+        "after it."
+    )
 
     def validate(self, attrs):
         if attrs["until"] <= attrs["since"]:
@@ -415,8 +440,17 @@ class KeyValueOut(serializers.ModelSerializer):
         read_only_fields = ["key", "updated_at"]
 
 
+@extend_schema_field(
+    {"anyOf": [{"type": "object", "additionalProperties": {}}, {"type": "array", "items": {}},
+               {"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+     "description": "Any JSON value but null."}
+)  # fmt: skip
+class AnyJsonButNull(serializers.JSONField):
+    pass
+
+
 class KeyValueIn(serializers.Serializer):
-    value = serializers.JSONField()
+    value = AnyJsonButNull()
 
 
 class KeyValueView(ApiView):
