@@ -446,6 +446,14 @@ class Sensor(models.Model):
     def __str__(self) -> str:
         return f"{self.station.code} {self.name}"
 
+    @property
+    def kind_label(self) -> str:
+        """The kind in the user's language: a built-in kind's label, else the added type's name."""
+        if self.kind in Sensor.Kind.values:
+            return str(Sensor.Kind(self.kind).label)
+        added = SensorType.objects.filter(code=self.kind).values_list("name", flat=True).first()
+        return added or self.kind
+
 
 class KeyValue(models.Model):
     key = models.CharField(_("key"), max_length=100, primary_key=True)

@@ -111,6 +111,18 @@ def legacy_import(
             % {"tables": ", ".join(unknown), "known": ", ".join(mapping.tables)}
         )
     selected = [m for name, m in mapping.tables.items() if not tables or name in tables]
+    if dry_run and settings.TELEMETRY_STORE == "mongodb":
+        readings = [m.name for m in selected if m.target in READING_TARGETS]
+        if readings:
+            # A dry run is a rollback of SQL transactions; MongoDB's writes cannot be taken back.
+            raise LegacyImportError(
+                _(
+                    "A dry run cannot take back readings written to MongoDB "
+                    "(TELEMETRY_STORE=mongodb); leave out %(tables)s with --tables, or run "
+                    "without --dry-run."
+                )
+                % {"tables": ", ".join(readings)}
+            )
     summaries: list[TableSummary] = []
     if not _run_claim():
         raise LegacyImportError(

@@ -20,6 +20,7 @@ from accounts.models import Customer, LoginHistory, User
 from events.models import EventLog, EventType, SmsLog
 from field.jobs import job_import_legacy
 from field.legacy.mongo import MongoSource
+from field.legacy.reader import LegacyImportError
 from field.legacy.run import legacy_import, legacy_mapping_of
 from field.models import ImportedKey
 from generation.models import DailyGeneration, HourlyGeneration
@@ -303,6 +304,18 @@ def test_a_dry_run_counts_but_changes_nothing(old_mongo, mysql_imported):
     assert snapshot() == before
     assert not ImportedKey.objects.exclude(table="customer").exists()
     assert run(old_mongo)["mongo_inverterlog"].inserted == 3  # the marks did not move either
+
+
+def test_a_dry_run_of_readings_is_refused_when_readings_live_in_mongodb(
+    old_mongo, mysql_imported, settings
+):
+    settings.TELEMETRY_STORE = "mongodb"  # MongoDB's writes cannot be rolled back
+    before = snapshot()
+    with pytest.raises(LegacyImportError, match="A dry run cannot take back readings"):
+        run(old_mongo, dry_run=True)
+    assert snapshot() == before
+    # Tables without readings can still be tried.
+    assert run(old_mongo, dry_run=True, tables=["mongo_power_station"])
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ class SensorHistoryOut(serializers.Serializer):
     name = serializers.CharField(source="sensor.name")
     kind = serializers.ChoiceField(source="sensor.kind", choices=Sensor.Kind.choices)
     kind_label = serializers.CharField(
-        source="sensor.get_kind_display", help_text="The kind and its unit, in the user's language."
+        source="sensor.kind_label", help_text="The kind and its unit, in the user's language."
     )
     points = SensorPointOut(many=True)
 
