@@ -135,10 +135,10 @@ class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
 
 
 class ApiGZipMiddleware(GZipMiddleware):
-    """The API's JSON is gzip-compressed when the client accepts it (a page of 1,000 plants
-    shrinks about tenfold). Only JSON under /api/: the pages' HTML and the browsable API hold
-    the CSRF token beside reflected input, the setting BREACH needs, and so does the login's
-    answer (its token beside the user id sent), which is no-store and left alone too."""
+    """The API's JSON is gzip-compressed when the client accepts it. Only JSON under /api/:
+    the pages' HTML and the browsable API hold the CSRF token beside reflected input, the
+    setting BREACH needs, and so does the login's answer (its token beside the user id sent),
+    which is no-store and left alone too."""
 
     def process_response(self, request, response):
         if not _is_api_json(request, response):
