@@ -240,6 +240,17 @@ DAY_VALUES = (
 )  # fmt: skip
 
 
+def station_day_bounds(
+    *, station_ids: Iterable[int], start: date, end: date
+) -> tuple[date, date] | None:
+    """The first and last day in [start, end] with a plant daily row of these plants; None
+    when there is none (one query, whatever the span asked for)."""
+    found = StationDailyGeneration.objects.filter(
+        station_id__in=list(station_ids), date__gte=start, date__lte=end
+    ).aggregate(first=Min("date"), last=Max("date"))
+    return (found["first"], found["last"]) if found["first"] else None
+
+
 def station_day_values(*, station_ids: Iterable[int], start: date, end: date) -> Iterator[tuple]:
     """The plant daily rows over [start, end] as tuples of DAY_VALUES, by date then plant, read
     as they are used (the exports of a year of a fleet: a third of the memory of models)."""

@@ -41,7 +41,7 @@ from openpyxl.utils import get_column_letter
 
 from economics.selectors import stations_daily_revenue
 from generation import plausibility
-from generation.selectors import month_report, station_day_values
+from generation.selectors import month_report, station_day_bounds, station_day_values
 from monitoring.models import PowerStation
 
 Table = tuple[list[str], Iterable[list]]
@@ -70,7 +70,10 @@ def _daily_rows(stations: dict, start: date, end: date) -> Iterator[list]:
     # Days without a price, as day numbers in arrays: a year of a fleet without prices is
     # 366,000 of them, which as date objects in lists would be most of the export's memory.
     missing: dict[int, array] = defaultdict(lambda: array("l"))
-    for first, last in _spans(start, end):
+    # Only the days that have rows: a period given with one end open (from the year 1 to
+    # today) is otherwise thousands of empty spans, each a query or two.
+    bounds = station_day_bounds(station_ids=stations.keys(), start=start, end=end)
+    for first, last in _spans(*bounds) if bounds else ():
         revenue = _daily_won(stations.values(), first, last)
         for (station_id, day), value in sorted(revenue.items(), key=lambda item: item[0][1]):
             if value is None:

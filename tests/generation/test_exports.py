@@ -8,6 +8,8 @@ import zipfile
 from datetime import date
 
 import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -15,7 +17,7 @@ from generation import kpis
 from generation.models import DailyGeneration
 from monitoring.models import PowerStation
 from tests.conftest import PASSWORD
-from web.exports import csv_bytes, sheet_name, xlsx_bytes
+from web.exports import csv_bytes, daily_table, sheet_name, xlsx_bytes
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"])
 
@@ -59,6 +61,26 @@ def test_a_period_of_weeks_is_in_day_order_with_one_note(client, rows):
     assert [line[:10] for line in lines[1:4]] == ["2026-05-31", "2026-06-01", "2026-06-02"]
     assert len(lines) == 5
     assert lines[4].startswith('메모,"2026-05-31, 2026-06-01, 2026-06-02에 A001의')
+
+
+def test_a_period_open_back_to_the_year_1_reads_only_the_days_with_rows(rows):
+    """A period with one end left open (the API's `from` alone) spans two thousand years: the
+    export reads only the days that have rows, in no more queries than for their month."""
+
+    def table_and_queries(start: date) -> tuple[list, int]:
+        with CaptureQueriesContext(connections["default"]) as default, CaptureQueriesContext(
+            connections["telemetry"]
+        ) as telemetry:
+            _header, body = daily_table(stations=[rows["station_a"]], start=start,
+                                        end=date(2026, 6, 30))  # fmt: skip
+            table = list(body)
+        return table, len(default.captured_queries) + len(telemetry.captured_queries)
+
+    wide, wide_queries = table_and_queries(date(1, 1, 1))
+    june, june_queries = table_and_queries(date(2026, 6, 1))
+    assert [row[0] for row in wide[:2]] == [date(2026, 6, 1), date(2026, 6, 2)]
+    assert wide == june
+    assert wide_queries <= june_queries
 
 
 def test_daily_csv_has_a_bom_and_the_plants_days(client, rows):
