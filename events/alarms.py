@@ -26,7 +26,7 @@ from django.db import IntegrityError
 from accounts.models import User
 from events.models import Alarm, EventLog, EventType, Notification
 from events.notify import Transition, transitions_enqueue
-from monitoring.changes import fleet_changed
+from monitoring.changes import plants_changed
 
 
 class AlarmsChanged(Exception):
@@ -44,7 +44,7 @@ def alarms_raise(*, alarms: list[Alarm], now: datetime) -> list[Alarm]:
     except IntegrityError as exc:
         raise AlarmsChanged(str(exc)) from exc
     _log(raised, EventLog.Kind.RAISED, now)
-    fleet_changed()  # an open alarm is part of a plant's state
+    plants_changed(station_ids=_stations_of(raised))  # an open alarm is part of their state
     return raised
 
 
@@ -60,8 +60,12 @@ def alarms_clear(*, alarms: list[Alarm], now: datetime) -> list[Alarm]:
     for alarm in alarms:
         alarm.cleared_at, alarm.open_key = now, None
     _log(alarms, EventLog.Kind.CLEARED, now)
-    fleet_changed()
+    plants_changed(station_ids=_stations_of(alarms))
     return alarms
+
+
+def _stations_of(alarms: list[Alarm]) -> set[int]:
+    return {alarm.station_id for alarm in alarms if alarm.station_id}
 
 
 def alarms_notify(

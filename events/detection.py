@@ -28,7 +28,7 @@ from events.alarms import AlarmsChanged, alarms_clear, alarms_notify, alarms_rai
 from events.faults import faults_decode, inverter_is_faulted
 from events.models import Alarm, EventLog, EventType, GenerationState, PendingFlip
 from events.notify import storm_notify
-from monitoring.changes import fleet_changed
+from monitoring.changes import plants_changed
 from monitoring.models import (
     Collector,
     CombinerBox,
@@ -433,6 +433,7 @@ def detect_events(*, now: datetime | None = None) -> DetectionResult:
 def _comm_lost_mark(fleet: Fleet) -> int:
     """The time-based state comm_lost belongs to detection; the ingest sets it back."""
     by_threshold: dict[int, list[int]] = defaultdict(list)
+    stations: set[int] = set()
     for inverter in fleet.inverters:
         station = fleet.stations[inverter["station_id"]]
         if (
@@ -441,6 +442,7 @@ def _comm_lost_mark(fleet: Fleet) -> int:
             and _stale(inverter)
         ):
             by_threshold[station["comm_loss_minutes"]].append(inverter["inverter_id"])
+            stations.add(inverter["station_id"])
     marked = 0
     # One UPDATE per distinct threshold (a handful); the last_ts guard leaves alone an inverter
     # whose reading arrived since the fleet was read.
@@ -453,7 +455,7 @@ def _comm_lost_mark(fleet: Fleet) -> int:
             .update(state=InverterState.COMM_LOST, state_since=fleet.now)
         )
     if marked:
-        fleet_changed()
+        plants_changed(station_ids=stations)
     return marked
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import ExtractMonth
@@ -320,14 +321,38 @@ class StationNow:
     last_ts: datetime | None
 
 
+class InverterStatusRow(NamedTuple):
+    inverter_id: int
+    station_id: int
+    last_ts: datetime | None
+    ac_kw: float | None
+    day_kwh: float | None
+    total_kwh: float | None
+    state: str
+
+
+def inverter_statuses(station_ids: list[int]) -> list[InverterStatusRow]:
+    """The latest status of each active inverter of these stations, as tuples (one query)."""
+    return [
+        InverterStatusRow(*values)
+        for values in InverterStatus.objects.filter(
+            station_id__in=station_ids, inverter__is_active=True
+        ).values_list(*InverterStatusRow._fields)
+    ]
+
+
 def station_now(
-    *, stations: Iterable[PowerStation], now: datetime | None = None
+    *,
+    stations: Iterable[PowerStation],
+    now: datetime | None = None,
+    statuses: list[InverterStatusRow] | None = None,
 ) -> dict[int, StationNow]:
     """Per station id: current kW, today's kWh, lifetime kWh, inverters reporting, last data.
 
     Today is each inverter's own day counter where it reported one today, else its running
     daily row. Current kW counts only inverters heard from within their plant's
-    communication-loss minutes. Two queries per distinct plant time zone, whatever the count.
+    communication-loss minutes. Two queries per distinct plant time zone, whatever the count
+    (one when the caller has read the stations' `inverter_statuses` already).
     """
     now = now or timezone.now()
     stations = {s.id: s for s in stations}
@@ -341,17 +366,10 @@ def station_now(
         ).values_list("inverter_id", "station_id", "kwh"):
             today_rows[inverter_id] = (station_id, kwh)
     figures = {sid: {"kw": 0.0, "life": 0.0, "reporting": 0, "last": None} for sid in stations}
-    # Tuples, not model instances: the overview asks this for 1,000 plants at a time.
-    for (
-        inverter_id,
-        station_id,
-        last_ts,
-        ac_kw,
-        day_kwh,
-        total_kwh,
-    ) in InverterStatus.objects.filter(
-        station_id__in=stations.keys(), inverter__is_active=True
-    ).values_list("inverter_id", "station_id", "last_ts", "ac_kw", "day_kwh", "total_kwh"):
+    if statuses is None:
+        statuses = inverter_statuses(list(stations))
+    # Tuples, not model instances: the overview asks this for 10,000 plants at a time.
+    for inverter_id, station_id, last_ts, ac_kw, day_kwh, total_kwh, _state in statuses:
         station = stations[station_id]
         row = figures[station_id]
         if last_ts and (row["last"] is None or last_ts > row["last"]):

@@ -196,17 +196,19 @@ class PowerStation(models.Model):
     def is_operating(self) -> bool:
         return self.status == self.Status.OPERATING
 
-    def ac_kw(self) -> float | None:
+    def ac_kw(self, inverters_kw: float | None = None) -> float | None:
         """AC capacity: as entered, else the sum of the active inverters' (None without any).
 
-        Reads `self.inverters.all()`, so a prefetch of the inverters makes it free."""
+        `inverters_kw` is that sum where the caller has it (the fleet's rows read it for every
+        plant in one query); else `self.inverters.all()` is read, which a prefetch makes free."""
         if self.capacity_kw:
             return float(self.capacity_kw)
-        total = sum(float(i.capacity_kw) for i in self.inverters.all() if i.is_active)
-        return total or None
+        if inverters_kw is None:
+            inverters_kw = sum(float(i.capacity_kw) for i in self.inverters.all() if i.is_active)
+        return inverters_kw or None
 
-    def dc_ac_ratio(self) -> float | None:
-        ac = self.ac_kw()
+    def dc_ac_ratio(self, inverters_kw: float | None = None) -> float | None:
+        ac = self.ac_kw(inverters_kw)
         return round(float(self.capacity_kwp) / ac, 2) if ac else None
 
 

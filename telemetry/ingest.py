@@ -38,7 +38,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring.changes import fleet_changed
+from monitoring.changes import plants_changed
 from monitoring.models import Collector, CombinerBox, Inverter, PowerStation, Sensor
 from monitoring.states import collector_is_down
 from telemetry import store
@@ -259,7 +259,8 @@ def collector_seen(
         fields["remote_address"] = remote_address
     Collector.objects.filter(pk=collector.pk).update(**fields)
     if collector_is_down(last_seen=collector.last_seen, now=now) is not False:
-        fleet_changed()  # it comes back (or is seen first): its plants' state changes
+        # It comes back (or is seen first): its plants' state changes.
+        plants_changed(station_ids=collector.stations.values_list("pk", flat=True))
     for name, value in fields.items():
         setattr(collector, name, value)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db import connections, transaction
 
-from monitoring.changes import fleet_changed
+from monitoring.changes import plants_changed
 from monitoring.models import InverterState, InverterStatus, StationStatus
 from solarsite.upsert import upsert_many, upsert_sql
 
@@ -79,7 +79,7 @@ def latest_state_update(
         outages = _stations_update(inverters=inverters, grid=grid)
         if inverters:
             _inverters_update(inverters, outages=outages)
-        fleet_changed()
+        plants_changed(station_ids={s.station_id for s in [*inverters, *grid]})
 
 
 def _stations_update(

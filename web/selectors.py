@@ -6,17 +6,18 @@ from the latest-status tables, the collectors and the open alarms, ranked by the
 monitoring/states.py; nothing here reads raw readings. A fixed number of queries whatever the
 number of stations (the overview lists 1,000).
 
-`fleet_rows` keeps the rows of a set of stations in the process between requests, since
-building 1,000 of them costs far more than serving them (bench/api.py):
-1. the key is the fleet's data version (monitoring/changes.py: every write that changes a row
-   renews it, in every process through the shared cache), the set of stations asked for, and
-   the clock's FLEET_ROWS_SECONDS window (a state also changes with time alone: an inverter
-   falls silent, the sun sets);
-2. without a shared cache there is no version, and nothing is kept;
-3. a few sets are kept (an operator's whole fleet and some owners'; monitoring/changes.py
-   `kept`), the least recently used dropped first;
-4. what a caller makes of the rows (the API's JSON shape) is kept beside them, per language
-   and time zone, so it too is made once per version.
+`fleet_rows` keeps each plant's row in the process between requests, since building 10,000 of
+them costs far more than serving them (bench/api.py, bench/soak.py):
+1. a row is kept under its plant's data version (monitoring/changes.py: every write that
+   changes a plant's row renews it, in every process through the shared cache), so under a
+   live fleet a request rebuilds only the plants written since the last one;
+2. a row is also kept only until the clock alone could change it (`_good_until`): an inverter
+   or collector that may fall silent, the sun crossing the daylight line, the plant's local
+   midnight; never less than ROW_SECONDS_MIN (detection marks silence once a minute) and
+   never more than ROW_SECONDS_MAX;
+3. without a shared cache there is no version, and nothing is kept;
+4. what a caller makes of a row (the API's JSON shape) is kept beside it, per language and
+   time zone, so it too is made once per version.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from events.selectors import ALARM_PLANT_STATES, open_alarm_counts
-from generation.selectors import StationNow, station_now
-from monitoring.changes import fleet_version, kept
+from generation.selectors import StationNow, inverter_statuses, station_now
+from monitoring import plant_time
+from monitoring.changes import plant_versions
 from monitoring.models import (
     Collector,
     Inverter,
@@ -39,7 +42,8 @@ from monitoring.models import (
     PowerStation,
     StationStatus,
 )
-from monitoring.night import inverter_state_now
+from monitoring.night import ASLEEP_AFTER, inverter_state_now
+from monitoring.solar import DAYLIGHT_ELEVATION_DEG, sun_elevation_deg
 from monitoring.states import (
     PlantState,
     collector_is_down,
@@ -77,15 +81,23 @@ class StationRow:
     state: str  # a PlantState
     last_ts: datetime | None
     inverters: int
+    inverters_kw: float  # the active inverters' AC capacity summed
     inverters_reporting: int
     grid_outage: bool | None
     open_alarms: int = 0
     open_codes: list[int] = field(default_factory=list)
-    age_seconds: float | None = None
 
     @property
     def state_label(self) -> str:
         return PlantState(self.state).label
+
+    @property
+    def ac_kw(self) -> float | None:
+        return self.station.ac_kw(self.inverters_kw)
+
+    @property
+    def dc_ac_ratio(self) -> float | None:
+        return self.station.dc_ac_ratio(self.inverters_kw)
 
     @property
     def specific_yield(self) -> float | None:
@@ -114,120 +126,174 @@ class StationDetail:
     inverters: list[InverterRow] = field(default_factory=list)
 
 
-def _statuses(station_ids: list[int]) -> dict[int, list[tuple[datetime | None, str]]]:
-    """(last_ts, state) of each active inverter with a status, per station id (tuples, not
-    model instances: the overview asks for 1,000 plants at a time)."""
-    by_station: dict[int, list] = {sid: [] for sid in station_ids}
-    for station_id, last_ts, state in InverterStatus.objects.filter(
-        station_id__in=station_ids, inverter__is_active=True
-    ).values_list("station_id", "last_ts", "state"):
-        by_station[station_id].append((last_ts, state))
-    return by_station
-
-
 def station_rows(stations: Iterable[PowerStation], *, now: datetime) -> list[StationRow]:
     """Per station, in the order given: kW now, kWh today, its state, its open alarms."""
+    return [row for row, _until in _rows_built(stations, now=now)]
+
+
+def _rows_built(stations: Iterable[PowerStation], *, now: datetime):
+    """station_rows, each with the moment until which the clock alone cannot change it."""
     stations = list(stations)
     ids = [s.id for s in stations]
     if not ids:
         return []
-    figures = station_now(stations=stations, now=now)
-    statuses = _statuses(ids)
-    counts = _active_inverter_counts(ids)
+    statuses = inverter_statuses(ids)
+    figures = station_now(stations=stations, now=now, statuses=statuses)
+    by_station: dict[int, list[tuple[datetime | None, str]]] = defaultdict(list)
+    for status in statuses:
+        by_station[status.station_id].append((status.last_ts, status.state))
+    counts, capacities = _active_inverters(ids)
     grid = _grid_outages(ids)
-    down = stations_with_collectors_down(ids, now=now)
+    collectors_seen = _collectors_last_seen(ids)
     alarms = open_alarm_counts(ids)
-    rows = []
+    built = []
     for station in stations:
-        states = [
-            _state_now(last_ts, state, station=station, now=now)
-            for last_ts, state in statuses[station.id]
-        ]
+        inverters = by_station.get(station.id, [])
+        states = [_state_now(ts, state, station=station, now=now) for ts, state in inverters]
         if len(states) < counts.get(station.id, 0):
             states.append(InverterState.UNKNOWN)  # an inverter that never reported
         codes = alarms.get(station.id, Counter())
         now_figures: StationNow = figures[station.id]
+        seen = collectors_seen.get(station.id, [])
         state = plant_state(
             status=station.status, inverter_states=states, grid_outage=grid.get(station.id),
             current_kw=now_figures.current_kw, last_ts=now_figures.last_ts,
-            collector_down=station.id in down,
+            collector_down=_collectors_down(seen, now=now),
             alarmed={ALARM_PLANT_STATES[c] for c in codes if c in ALARM_PLANT_STATES},
         )  # fmt: skip
-        last_ts = now_figures.last_ts
-        rows.append(
-            StationRow(
-                station=station,
-                current_kw=now_figures.current_kw,
-                today_kwh=now_figures.today_kwh,
-                lifetime_kwh=now_figures.lifetime_kwh,
-                state=state.value,
-                last_ts=last_ts,
-                inverters=counts.get(station.id, 0),
-                inverters_reporting=now_figures.reporting,
-                grid_outage=grid.get(station.id),
-                open_alarms=sum(codes.values()),
-                open_codes=sorted(codes),
-                age_seconds=(now - last_ts).total_seconds() if last_ts else None,
-            )
+        row = StationRow(
+            station=station,
+            current_kw=now_figures.current_kw,
+            today_kwh=now_figures.today_kwh,
+            lifetime_kwh=now_figures.lifetime_kwh,
+            state=state.value,
+            last_ts=now_figures.last_ts,
+            inverters=counts.get(station.id, 0),
+            inverters_kw=capacities.get(station.id, 0.0),
+            inverters_reporting=now_figures.reporting,
+            grid_outage=grid.get(station.id),
+            open_alarms=sum(codes.values()),
+            open_codes=sorted(codes),
         )
-    return rows
+        built.append((row, _good_until(station, inverters, seen, now=now)))
+    return built
 
 
 # --- The fleet's rows, kept between requests ----------------------------------------------
-FLEET_ROWS_SECONDS = 10  # detection marks silence once a minute; the overview shows seconds
+ROW_SECONDS_MIN = 10  # detection marks silence once a minute; the overview shows seconds
+ROW_SECONDS_MAX = 60
+# The sun's elevation changes by at most 15 degrees an hour (the Earth's turn), so it cannot
+# cross the daylight line sooner than its distance from it at this rate (with a margin).
+SUN_DEGREES_PER_SECOND = 0.3 / 60
+
+
+def _good_until(station: PowerStation, inverters, collectors_seen, *, now: datetime) -> datetime:
+    """The first moment at which the clock alone may change the row (item 2 above): the
+    deadlines of the rules of monitoring/night.py and monitoring/states.py that are still
+    ahead, the sun's nearest possible crossing of the daylight line, the plant's midnight."""
+    elevation = sun_elevation_deg(station.latitude, station.longitude, now)
+    ahead = [
+        now + timedelta(seconds=abs(elevation - DAYLIGHT_ELEVATION_DEG) / SUN_DEGREES_PER_SECOND),
+        plant_time.day_bounds(plant_time.local_date(now, station.tz), station.tz)[1],
+    ]
+    silence = timedelta(minutes=station.comm_loss_minutes)
+    collector_down = timedelta(minutes=settings.COLLECTOR_DOWN_MINUTES)
+    for last_ts, _state in inverters:
+        if last_ts is not None:
+            ahead += [last_ts + silence, last_ts + ASLEEP_AFTER]
+    ahead += [last_seen + collector_down for last_seen in collectors_seen if last_seen]
+    first = min((moment for moment in ahead if moment > now), default=now)
+    lower = now + timedelta(seconds=ROW_SECONDS_MIN)
+    return min(max(first, lower), now + timedelta(seconds=ROW_SECONDS_MAX))
+
+
+@dataclass
+class KeptRow:
+    """A plant's row, the version and moment it holds until, and what callers made of it."""
+
+    row: StationRow
+    version: str
+    until: datetime
+    shapes: dict[Hashable, object] = field(default_factory=dict)
 
 
 @dataclass
 class FleetRows:
-    """station_rows of a set of stations, and what callers made of them (item 4 above)."""
+    """The rows of a set of stations in order, and what callers made of them (item 4)."""
 
-    rows: list[StationRow]
-    _shapes: dict[Hashable, dict[int, object]] = field(default_factory=dict)
+    kept: list[KeptRow]
+
+    @property
+    def rows(self) -> list[StationRow]:
+        return [k.row for k in self.kept]
 
     def shaped(self, key: Hashable, shape: Callable[[StationRow], object]):
-        """`shape`, remembered per row under `key` for as long as these rows are kept."""
-        made = self._shapes.setdefault(key, {})
+        """`shape`, remembered per row under `key` for as long as the row is kept."""
+        by_row = {id(k.row): k for k in self.kept}
 
         def shaped_row(row: StationRow):
-            found = made.get(id(row))
+            kept_row = by_row[id(row)]
+            found = kept_row.shapes.get(key)
             if found is None:
-                found = made[id(row)] = shape(row)
+                found = kept_row.shapes[key] = shape(row)
             return found
 
         return shaped_row
 
 
+# Per kind of queryset (what it selects and prefetches along), each plant's kept row.
+_kept_rows: dict[Hashable, dict[int, KeptRow]] = {}
+
+
 def fleet_rows(stations: QuerySet[PowerStation], *, now: datetime) -> FleetRows:
     """station_rows of these stations in the queryset's order, kept as the module docstring
     says: the same rows as station_rows, never older than the latest write."""
-    version = fleet_version()
-    if version is None:
-        return FleetRows(station_rows(stations, now=now))
-    ids = tuple(stations.prefetch_related(None).values_list("id", flat=True))
-    key = ("fleet rows", version, int(now.timestamp() // FLEET_ROWS_SECONDS), ids)
-    return kept(key, lambda: FleetRows(station_rows(stations, now=now)))
+    ids = list(stations.prefetch_related(None).values_list("id", flat=True))
+    versions = plant_versions(ids)
+    if versions is None:
+        return FleetRows([KeptRow(row, "", now) for row in station_rows(stations, now=now)])
+    kind = (str(stations.query.select_related), tuple(stations._prefetch_related_lookups))
+    kept = _kept_rows.setdefault(kind, {})
+    stale = [
+        i for i in ids
+        if (k := kept.get(i)) is None or k.version != versions[i] or k.until <= now
+    ]  # fmt: skip
+    if len(stale) == len(ids):
+        built = _rows_built(stations, now=now)  # the set's own query, not 10,000 ids
+    else:
+        built = _rows_built(stations.filter(id__in=stale), now=now) if stale else []
+    for row, until in built:
+        kept[row.station.id] = KeptRow(row, versions[row.station.id], until)
+    return FleetRows([kept[i] for i in ids])
 
 
-def stations_with_collectors_down(station_ids: list[int], *, now: datetime) -> set[int]:
-    """Stations all of whose active collectors that were ever seen are down (one query)."""
-    seen: dict[int, list[bool]] = defaultdict(list)
-    links = Collector.stations.through.objects.filter(
+def _collectors_last_seen(station_ids: list[int]) -> dict[int, list[datetime | None]]:
+    """Per station, when each of its active collectors was last seen (one query)."""
+    seen: dict[int, list[datetime | None]] = defaultdict(list)
+    for station_id, last_seen in Collector.stations.through.objects.filter(
         powerstation_id__in=station_ids, collector__is_active=True
-    ).values_list("powerstation_id", "collector__last_seen")
-    for station_id, last_seen in links:
-        down = collector_is_down(last_seen=last_seen, now=now)
-        if down is not None:
-            seen[station_id].append(down)
-    return {station_id for station_id, down in seen.items() if down and all(down)}
+    ).values_list("powerstation_id", "collector__last_seen"):
+        seen[station_id].append(last_seen)
+    return seen
 
 
-def _active_inverter_counts(ids: list[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for station_id in Inverter.objects.filter(station_id__in=ids, is_active=True).values_list(
-        "station_id", flat=True
-    ):
-        counts[station_id] = counts.get(station_id, 0) + 1
-    return counts
+def _collectors_down(seen: list[datetime | None], *, now: datetime) -> bool:
+    """All of the plant's active collectors that were ever seen are down."""
+    down = [collector_is_down(last_seen=s, now=now) for s in seen]
+    down = [d for d in down if d is not None]
+    return bool(down) and all(down)
+
+
+def _active_inverters(ids: list[int]) -> tuple[dict[int, int], dict[int, float]]:
+    """Per station, how many active inverters it has and their AC capacity summed."""
+    counts: dict[int, int] = defaultdict(int)
+    capacities: dict[int, float] = defaultdict(float)
+    for station_id, capacity_kw in Inverter.objects.filter(
+        station_id__in=ids, is_active=True
+    ).values_list("station_id", "capacity_kw"):
+        counts[station_id] += 1
+        capacities[station_id] += float(capacity_kw)
+    return counts, capacities
 
 
 def _grid_outages(ids: list[int]) -> dict[int, bool | None]:

@@ -24,6 +24,7 @@ from events.alarms import alarms_clear, alarms_raise
 from events.models import Alarm, EventType
 from monitoring.models import PowerStation
 from tests.api.conftest import client_as, token_for
+from tests.conftest import sunlit
 from web import selectors
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
@@ -162,3 +163,33 @@ def test_a_new_reading_is_in_the_next_day_curve(shared_cache, fleet, operator):
     assert curve_points(operator, "A001") == [12.5, 30.0]
     ingest(fleet, ac_kw=20.0, seconds_ago=60, outcome="updated")  # a corrected reading
     assert curve_points(operator, "A001") == [12.5, 20.0]
+
+
+def test_a_reading_rebuilds_only_its_own_plants_row(shared_cache, fleet):
+    fleet["token"] = fleet["collector_a"].issue_token()  # saves the collector: every row's
+    stations = PowerStation.objects.order_by("code")
+    before = {r.station.code: r for r in selectors.fleet_rows(stations, now=timezone.now()).rows}
+    ingest(fleet, ac_kw=12.5)
+    after = {r.station.code: r for r in selectors.fleet_rows(stations, now=timezone.now()).rows}
+    assert after["A001"].current_kw == 12.5
+    assert after["B001"] is before["B001"]  # B001 was not written: its row was not rebuilt
+
+
+def test_kept_rows_follow_the_clock_between_writes(shared_cache, fleet):
+    """An inverter falls silent with no write at all: the kept row changes when a row built
+    afresh does, not up to a minute later."""
+    station = fleet["station_a"]
+    now = timezone.now()
+    PowerStation.objects.filter(pk=station.pk).update(**sunlit(now))
+    ingest(fleet, ac_kw=12.5, seconds_ago=station.comm_loss_minutes * 60 - 20)
+    stations = PowerStation.objects.order_by("code")
+    seen = set()
+    for seconds in (0, 5, 15, 25, 35, 45):
+        later = now + timedelta(seconds=seconds)
+        kept = [(r.station.code, r.state, r.current_kw) for r in
+                selectors.fleet_rows(stations, now=later).rows]  # fmt: skip
+        fresh = [(r.station.code, r.state, r.current_kw) for r in
+                 selectors.station_rows(stations, now=later)]  # fmt: skip
+        assert kept == fresh, f"{seconds} s later"
+        seen.add(kept[0][1])
+    assert seen == {"normal", "comm_error"}  # the silence did fall inside the window

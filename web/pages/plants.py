@@ -39,7 +39,7 @@ from web.fleet import (
     plant_overview,
     state_counts,
 )
-from web.selectors import station_rows, station_search
+from web.selectors import fleet_rows, station_search
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 10
@@ -52,7 +52,7 @@ def overview(request):
     table every minute (and on each filter change), so the page never reloads."""
     now = timezone.now()
     stations = stations_visible_to(request.user).select_related("customer")
-    rows = station_rows(stations, now=now)
+    rows = fleet_rows(stations, now=now).rows
     counts = state_counts(rows)
     alarms = open_alarms_by_severity([row.station.id for row in rows])
     # a wrong parameter keeps its default here

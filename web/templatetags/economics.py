@@ -6,7 +6,6 @@ economics.selectors only.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from django.utils import timezone, translation
 
 from economics.selectors import stations_revenue_today_and_month
 from monitoring.models import PowerStation
+from web.fleet import stations_digest
 
 register = template.Library()
 
@@ -46,8 +46,7 @@ def card_figures(stations: list[PowerStation], *, today) -> tuple[Decimal, Decim
 
     The notes are sentences in the page's language, so the language is part of the key: an
     English page never gets the Korean notes cached for a Korean one."""
-    ids = ",".join(str(s.id) for s in sorted(stations, key=lambda s: s.id))
-    digest = hashlib.sha256(ids.encode()).hexdigest()
+    digest = stations_digest(stations)
     key = f"revenue-card:{translation.get_language()}:{today.isoformat()}:{digest}"
     cached = cache.get(key)
     if cached is None:

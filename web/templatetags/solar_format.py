@@ -37,6 +37,12 @@ def percent(value, digits: int = 1) -> str:
 
 
 @register.filter
+def seconds_before(moment, now) -> float | None:
+    """How many seconds `moment` lies before `now` (None when there is no moment)."""
+    return (now - moment).total_seconds() if moment and now else None
+
+
+@register.filter
 def age(seconds) -> str:
     """How long ago, in words: "45 s", "12 min", "3 h 5 min", "2 d"."""
     if seconds is None:
