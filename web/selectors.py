@@ -131,18 +131,24 @@ def station_rows(stations: Iterable[PowerStation], *, now: datetime) -> list[Sta
     return [row for row, _until in _rows_built(stations, now=now)]
 
 
-def _rows_built(stations: Iterable[PowerStation], *, now: datetime):
-    """station_rows, each with the moment until which the clock alone cannot change it."""
+def _rows_built(stations: Iterable[PowerStation], *, now: datetime, earlier=None):
+    """station_rows, each with the moment until which the clock alone cannot change it.
+    `earlier` are the stations' last rows when their registry has not changed since: their
+    inverters' count and capacity are taken from them instead of read again."""
     stations = list(stations)
     ids = [s.id for s in stations]
     if not ids:
         return []
+    if earlier is None:
+        counts, capacities = _active_inverters(ids)
+    else:
+        counts = {r.station.id: r.inverters for r in earlier}
+        capacities = {r.station.id: r.inverters_kw for r in earlier}
     statuses = inverter_statuses(ids)
     figures = station_now(stations=stations, now=now, statuses=statuses)
     by_station: dict[int, list[tuple[datetime | None, str]]] = defaultdict(list)
     for status in statuses:
         by_station[status.station_id].append((status.last_ts, status.state))
-    counts, capacities = _active_inverters(ids)
     grid = _grid_outages(ids)
     collectors_seen = _collectors_last_seen(ids)
     alarms = open_alarm_counts(ids)
@@ -258,13 +264,26 @@ def fleet_rows(stations: QuerySet[PowerStation], *, now: datetime) -> FleetRows:
         i for i in ids
         if (k := kept.get(i)) is None or k.version != versions[i] or k.until <= now
     ]  # fmt: skip
-    if len(stale) == len(ids):
-        built = _rows_built(stations, now=now)  # the set's own query, not 10,000 ids
-    else:
-        built = _rows_built(stations.filter(id__in=stale), now=now) if stale else []
+    # A plant whose registry is unchanged (the every-plant part of its version) keeps its
+    # station and inverters: only what its readings, alarms and collectors say is read again.
+    earlier = [
+        kept[i].row for i in stale if i in kept and _registry(kept[i]) == _registry(versions[i])
+    ]
+    new = len(stale) - len(earlier)
+    built = _rows_built([r.station for r in earlier], now=now, earlier=earlier)
+    if new == len(ids):
+        built += _rows_built(stations, now=now)  # the set's own query, not 10,000 ids
+    elif new:
+        again = {r.station.id for r in earlier}
+        built += _rows_built(stations.filter(id__in=[i for i in stale if i not in again]), now=now)
     for row, until in built:
         kept[row.station.id] = KeptRow(row, versions[row.station.id], until)
     return FleetRows([kept[i] for i in ids])
+
+
+def _registry(version: KeptRow | str) -> str:
+    """The every-plant part of a plant's version (monitoring/changes.py)."""
+    return (version.version if isinstance(version, KeptRow) else version).partition("/")[0]
 
 
 def _collectors_last_seen(station_ids: list[int]) -> dict[int, list[datetime | None]]:
@@ -351,8 +370,6 @@ def sensor_history(station: PowerStation, *, start: datetime, end: datetime) -> 
     [start, end), oldest first: [{"sensor", "points": [(ts, value)]}]."""
     sensors = list(station.sensors.order_by("name", "id"))
     points: dict[int, list] = {sensor.id: [] for sensor in sensors}
-    for sensor_id, ts, value in store.sensor_points(
-        sensor_ids=list(points), start=start, end=end
-    ):
+    for sensor_id, ts, value in store.sensor_points(sensor_ids=list(points), start=start, end=end):
         points[sensor_id].append((ts, value))
     return [{"sensor": sensor, "points": points[sensor.id]} for sensor in sensors]
