@@ -77,9 +77,15 @@ def _mysql_upsert_many(connection, sql: str, params: list[tuple]) -> None:
         return
     prefix, _, rest = sql.partition(" VALUES (")
     postfix = rest[rest.index(")") + 1 :]
+    head, tail = f"{prefix} VALUES ", postfix
+    rows = _plain_rows(params)
+    if rows is not None and len(head) + len(rows) + len(tail) <= MYSQL_MAX_STATEMENT:
+        with connection.cursor() as cursor:
+            cursor.execute(head + rows + tail)
+        return
     connection.ensure_connection()
     literal = connection.connection.literal
-    head, tail = f"{prefix} VALUES ".encode(), postfix.encode()
+    head, tail = head.encode(), tail.encode()
     statement, size = [], len(head) + len(tail)
     with connection.cursor() as cursor:
         for row in params:
@@ -92,10 +98,28 @@ def _mysql_upsert_many(connection, sql: str, params: list[tuple]) -> None:
         cursor.execute((head + b",".join(statement) + tail).decode())
 
 
+def _plain_rows(params: list[tuple]) -> str | None:
+    """Every row's `(v1, v2, ...)`, comma-separated, as one repr of the list, when all rows
+    are tuples of one width (above one) whose values are numbers, NULLs, booleans and plain
+    text (a reading's rows: a batch of 500 in one C call, checked column by column, where a
+    Python call per row cost a tenth of the ingest); None for anything else."""
+    if set(map(type, params)) != {tuple} or len(set(map(len, params))) != 1:
+        return None
+    if len(params[0]) < 2:  # a one-value tuple's repr is "(1,)"
+        return None
+    for column in zip(*params, strict=True):
+        kinds = set(map(type, column))
+        if not kinds <= _PLAIN:
+            return None
+        if str in kinds and not all(_plain_text(v) for v in set(column) if type(v) is str):
+            return None
+    text = repr(params)[1:-1].replace("None", "NULL")
+    return None if "n" in text else text  # nan and inf (refused value by value)
+
+
 def _sql_row(row, literal) -> str:
-    """One row's `(v1,v2,...)`. A row of numbers, NULLs and times (a reading's) is Python's
-    own repr of the tuple with None as NULL: one C call instead of one Python call per value,
-    which halves the ingest's statement building. Anything else goes value by value."""
+    """One row's `(v1,v2,...)`: as its repr when it is a plain row (see _plain_rows), else
+    value by value."""
     kinds = set(map(type, row))
     if (
         len(row) > 1

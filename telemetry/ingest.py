@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -365,7 +366,8 @@ class Registry:
 
     @classmethod
     def load(cls, *, collector: Collector, sections: dict[str, list]) -> Registry:
-        """Only the stations and devices the batch names, in one query per kind."""
+        """Only the stations and devices the batch names, in one query per kind (the plants
+        with whether this collector serves each)."""
         codes = {
             item.get("station")
             for items in sections.values()
@@ -373,9 +375,18 @@ class Registry:
             if isinstance(item, dict) and isinstance(item.get("station"), str)
         }
         codes = {code for code in codes if is_text(code)}  # the database takes only UTF-8
-        stations = {s.code: s for s in PowerStation.objects.filter(code__in=codes)}
+        # Whether the collector serves each plant in the same query: a round trip less.
+        serves = Collector.stations.through.objects.filter(
+            collector_id=collector.pk, powerstation_id=OuterRef("pk")
+        )
+        stations = {
+            s.code: s
+            for s in PowerStation.objects.filter(code__in=codes)
+            .only("id", "code")
+            .annotate(served=Exists(serves))
+        }
         ids = [s.pk for s in stations.values()]
-        served = set(collector.stations.values_list("pk", flat=True))
+        served = {s.pk for s in stations.values() if s.served}
         inverters = boxes = sensors = {}
         if "readings" in sections:
             inverters = {

@@ -48,7 +48,8 @@ INVERTER_FIELDS = [
     "reported_state", "fault_bits", "state", "state_since",
 ]  # fmt: skip
 
-DATETIME_POSITIONS = [INVERTER_FIELDS.index("last_ts"), INVERTER_FIELDS.index("state_since")]
+STATION_FIELDS = ["grid_ts", "grid_outage", "last_ts"]
+DATETIME_FIELDS = frozenset(["last_ts", "state_since", "grid_ts"])
 
 
 def inverter_state_from(reading: InverterSnapshot, *, grid_outage: bool | None) -> str:
@@ -106,7 +107,7 @@ def _stations_update(
         if dirty:
             changed.append(status)
         outages[status.station_id] = status.grid_outage
-    StationStatus.objects.bulk_update(changed, ["grid_ts", "grid_outage", "last_ts"])
+    _statuses_write(StationStatus, changed, key="station_id", fields=STATION_FIELDS)
     return outages
 
 
@@ -135,7 +136,8 @@ def _inverters_update(
         status.ac_v_min = min(reading.ac_v) if reading.ac_v else None
         status.reported_state, status.fault_bits = reading.reported_state, reading.fault_bits
         changed.append(status)
-    _write_inverters(changed)
+    _statuses_write(InverterStatus, changed, key="inverter_id",
+                    fields=["station_id", *INVERTER_FIELDS])  # fmt: skip
 
 
 def _locked(model, ids: list[int], stub) -> list:
@@ -149,19 +151,20 @@ def _locked(model, ids: list[int], stub) -> list:
     return rows
 
 
-def _write_inverters(statuses: list[InverterStatus]) -> None:
-    """One multi-row upsert of rows that exist (locked above): bulk_update's CASE WHEN per
-    field costs more than the rows, and an executemany UPDATE is a round trip per row."""
+def _statuses_write(model, statuses: list, *, key: str, fields: list[str]) -> None:
+    """One multi-row upsert of status rows that exist (locked above): bulk_update's CASE WHEN
+    per field costs more than the rows (and compiling it, more than the database's work for
+    one plant), and an executemany UPDATE is a round trip per row."""
     if not statuses:
         return
     connection = connections["default"]
     adapt = connection.ops.adapt_datetimefield_value
+    stamps = [i for i, name in enumerate(fields) if name in DATETIME_FIELDS]
     params = []
     for status in statuses:
-        values = [getattr(status, name) for name in INVERTER_FIELDS]
-        for i in DATETIME_POSITIONS:
+        values = [getattr(status, name) for name in fields]
+        for i in stamps:
             values[i] = adapt(values[i])
-        params.append((status.inverter_id, status.station_id, *values))
-    sql = upsert_sql(connection, table=InverterStatus._meta.db_table,
-                     key=["inverter_id"], values=["station_id", *INVERTER_FIELDS])  # fmt: skip
+        params.append((getattr(status, key), *values))
+    sql = upsert_sql(connection, table=model._meta.db_table, key=[key], values=fields)
     upsert_many(connection, sql, params)

@@ -171,7 +171,9 @@ def readings_upsert(*, rows: dict[str, Sequence[Row]]) -> UpsertResult:
     """
     result = UpsertResult()
     rows_check(rows)
-    with transaction.atomic(using=DATABASE):
+    # No savepoint inside a caller's transaction (the ingest's, the legacy import's): a
+    # failure here fails that whole transaction anyway, and a savepoint is two round trips.
+    with transaction.atomic(using=DATABASE, savepoint=False):
         for name, table_rows in rows.items():
             if not table_rows:
                 continue
@@ -252,20 +254,20 @@ def _stored_values(table: Table, rows: Sequence[Row]) -> dict[tuple, tuple]:
     return stored
 
 
-def _write(table: Table, rows: Iterable[Row]) -> None:
+def _write(table: Table, rows: Sequence[Row]) -> None:
     connection = connections[DATABASE]
     adapt = connection.ops.adapt_datetimefield_value
-    json_positions = [i for i, name in enumerate(table.values) if name in table.json_columns]
-    params = []
-    adapted: dict[datetime, object] = {}  # a batch holds few distinct times
-    for row in rows:
-        values = list(row.values)
-        for i in json_positions:
-            values[i] = json.dumps(values[i])
-        ts = adapted.get(row.ts)
-        if ts is None:
-            ts = adapted[row.ts] = adapt(row.ts)
-        params.append((row.device_id, ts, *values))
+    adapted = {ts: adapt(ts) for ts in {row.ts for row in rows}}  # a batch holds few times
+    if table.json_columns:
+        json_positions = [i for i, name in enumerate(table.values) if name in table.json_columns]
+        params = []
+        for row in rows:
+            values = list(row.values)
+            for i in json_positions:
+                values[i] = json.dumps(values[i])
+            params.append((row.device_id, adapted[row.ts], *values))
+    else:
+        params = [(row.device_id, adapted[row.ts], *row.values) for row in rows]
     sql = upsert_sql(connection, table=table.model._meta.db_table, key=table.key,
                      values=table.values)  # fmt: skip
     upsert_many(connection, sql, params)
@@ -634,21 +636,20 @@ def late_readings_mark(
 
 
 def dirty_hours_mark(hours: Iterable[tuple[int, datetime]], *, now: datetime) -> None:
-    """Mark these (inverter_id, UTC hour start) dirty as of `now` (a mark there moves)."""
-    marks = [DirtyHour(inverter_id=i, hour_start=h, marked_at=now) for i, h in sorted(hours)]
+    """Mark these (inverter_id, UTC hour start) dirty as of `now` (a mark there moves): one
+    multi-row upsert in key order (two writers then lock the same rows in the same order)."""
+    connection = connections[DATABASE]
+    adapt = connection.ops.adapt_datetimefield_value
+    marked_at = adapt(now)
+    marks = [(inverter_id, adapt(hour), marked_at) for inverter_id, hour in sorted(hours)]
     if not marks:
         return
-    # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; the key is the primary key.
-    with_target = connections[DATABASE].features.supports_update_conflicts_with_target
-    target = ["inverter_id", "hour_start"] if with_target else None
-    with transaction.atomic(using=DATABASE):
-        for offset in range(0, len(marks), 2000):
-            DirtyHour.objects.using(DATABASE).bulk_create(
-                marks[offset : offset + 2000],
-                update_conflicts=True,
-                unique_fields=target,
-                update_fields=["marked_at"],
-            )
+    sql = upsert_sql(connection, table=DirtyHour._meta.db_table,
+                     key=("inverter_id", "hour_start"), values=("marked_at",))  # fmt: skip
+    # All or none, should the marks take more than one statement; inside the caller's
+    # transaction (the ingest's), no savepoint.
+    with transaction.atomic(using=DATABASE, savepoint=False):
+        upsert_many(connection, sql, marks)
 
 
 def dirty_hours(*, limit: int) -> list[DirtyMark]:
