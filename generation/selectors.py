@@ -368,23 +368,27 @@ def station_now(
     figures = {sid: {"kw": 0.0, "life": 0.0, "reporting": 0, "last": None} for sid in stations}
     if statuses is None:
         statuses = inverter_statuses(list(stations))
+    # Per station once: its day and since when an inverter counts as reporting.
+    today_bounds = plant_time.today_bounds(stations.values(), now=now)
+    heard_since = {
+        sid: now - timedelta(minutes=s.comm_loss_minutes) for sid, s in stations.items()
+    }  # fmt: skip
     # Tuples, not model instances: the overview asks this for 10,000 plants at a time.
     for inverter_id, station_id, last_ts, ac_kw, day_kwh, total_kwh, _state in statuses:
-        station = stations[station_id]
         row = figures[station_id]
-        if last_ts and (row["last"] is None or last_ts > row["last"]):
+        if last_ts is None:
+            if total_kwh is not None:
+                row["life"] += total_kwh
+            continue
+        if row["last"] is None or last_ts > row["last"]:
             row["last"] = last_ts
-        if last_ts and now - last_ts <= timedelta(minutes=station.comm_loss_minutes):
+        if last_ts >= heard_since[station_id]:
             row["reporting"] += 1
             row["kw"] += ac_kw or 0.0
         if total_kwh is not None:
             row["life"] += total_kwh
-        reported_today = (
-            last_ts
-            and day_kwh is not None
-            and plant_time.local_date(last_ts, station.tz) == plant_time.local_date(now, station.tz)
-        )
-        if reported_today:
+        start, end = today_bounds[station_id]
+        if day_kwh is not None and start <= last_ts < end:  # reported today
             today_rows[inverter_id] = (station_id, day_kwh)
     today: dict[int, float] = defaultdict(float)
     for station_id, kwh in today_rows.values():

@@ -7,6 +7,8 @@ walks all of them again: the ingest (10,000 new containers per batch of 500 read
 off every few dozen batches, at about a tenth of its time (in-process, serial). Reference
 counting still frees everything as before; only cycles among the frozen objects would stay,
 and loading makes none worth keeping.
+
+A server process also keeps the fleet's rows fresh in the background (web/refresh.py).
 """
 
 import gc
@@ -20,3 +22,7 @@ application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018 - imports every view now, to be frozen below
 gc.collect()
 gc.freeze()
+
+from web import refresh  # noqa: E402 - needs the application's settings loaded
+
+refresh.enable()

@@ -22,6 +22,8 @@ them costs far more than serving them (bench/api.py, bench/soak.py):
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -152,6 +154,7 @@ def _rows_built(stations: Iterable[PowerStation], *, now: datetime, earlier=None
     grid = _grid_outages(ids)
     collectors_seen = _collectors_last_seen(ids)
     alarms = open_alarm_counts(ids)
+    today = plant_time.today_bounds(stations, now=now)
     built = []
     for station in stations:
         inverters = by_station.get(station.id, [])
@@ -181,7 +184,8 @@ def _rows_built(stations: Iterable[PowerStation], *, now: datetime, earlier=None
             open_alarms=sum(codes.values()),
             open_codes=sorted(codes),
         )
-        built.append((row, _good_until(station, inverters, seen, now=now)))
+        midnight = today[station.id][1]
+        built.append((row, _good_until(station, inverters, seen, midnight=midnight, now=now)))
     return built
 
 
@@ -193,14 +197,16 @@ ROW_SECONDS_MAX = 60
 SUN_DEGREES_PER_SECOND = 0.3 / 60
 
 
-def _good_until(station: PowerStation, inverters, collectors_seen, *, now: datetime) -> datetime:
+def _good_until(
+    station: PowerStation, inverters, collectors_seen, *, midnight: datetime, now: datetime
+) -> datetime:
     """The first moment at which the clock alone may change the row (item 2 above): the
     deadlines of the rules of monitoring/night.py and monitoring/states.py that are still
     ahead, the sun's nearest possible crossing of the daylight line, the plant's midnight."""
     elevation = sun_elevation_deg(station.latitude, station.longitude, now)
     ahead = [
         now + timedelta(seconds=abs(elevation - DAYLIGHT_ELEVATION_DEG) / SUN_DEGREES_PER_SECOND),
-        plant_time.day_bounds(plant_time.local_date(now, station.tz), station.tz)[1],
+        midnight,
     ]
     silence = timedelta(minutes=station.comm_loss_minutes)
     collector_down = timedelta(minutes=settings.COLLECTOR_DOWN_MINUTES)
@@ -247,19 +253,47 @@ class FleetRows:
         return shaped_row
 
 
-# Per kind of queryset (what it selects and prefetches along), each plant's kept row.
+# Per kind of queryset (what it selects and prefetches along), each plant's kept row; the
+# sets of stations asked for lately, with when.
 _kept_rows: dict[Hashable, dict[int, KeptRow]] = {}
+_locks: dict[Hashable, threading.Lock] = {}
+_asked: dict[str, tuple[QuerySet[PowerStation], float]] = {}
 
 
 def fleet_rows(stations: QuerySet[PowerStation], *, now: datetime) -> FleetRows:
     """station_rows of these stations in the queryset's order, kept as the module docstring
     says: the same rows as station_rows, never older than the latest write."""
+    kept = rows_refresh(stations, now=now)
+    if kept is None:
+        return FleetRows([KeptRow(row, "", now) for row in station_rows(stations, now=now)])
+    _asked[str(stations.query)] = (stations.all(), time.monotonic())
+    return FleetRows(kept)
+
+
+def sets_asked(*, within: float) -> list[QuerySet[PowerStation]]:
+    """The sets of stations whose rows a request asked for in the last `within` seconds (the
+    server's refresh keeps them fresh between requests: web/refresh.py)."""
+    cutoff = time.monotonic() - within
+    for key, (_stations, asked) in list(_asked.items()):
+        if asked < cutoff:
+            _asked.pop(key, None)
+    return [stations.all() for stations, _asked_at in list(_asked.values())]
+
+
+def rows_refresh(stations: QuerySet[PowerStation], *, now: datetime) -> list[KeptRow] | None:
+    """Rebuild the stations' kept rows that are stale (item 1 and 2 above); their kept rows
+    in the queryset's order, or None without a shared cache."""
     ids = list(stations.prefetch_related(None).values_list("id", flat=True))
     versions = plant_versions(ids)
     if versions is None:
-        return FleetRows([KeptRow(row, "", now) for row in station_rows(stations, now=now)])
+        return None
     kind = (str(stations.query.select_related), tuple(stations._prefetch_related_lookups))
     kept = _kept_rows.setdefault(kind, {})
+    with _locks.setdefault(kind, threading.Lock()):  # one rebuild at a time: see web/refresh.py
+        return _stale_rebuilt(stations, ids, versions, kept=kept, now=now)
+
+
+def _stale_rebuilt(stations, ids, versions, *, kept: dict[int, KeptRow], now: datetime):
     stale = [
         i for i in ids
         if (k := kept.get(i)) is None or k.version != versions[i] or k.until <= now
@@ -278,7 +312,7 @@ def fleet_rows(stations: QuerySet[PowerStation], *, now: datetime) -> FleetRows:
         built += _rows_built(stations.filter(id__in=[i for i in stale if i not in again]), now=now)
     for row, until in built:
         kept[row.station.id] = KeptRow(row, versions[row.station.id], until)
-    return FleetRows([kept[i] for i in ids])
+    return [kept[i] for i in ids]
 
 
 def _registry(version: KeptRow | str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from datetime import timedelta
 
@@ -25,7 +26,7 @@ from events.models import Alarm, EventType
 from monitoring.models import PowerStation
 from tests.api.conftest import client_as, token_for
 from tests.conftest import sunlit
-from web import selectors
+from web import refresh, selectors
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
 
@@ -193,3 +194,21 @@ def test_kept_rows_follow_the_clock_between_writes(shared_cache, fleet):
         assert kept == fresh, f"{seconds} s later"
         seen.add(kept[0][1])
     assert seen == {"normal", "comm_error"}  # the silence did fall inside the window
+
+
+def test_the_servers_refresh_leaves_a_request_nothing_to_rebuild(shared_cache, fleet):
+    """web/refresh.py: a round of the server's background thread rebuilds what was written
+    since, so the next request only reads the plants' ids and versions."""
+    fleet["token"] = fleet["collector_a"].issue_token()
+    stations = PowerStation.objects.order_by("code").select_related("customer")
+    selectors.fleet_rows(stations, now=timezone.now())  # asked for: now watched
+    ingest(fleet, ac_kw=12.5)
+    rounds: list[int] = []
+    thread = threading.Thread(target=lambda: rounds.append(refresh.refresh_round()))
+    thread.start()
+    thread.join()
+    assert rounds and rounds[0] >= 1
+    with CaptureQueriesContext(connections["default"]) as default:
+        rows = selectors.fleet_rows(stations, now=timezone.now()).rows
+    assert [r.current_kw for r in rows if r.station.code == "A001"] == [12.5]
+    assert len(default) == 1  # the ids: no row was built again
