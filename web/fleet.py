@@ -4,6 +4,7 @@ parameters, one selection, one order.
     fleet_query(params)              -> FleetQuery and the parameters that were wrong
     fleet_select(rows, query=...)    -> the rows that match, in the order asked for
     fleet_figures(rows, alarms=...)  -> the figures over the top of the overview
+    map_plant(row, plants_url=...)   -> one plant on the overview's map
 
 The overview's default order is "problems" (`problem_key`): plants with open alarms first,
 by their worst severity and then the age of its oldest alarm; then plants in a state that
@@ -258,21 +259,17 @@ def stations_digest(stations: Iterable[PowerStation]) -> str:
     return hashlib.sha256(ids.encode()).hexdigest()
 
 
-def fleet_map(rows: Iterable[StationRow], *, plants_url: str) -> list[dict]:
-    """The overview map's plants (static/map.js): where each stands, its state and its page."""
-    labels = {state.value: str(state.label) for state in PlantState}
-    return [
-        {
-            "code": row.station.code,
-            "name": row.station.name,
-            "lat": row.station.latitude,
-            "lon": row.station.longitude,
-            "state": row.state,
-            "label": labels[row.state],
-            "url": f"{plants_url}{quote(row.station.code)}/",
-        }
-        for row in rows
-    ]
+def map_plant(row: StationRow, *, plants_url: str) -> dict:
+    """One plant on the overview map (static/map.js): where it stands, its state, its page."""
+    return {
+        "code": row.station.code,
+        "name": row.station.name,
+        "lat": row.station.latitude,
+        "lon": row.station.longitude,
+        "state": row.state,
+        "label": str(row.state_label),
+        "url": f"{plants_url}{quote(row.station.code)}/",
+    }
 
 
 # --- One plant -----------------------------------------------------------------------------
