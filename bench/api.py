@@ -43,17 +43,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--reuse", action="store_true", help="keep the databases of a last run")
     args = parser.parse_args()
-    names = [args.prefix, f"{args.prefix}_tel"]
-    server = harness.mariadb_url() if args.reuse else harness.mariadb_recreate(names)
-    env = harness.server_env(
-        DATABASE_URL=f"{server}/{args.prefix}",
-        TELEMETRY_DATABASE_URL=f"{server}/{args.prefix}_tel",
-        API_THROTTLE_USER="1000000/min",
-        API_THROTTLE_LOGIN="1000/min",
-        REDIS_URL=args.redis_url,
-    )
-    harness.django_setup(env)
-    harness.migrate()
+    env = harness.api_server_env(prefix=args.prefix, reuse=args.reuse, redis_url=args.redis_url)
     code = reused(args.stations) if args.reuse else None
     code = code or seed(args.stations)
     rows = f"station list ({args.stations:,} plants)"

@@ -56,6 +56,22 @@ def server_env(**extra: str) -> dict[str, str]:
     }  # fmt: skip
 
 
+def api_server_env(*, prefix: str, reuse: bool, redis_url: str, **extra: str) -> dict[str, str]:
+    """server_env for a benchmark's API server on databases PREFIX and PREFIX_tel at
+    $MARIADB_URL (re-created unless `reuse`), throttles out of the way, the shared cache
+    as deployed; Django is set up on it and migrated."""
+    names = [prefix, f"{prefix}_tel"]
+    server = mariadb_url() if reuse else mariadb_recreate(names)
+    env = server_env(
+        DATABASE_URL=f"{server}/{prefix}", TELEMETRY_DATABASE_URL=f"{server}/{prefix}_tel",
+        API_THROTTLE_USER="1000000/min", API_THROTTLE_LOGIN="1000/min", REDIS_URL=redis_url,
+        **extra,
+    )  # fmt: skip
+    django_setup(env)
+    migrate()
+    return env
+
+
 # --- Databases -----------------------------------------------------------------------------------
 def mariadb_url() -> str:
     """The MariaDB server of the benchmarks ($MARIADB_URL), without a database name."""

@@ -46,17 +46,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the databases of a last run")
     args = parser.parse_args()
     names = [args.prefix, f"{args.prefix}_tel"]
-    server = harness.mariadb_url() if args.reuse else harness.mariadb_recreate(names)
-    env = harness.server_env(
-        DATABASE_URL=f"{server}/{args.prefix}",
-        TELEMETRY_DATABASE_URL=f"{server}/{args.prefix}_tel",
-        API_THROTTLE_USER="1000000/min",
-        API_THROTTLE_LOGIN="1000/min",
-        REDIS_URL=args.redis_url,
+    env = harness.api_server_env(
+        prefix=args.prefix, reuse=args.reuse, redis_url=args.redis_url,
         GUNICORN_CMD_ARGS="--timeout 900",  # a year's export takes longer than the default 30 s
-    )
-    harness.django_setup(env)
-    harness.migrate()
+    )  # fmt: skip
     import api  # bench/api.py: its fleet and its login
 
     from monitoring.models import PowerStation
