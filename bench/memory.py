@@ -80,7 +80,7 @@ def main() -> None:
         ("station list, 1,000 plants", "GET", f"/api/v1/stations?page_size={STATIONS}",
          "/api/v1/stations?page_size=10", None, None),
     ]  # fmt: skip
-    print(f"{'request':52} {'peak MB':>8} {'growth':>7} {'target':>7} {'ratio':>6}  answer")
+    print(f"{'request':52} {'peak MB':>8} {'growth':>7} {'target':>7} {'ratio':>6}  answer, time")
     for name, method, path, warm, heavy, collector in cases:
         with harness.gunicorn(env, workers=1) as url:
             worker = worker_of(url)
@@ -88,10 +88,13 @@ def main() -> None:
             request = sender(url, method, user=user, collector=collector)
             request(warm if method == "GET" else path, warm)
             before = peak_mb(worker)
+            began = time.perf_counter()
             status, size = request(path, heavy)
+            took = time.perf_counter() - began
             after = peak_mb(worker)
         print(f"{name:52} {after:8.0f} {after - before:+7.0f} {TARGET_MB:7} "
-              f"{after / TARGET_MB:6.2f}  {status}, {size:,} bytes", flush=True)  # fmt: skip
+              f"{after / TARGET_MB:6.2f}  {status}, {size:,} bytes, {took:.1f} s",
+              flush=True)  # fmt: skip
     print(f"(one sync worker per request, MariaDB, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f})")  # fmt: skip
 

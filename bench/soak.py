@@ -101,9 +101,10 @@ def arguments() -> argparse.Namespace:
     add("--no-heartbeat", dest="heartbeat", action="store_false", help="ingest requests only")
     add("--outage-every", type=int, default=500, help="one plant in N loses the grid (0: none)")
     add("--page-requests", type=int, default=10, help="requests per minute of each page")
-    add("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
-    add("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    add("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    # As the README deploys it: a process per core, threads for the requests that wait.
+    add("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers")
+    add("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)")
+    add("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     add("--q-workers", type=int, default=None, help="Q_WORKERS (default: the settings' 2)")
     add("--find-max", action="store_true", help="grow the fleet until it no longer keeps up")
     add("--step", type=float, default=1.5, help="--find-max: fleet growth per step")

@@ -312,7 +312,7 @@ def _stale_rebuilt(stations, ids, versions, *, kept: dict[int, KeptRow], now: da
         built += _rows_built(stations.filter(id__in=[i for i in stale if i not in again]), now=now)
     for row, until in built:
         kept[row.station.id] = KeptRow(row, versions[row.station.id], until)
-    return [kept[i] for i in ids]
+    return [kept[i] for i in ids if i in kept]  # not a plant deleted since its id was read
 
 
 def _registry(version: KeptRow | str) -> str:

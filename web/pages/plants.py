@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -36,7 +37,7 @@ from web.fleet import (
     fleet_figures,
     fleet_query,
     fleet_select,
-    map_plant,
+    map_plant_json,
     plant_overview,
     state_counts,
 )
@@ -63,7 +64,7 @@ def overview(request):
     plants_url = reverse("plant", args=["-"])[:-2]
     # Kept with each plant's row (web/selectors.py), per language: 10,000 dots every minute.
     on_map = fleet.shaped(
-        ("map", translation.get_language()), partial(map_plant, plants_url=plants_url)
+        ("map", translation.get_language()), partial(map_plant_json, plants_url=plants_url)
     )
     page = Paginator(
         [row for row in shown if row.station.is_watched], PAGE_SIZE
@@ -86,7 +87,7 @@ def overview(request):
         "now": now,
         "plants_url": plants_url,
         "stations": [r.station for r in rows],  # the revenue card (economics)
-        "map_plants": [on_map(row) for row in shown],
+        "map_json": mark_safe(f"[{','.join(on_map(row) for row in shown)}]"),  # noqa: S308
     }
     if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
         return render(request, "monitoring/_fleet.html", context)
