@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -276,3 +277,12 @@ def test_the_api_lists_problems_first_too(client_as, states):
     assert answer.status_code == 200
     codes = [row["code"] for row in answer.json()["results"]]
     assert codes[0] == "C004" and codes[-1] == "C007"  # its alarm first; being built last
+
+
+def test_the_maps_data_cannot_close_its_script_element(client_as, fleet):
+    PowerStation.objects.filter(code="A001").update(name="</script><script>alert(1)</script>")
+    page = client_as(fleet["operator"]).get(reverse("home")).content.decode()
+    (data,) = re.findall(r'<script id="map-data" type="application/json">(.*?)</script>', page)
+    assert "<" not in data
+    names = {p["code"]: p["name"] for p in json.loads(data)}
+    assert names["A001"] == "</script><script>alert(1)</script>"

@@ -94,6 +94,7 @@ def log_in(page, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("form.login button")
     expect(page.locator("h1")).to_have_text("발전소")
+    page.wait_for_load_state()  # htmx (deferred) has bound the page: typing is heard
 
 
 def test_the_overview_lists_the_plants_with_their_states(page):
