@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import uuid
 from datetime import UTC
 from decimal import Decimal
 
@@ -119,3 +121,38 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+SHARED_REDIS_URL = os.environ.get("FAULTS_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(SHARED_REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """A cache shared between processes, as a deployment with REDIS_URL has: the machine's
+    Redis under a key prefix of the test's own (FAULTS_REDIS_URL names another; skipped where
+    none answers). Yields the prefix."""
+    if not _redis_answers():
+        pytest.skip(f"no Redis at {SHARED_REDIS_URL}")
+    prefix = f"test-fleet-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SHARED_REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield prefix
+    import redis
+
+    client = redis.Redis.from_url(SHARED_REDIS_URL)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)

@@ -2,18 +2,15 @@
 web/selectors.py `fleet_rows`) and are never older than the data: every write that changes
 them is in the next answer.
 
-Needs a cache shared between processes, as a deployment with REDIS_URL has: these tests use
-the machine's Redis under a key prefix of their own (FAULTS_REDIS_URL names another; they are
-skipped where none answers). The tests commit, as a server does: the version is renewed when a
+Needs a cache shared between processes, as a deployment with REDIS_URL has (the
+`shared_cache` fixture of tests/conftest.py). The tests commit, as a server does: the version is renewed when a
 write commits.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -29,38 +26,6 @@ from tests.conftest import sunlit
 from web import refresh, selectors
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
-
-REDIS_URL = os.environ.get("FAULTS_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_answers() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def shared_cache(settings):
-    if not _redis_answers():
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    prefix = f"test-fleet-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    yield
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-
 
 @pytest.fixture
 def operator(fleet):
