@@ -3,8 +3,8 @@ web/selectors.py `fleet_rows`) and are never older than the data: every write th
 them is in the next answer.
 
 Needs a cache shared between processes, as a deployment with REDIS_URL has (the
-`shared_cache` fixture of tests/conftest.py). The tests commit, as a server does: the version is renewed when a
-write commits.
+`shared_cache` fixture of tests/conftest.py). The tests commit, as a server does: the version
+is renewed when a write commits.
 """
 
 from __future__ import annotations
