@@ -153,7 +153,7 @@ def problem_key(rows: list[StationRow], *, alarms: Mapping[int, OpenAlarms]):
 
     def key(row: StationRow) -> tuple:
         station = row.station
-        if not station.is_watched:
+        if not row.is_watched:
             return (3, 0, 0.0, station.code)
         found = alarms.get(station.id)
         if found is not None:
@@ -215,17 +215,17 @@ def fleet_figures(
     """kW now against the installed DC and AC capacity, today's kWh against what the plants
     should have made by now, this month's kWh and the open alarms by severity. Plants not
     operating count for their alarms only. A fixed number of queries, whatever the fleet."""
-    operating = [r for r in rows if r.station.is_watched]
-    stations = [r.station for r in operating]
+    operating = [r for r in rows if r.is_watched]
     today = sum(r.today_kwh for r in operating)
-    expected, earlier_days = _rollup_figures(stations, now=now)
+    expected, earlier_days = _rollup_figures([r.station for r in operating], now=now)
     by_severity: Counter = Counter()
-    for row in rows:
-        for severity, n in alarms.get(row.station.id, OpenAlarms({}, now)).by_severity.items():
-            by_severity[severity] += n
+    shown = {row.station.id for row in rows}
+    for station_id, found in alarms.items():
+        if station_id in shown:
+            by_severity.update(found.by_severity)
     return FleetFigures(
         current_kw=round(sum(r.current_kw for r in operating), 3),
-        dc_kwp=round(sum(float(s.capacity_kwp) for s in stations), 3),
+        dc_kwp=round(sum(r.capacity_kwp for r in operating), 3),
         ac_kw=round(sum(r.ac_kw or 0.0 for r in operating), 3),
         today_kwh=round(today, 3),
         expected_kwh=expected,

@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, prefetch_related_objects
@@ -89,22 +90,31 @@ class StationRow:
     open_alarms: int = 0
     open_codes: list[int] = field(default_factory=list)
 
-    @property
+    # Worked out once per row: a kept row serves many requests, and the overview's order and
+    # figures read them for every plant of the fleet (cached_property writes past frozen).
+    @cached_property
     def state_label(self) -> str:
         return PlantState(self.state).label
 
-    @property
+    @cached_property
+    def is_watched(self) -> bool:
+        return self.station.is_watched
+
+    @cached_property
+    def capacity_kwp(self) -> float:
+        return float(self.station.capacity_kwp)
+
+    @cached_property
     def ac_kw(self) -> float | None:
         return self.station.ac_kw(self.inverters_kw)
 
-    @property
+    @cached_property
     def dc_ac_ratio(self) -> float | None:
         return self.station.dc_ac_ratio(self.inverters_kw)
 
-    @property
+    @cached_property
     def specific_yield(self) -> float | None:
-        capacity = float(self.station.capacity_kwp)
-        return round(self.today_kwh / capacity, 3) if capacity else None
+        return round(self.today_kwh / self.capacity_kwp, 3) if self.capacity_kwp else None
 
     @property
     def power_station_status(self) -> int:

@@ -286,3 +286,24 @@ def test_the_maps_data_cannot_close_its_script_element(client_as, fleet):
     assert "<" not in data
     names = {p["code"]: p["name"] for p in json.loads(data)}
     assert names["A001"] == "</script><script>alert(1)</script>"
+
+
+def test_a_kept_row_tells_the_age_of_its_reading_as_of_each_request(
+    client_as, states, shared_cache, monkeypatch
+):
+    """The rows are kept between requests (web/selectors.py), the age they show is not."""
+    now = timezone.now()
+    for inverter in states["station_a"].inverters.all():
+        status_set(inverter, at=now - timedelta(seconds=100), ac_kw=30.0, day_kwh=120.0)
+    client = client_as(states["operator"])
+
+    def a001() -> tuple[str, int]:
+        with CaptureQueriesContext(connections["telemetry"]) as telemetry:
+            row = rows_of(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))["A001"]
+        return row, len(telemetry)
+
+    first, first_queries = a001()
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(seconds=40))
+    later, later_queries = a001()
+    assert "1 min ago" in first and "2 min ago" in later
+    assert later_queries < first_queries  # the row was kept: its readings were not read again

@@ -12,8 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -41,6 +44,7 @@ from web.fleet import (
     state_counts,
 )
 from web.selectors import fleet_rows, station_search
+from web.templatetags.solar_format import age, seconds_before
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 10
@@ -62,15 +66,16 @@ def overview(request):
     shown = fleet_select(rows, query=query, alarms=alarms)
     plants_url = reverse("plant", args=["-"])[:-2]
     # Kept with each plant's row (web/selectors.py), per language: 10,000 dots every minute.
-    on_map = fleet.shaped(
-        ("map", translation.get_language()), partial(map_plant_json, plants_url=plants_url)
-    )
+    language = translation.get_language()
+    on_map = fleet.shaped(("map", language), partial(map_plant_json, plants_url=plants_url))
+    as_html = fleet.shaped(("html", language), partial(_row_html, plants_url=plants_url))
     page = Paginator(
-        [row for row in shown if row.station.is_watched], PAGE_SIZE
+        [row for row in shown if row.is_watched], PAGE_SIZE
     ).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "apart": [row for row in shown if not row.station.is_watched],
+        "page_rows": [_with_age(as_html(row), row, now=now) for row in page],
+        "apart": [_with_age(as_html(r), r, now=now) for r in shown if not r.is_watched],
         "figures": fleet_figures(rows, alarms=alarms, now=now),
         "counts": [(s, PlantState(s).label, counts[s]) for s in counts],
         "total": len(rows),
@@ -91,6 +96,21 @@ def overview(request):
     if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
         return render(request, "monitoring/_fleet.html", context)
     return render(request, "monitoring/overview.html", context)
+
+
+# Where a kept row's HTML takes the age of its last reading, which changes with every request.
+AGE_SLOT = "\x00age\x00"
+
+
+def _row_html(row, *, plants_url: str) -> str:
+    """A plant's row of the overview's table, but for its age (AGE_SLOT)."""
+    context = {"row": row, "plants_url": plants_url, "age": AGE_SLOT}
+    return render_to_string("monitoring/_fleet_row.html", context)
+
+
+def _with_age(html: str, row, *, now) -> str:
+    filled = html.replace(AGE_SLOT, escape(age(seconds_before(row.last_ts, now))))
+    return mark_safe(filled)  # noqa: S308 - the template's output, and the age escaped
 
 
 def _picked_date(request, station) -> date:
