@@ -113,7 +113,11 @@ class StationList(QueryMixin, generics.ListAPIView):
     query_serializer = FleetQueryIn
 
     def get_queryset(self):
-        return stations_visible_to(self.request.user).order_by("code").select_related("customer")
+        return self.visible(self.request.user)
+
+    @staticmethod
+    def visible(user):
+        return stations_visible_to(user).order_by("code").select_related("customer")
 
     def list(self, request, *args, **kwargs):
         fleet = selectors.fleet_rows(self.get_queryset(), now=timezone.now())
@@ -202,8 +206,15 @@ class StationOverview(ApiView):
 
     @extend_schema(responses={200: OverviewOut})
     def get(self, request, version=None):
-        stations = visible_stations_named(request.user, self.query.get("station"))
+        codes = self.query.get("station")
+        chosen = StationList.visible(request.user)
+        if codes:
+            visible_stations_named(request.user, codes)  # a code not visible is a 404
+            chosen = chosen.filter(code__in=codes)
         now = timezone.now()
+        # The fleet's kept rows (web/selectors.py), shared with the list and the overview page.
+        rows = selectors.fleet_rows(chosen, now=now).rows
+        stations = [row.station for row in rows]
         total = generation_selectors.summary(stations=stations, now=now)
         return Response(
             {
@@ -211,7 +222,7 @@ class StationOverview(ApiView):
                 "capacity_kwp": float(sum(s.capacity_kwp for s in stations)),
                 **vars(total),
                 # The same states and counts as the overview page's.
-                "states": state_counts(selectors.station_rows(stations, now=now)),
+                "states": state_counts(rows),
             }
         )
 
