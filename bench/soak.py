@@ -417,6 +417,11 @@ def summary_print(
             f"page        {page:<8} {len(times)} requests, p50 {ms(percentile(times, 50))} ms, "
             f"p95 {ms(outcome.pages_p95_ms[page])} ms (target < {PAGE_P95_TARGET_MS:.0f} ms)"
         )
+        # When the slowest began, to set beside the job runs printed each minute.
+        slowest = sorted((e for e in pages if e[1] == page), key=lambda e: -e[2])[:5]
+        began = [f"{ms(took)} ms at {clock(done - took / 1000, seconds=True)}"
+                 for done, _, took, _ in slowest]  # fmt: skip
+        print(f"            slowest: {', '.join(began)}")
     jobs_print(outcome.jobs)
     print(
         f"CPU cores   whole machine {(window.machine_after - window.machine_before) / seconds:.2f} "
@@ -468,8 +473,8 @@ def page_ms(pages: list, page: str) -> list[float]:
     return [elapsed for _, name, elapsed, _ in pages if name == page]
 
 
-def clock(moment: float) -> str:
-    return datetime.fromtimestamp(moment).strftime("%H:%M")
+def clock(moment: float, *, seconds: bool = False) -> str:
+    return datetime.fromtimestamp(moment).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 def ms(value: float | None) -> str:
