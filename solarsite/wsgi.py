@@ -8,13 +8,6 @@ off every few dozen batches, at about a tenth of its time (in-process, serial). 
 counting still frees everything as before; only cycles among the frozen objects would stay,
 and loading makes none worth keeping.
 
-The youngest generation is also collected every GC_YOUNG_ALLOCATIONS allocations instead of
-Python's 700. A server process keeps the fleet's rows (web/selectors.py), several hundred
-thousand objects at 10,000 plants, and renews them as the plants are written: with 700, the
-overview of 10,000 plants spent 7 ms a request in collections, and every thirty-odd requests a
-full one stopped every thread of the process for about 140 ms. With 10,000: 2.5 ms, and no
-full collection in a hundred requests (in-process, 300 plants written between requests).
-
 A server process also keeps the fleet's rows fresh in the background (web/refresh.py).
 """
 
@@ -29,8 +22,6 @@ application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018 - imports every view now, to be frozen below
 gc.collect()
 gc.freeze()
-GC_YOUNG_ALLOCATIONS = 10_000
-gc.set_threshold(GC_YOUNG_ALLOCATIONS, *gc.get_threshold()[1:])
 
 from web import refresh  # noqa: E402 - needs the application's settings loaded
 
