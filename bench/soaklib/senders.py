@@ -159,9 +159,10 @@ class Connections:
 
     async def post(self, head: bytes, body: bytes) -> tuple[int, bytes]:
         """Send one request; returns (status, body). A connection the server closed while idle
-        is replaced once (nothing of the request reached it); anything else raises."""
+        is replaced once by a new one (nothing of the request reached it: the other idle ones
+        may have been closed as well); anything else raises."""
         for attempt in (1, 2):
-            reused = bool(self.idle)
+            reused = attempt == 1 and bool(self.idle)
             if reused:
                 reader, writer = self.idle.pop()
             else:
