@@ -7,7 +7,8 @@ built the rows 30 s ago (five workers share the requests) would first rebuild ha
    WATCH_SECONDS after the last ask;
 2. a daemon thread refreshes the watched sets every FLEET_ROWS_REFRESH_SECONDS, rebuilding
    the stale rows exactly as a request would (`rows_refresh`, one at a time per set), so a
-   request finds only the last seconds' writes left to rebuild;
+   request finds only the last seconds' writes left to rebuild, and makes of them what every
+   request makes of every row (the overview's map dots: `FleetRows.shaped(ahead=True)`);
 3. only server processes run it: solarsite/wsgi.py turns it on, and the thread starts with
    the first request of each worker process (after gunicorn forks it), so tests, commands and
    the job cluster never have one;
@@ -46,7 +47,7 @@ def refresh_round() -> int:
     watched = selectors.sets_asked(within=WATCH_SECONDS)
     try:
         for stations in watched:
-            selectors.rows_refresh(stations, now=timezone.now())
+            selectors.rows_refresh(stations, now=timezone.now(), ahead_within=WATCH_SECONDS)
     finally:
         connections.close_all()  # this thread's own connections
     return len(watched)

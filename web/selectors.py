@@ -32,6 +32,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.utils import translation
 
 from events.selectors import ALARM_PLANT_STATES, open_alarm_counts
 from generation.selectors import StationNow, inverter_statuses, station_now
@@ -89,32 +90,32 @@ class StationRow:
     grid_outage: bool | None
     open_alarms: int = 0
     open_codes: list[int] = field(default_factory=list)
+    # Worked out once, when the row is built: a kept row serves many requests, is mostly built
+    # in the server's background (web/refresh.py), and the overview's order and figures read
+    # these for every plant of the fleet.
+    is_watched: bool = field(init=False)
+    capacity_kwp: float = field(init=False)  # DC
+    ac_kw: float | None = field(init=False)
+    specific_yield: float | None = field(init=False)  # today's kWh per DC kWp
 
-    # Worked out once per row: a kept row serves many requests, and the overview's order and
-    # figures read them for every plant of the fleet (cached_property writes past frozen).
+    def __post_init__(self) -> None:
+        capacity = float(self.station.capacity_kwp)
+        worked_out = {
+            "is_watched": self.station.is_watched,
+            "capacity_kwp": capacity,
+            "ac_kw": self.station.ac_kw(self.inverters_kw),
+            "specific_yield": round(self.today_kwh / capacity, 3) if capacity else None,
+        }
+        for name, value in worked_out.items():
+            object.__setattr__(self, name, value)  # frozen: set once, here
+
     @cached_property
     def state_label(self) -> str:
         return PlantState(self.state).label
 
     @cached_property
-    def is_watched(self) -> bool:
-        return self.station.is_watched
-
-    @cached_property
-    def capacity_kwp(self) -> float:
-        return float(self.station.capacity_kwp)
-
-    @cached_property
-    def ac_kw(self) -> float | None:
-        return self.station.ac_kw(self.inverters_kw)
-
-    @cached_property
     def dc_ac_ratio(self) -> float | None:
         return self.station.dc_ac_ratio(self.inverters_kw)
-
-    @cached_property
-    def specific_yield(self) -> float | None:
-        return round(self.today_kwh / self.capacity_kwp, 3) if self.capacity_kwp else None
 
     @property
     def power_station_status(self) -> int:
@@ -244,13 +245,19 @@ class FleetRows:
     """The rows of a set of stations in order, and what callers made of them (item 4)."""
 
     kept: list[KeptRow]
+    kind: Hashable = None
 
     @property
     def rows(self) -> list[StationRow]:
         return [k.row for k in self.kept]
 
-    def shaped(self, key: Hashable, shape: Callable[[StationRow], object]):
-        """`shape`, remembered per row under `key` for as long as the row is kept."""
+    def shaped(self, key: Hashable, shape: Callable[[StationRow], object], *, ahead=False):
+        """`shape`, remembered per row under `key` for as long as the row is kept. `ahead`: a
+        shape that every request makes of every row (the overview's map), which the server's
+        refresh then also makes of each row it rebuilds, in the language active now."""
+        if ahead and self.kind is not None:
+            asked = (shape, translation.get_language(), time.monotonic())
+            _ahead.setdefault(self.kind, {})[key] = asked
         by_row = {id(k.row): k for k in self.kept}
 
         def shaped_row(row: StationRow):
@@ -263,9 +270,10 @@ class FleetRows:
         return shaped_row
 
 
-# Per kind of queryset (what it selects and prefetches along), each plant's kept row; the
-# sets of stations asked for lately, with when.
+# Per kind of queryset (what it selects and prefetches along), each plant's kept row and the
+# shapes asked ahead, with their language and when; the sets of stations asked for lately.
 _kept_rows: dict[Hashable, dict[int, KeptRow]] = {}
+_ahead: dict[Hashable, dict[Hashable, tuple[Callable, str, float]]] = {}
 _locks: dict[Hashable, threading.Lock] = {}
 _asked: dict[str, tuple[QuerySet[PowerStation], float]] = {}
 
@@ -277,7 +285,7 @@ def fleet_rows(stations: QuerySet[PowerStation], *, now: datetime) -> FleetRows:
     if kept is None:
         return FleetRows([KeptRow(row, "", now) for row in station_rows(stations, now=now)])
     _asked[str(stations.query)] = (stations.all(), time.monotonic())
-    return FleetRows(kept)
+    return FleetRows(kept, _kind(stations))
 
 
 def sets_asked(*, within: float) -> list[QuerySet[PowerStation]]:
@@ -290,20 +298,31 @@ def sets_asked(*, within: float) -> list[QuerySet[PowerStation]]:
     return [stations.all() for stations, _asked_at in list(_asked.values())]
 
 
-def rows_refresh(stations: QuerySet[PowerStation], *, now: datetime) -> list[KeptRow] | None:
+def rows_refresh(
+    stations: QuerySet[PowerStation], *, now: datetime, ahead_within: float | None = None
+) -> list[KeptRow] | None:
     """Rebuild the stations' kept rows that are stale (item 1 and 2 above); their kept rows
-    in the queryset's order, or None without a shared cache."""
+    in the queryset's order, or None without a shared cache. With `ahead_within`, also make
+    of each row rebuilt the shapes asked ahead in the last that many seconds."""
     ids = list(stations.prefetch_related(None).values_list("id", flat=True))
     versions = plant_versions(ids)
     if versions is None:
         return None
-    kind = (str(stations.query.select_related), tuple(stations._prefetch_related_lookups))
+    kind = _kind(stations)
     kept = _kept_rows.setdefault(kind, {})
     with _locks.setdefault(kind, threading.Lock()):  # one rebuild at a time: see web/refresh.py
-        return _stale_rebuilt(stations, ids, versions, kept=kept, now=now)
+        rows, built = _stale_rebuilt(stations, ids, versions, kept=kept, now=now)
+        if ahead_within is not None:
+            _shapes_made(built, kind=kind, within=ahead_within)
+        return rows
+
+
+def _kind(stations: QuerySet[PowerStation]) -> Hashable:
+    return (str(stations.query.select_related), tuple(stations._prefetch_related_lookups))
 
 
 def _stale_rebuilt(stations, ids, versions, *, kept: dict[int, KeptRow], now: datetime):
+    """The kept rows in the order of `ids`, with the stale ones rebuilt, and those rebuilt."""
     stale = [
         i for i in ids
         if (k := kept.get(i)) is None or k.version != versions[i] or k.until <= now
@@ -320,9 +339,20 @@ def _stale_rebuilt(stations, ids, versions, *, kept: dict[int, KeptRow], now: da
     elif new:
         again = {r.station.id for r in earlier}
         built += _rows_built(stations.filter(id__in=[i for i in stale if i not in again]), now=now)
-    for row, until in built:
-        kept[row.station.id] = KeptRow(row, versions[row.station.id], until)
-    return [kept[i] for i in ids if i in kept]  # not a plant deleted since its id was read
+    made = [KeptRow(row, versions[row.station.id], until) for row, until in built]
+    kept.update((k.row.station.id, k) for k in made)
+    return [kept[i] for i in ids if i in kept], made  # not a plant deleted since its id was read
+
+
+def _shapes_made(kept_rows: list[KeptRow], *, kind: Hashable, within: float) -> None:
+    cutoff = time.monotonic() - within
+    for key, (shape, language, asked) in list(_ahead.get(kind, {}).items()):
+        if asked < cutoff:
+            _ahead[kind].pop(key, None)
+            continue
+        with translation.override(language):
+            for kept_row in kept_rows:
+                kept_row.shapes[key] = shape(kept_row.row)
 
 
 def _registry(version: KeptRow | str) -> str:

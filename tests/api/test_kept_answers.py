@@ -10,6 +10,7 @@ is renewed when a write commits.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ from monitoring.models import PowerStation
 from tests.api.conftest import client_as, token_for
 from tests.conftest import sunlit
 from web import refresh, selectors
+from web.pages import plants
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
 
@@ -177,3 +179,23 @@ def test_the_servers_refresh_leaves_a_request_nothing_to_rebuild(shared_cache, f
         rows = selectors.fleet_rows(stations, now=timezone.now()).rows
     assert [r.current_kw for r in rows if r.station.code == "A001"] == [12.5]
     assert len(default) == 1  # the ids: no row was built again
+
+
+def test_the_servers_refresh_makes_the_map_dots_of_the_rows_it_rebuilds(
+    shared_cache, fleet, client, monkeypatch
+):
+    """Every overview shows every plant's dot: the refresh makes them with the rows it
+    rebuilds, so the next request makes none (web/refresh.py, item 2)."""
+    fleet["token"] = fleet["collector_a"].issue_token()
+    client.force_login(fleet["operator"])
+    assert client.get("/").status_code == 200  # asked for: now watched
+    ingest(fleet, ac_kw=12.5)
+    thread = threading.Thread(target=refresh.refresh_round)
+    thread.start()
+    thread.join()
+    made: list = []
+    monkeypatch.setattr(plants, "map_plant_json", lambda row, **_: made.append(row) or "{}")
+    page = client.get("/").content.decode()
+    assert made == []  # every dot was made already
+    (data,) = re.findall(r'<script id="map-data" type="application/json">(.*?)</script>', page)
+    assert {d["code"] for d in json.loads(data)} == {"A001", "B001"}

@@ -67,7 +67,9 @@ def overview(request):
     plants_url = reverse("plant", args=["-"])[:-2]
     # Kept with each plant's row (web/selectors.py), per language: 10,000 dots every minute.
     language = translation.get_language()
-    on_map = fleet.shaped(("map", language), partial(map_plant_json, plants_url=plants_url))
+    on_map = fleet.shaped(
+        ("map", language), partial(map_plant_json, plants_url=plants_url), ahead=True
+    )
     as_html = fleet.shaped(("html", language), partial(_row_html, plants_url=plants_url))
     page = Paginator(
         [row for row in shown if row.is_watched], PAGE_SIZE
