@@ -31,9 +31,9 @@ def job_rollup_hourly(*, now: datetime | None = None) -> str:
         with job_step("daily rows of the hour's day"):
             days += rollups.inverter_days_recompute(meters=group, days=touched, now=now)
         read, written = read + r, written + w
-    # Today's running daily rows (kWh today where no counter is): each plant's own data, not
-    # the registry, so the pages rebuild the plants' figures but keep what they know of them.
-    plants_changed(station_ids={meter.station_id for meter in meters.values()})
+    # Today's running daily rows (kWh today where no counter is): the plants' rolled-up rows,
+    # so the pages rebuild only the plants whose kWh today leans on them.
+    plants_changed(station_ids={meter.station_id for meter in meters.values()}, rollups=True)
     hours = ", ".join(f"{start:%Y-%m-%d %H:%M}Z" for start, _ in sorted(windows))
     return (
         f"hour {hours or '-'}: {len(meters)} inverters, {read} readings, "
@@ -56,7 +56,9 @@ def job_rollup_late(*, now: datetime | None = None) -> str:
     with job_step("statistics"):
         for day in sorted({day for _, day in finished}):
             statistics_compute(day=day, now=now)
-    plants_changed(station_ids={station_id for station_id, _day in result["station_days"]})
+    plants_changed(
+        station_ids={station_id for station_id, _day in result["station_days"]}, rollups=True
+    )
     return (
         f"{result['marks']} late hours: {result['readings']} readings, "
         f"{result['hours']} hourly and {result['days']} daily rows rewritten, "

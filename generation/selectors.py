@@ -319,6 +319,9 @@ class StationNow:
     lifetime_kwh: float
     reporting: int  # active inverters heard from within the plant's communication-loss minutes
     last_ts: datetime | None
+    # Some inverter's kWh today is (or, once the rollups write one, would be) its running daily
+    # row, not its own counter: the rollup jobs change this plant's figures.
+    uses_daily_rows: bool = False
 
 
 class InverterStatusRow(NamedTuple):
@@ -366,6 +369,7 @@ def station_now(
         ).values_list("inverter_id", "station_id", "kwh"):
             today_rows[inverter_id] = (station_id, kwh)
     figures = {sid: {"kw": 0.0, "life": 0.0, "reporting": 0, "last": None} for sid in stations}
+    daily_rows_used: set[int] = set()
     if statuses is None:
         statuses = inverter_statuses(list(stations))
     # Per station once: its day and since when an inverter counts as reporting.
@@ -379,6 +383,7 @@ def station_now(
         if last_ts is None:
             if total_kwh is not None:
                 row["life"] += total_kwh
+            daily_rows_used.add(station_id)
             continue
         if row["last"] is None or last_ts > row["last"]:
             row["last"] = last_ts
@@ -390,6 +395,8 @@ def station_now(
         start, end = today_bounds[station_id]
         if day_kwh is not None and start <= last_ts < end:  # reported today
             today_rows[inverter_id] = (station_id, day_kwh)
+        else:
+            daily_rows_used.add(station_id)
     today: dict[int, float] = defaultdict(float)
     for station_id, kwh in today_rows.values():
         today[station_id] += kwh
@@ -400,6 +407,7 @@ def station_now(
             lifetime_kwh=round(row["life"], 3),
             reporting=row["reporting"],
             last_ts=row["last"],
+            uses_daily_rows=sid in daily_rows_used,
         )
         for sid, row in figures.items()
     }

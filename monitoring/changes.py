@@ -2,10 +2,10 @@
 plants it touched, so that whatever a process keeps in memory is dropped by the next request
 after the change, in every process.
 
-    plants_changed(station_ids=..., using=...)
+    plants_changed(station_ids=..., using=..., rollups=False)
                                   these plants' data changed (readings, latest state, alarms,
-                                  a collector); with no ids: the registry or the rollups, so
-                                  every plant's
+                                  a collector), or with rollups=True their rolled-up rows;
+                                  with no ids: the registry, so every plant's
     plant_version(station_id)     a plant's version now
     plant_versions(station_ids)   the same for many plants: only the plants changed since
                                   this process last asked are read (the feed, below)
@@ -22,11 +22,13 @@ The versions are one sorted set on the shared cache's Redis (under the cache's k
     member "#step"    a counter: one step per write
     member "#every"   the step of the last change to every plant
     member "<id>"     the step of the plant's last change
+    member "r<id>"    the step of the last change to the plant's rolled-up rows
 
-and a plant's version is "<epoch>:<every>/<its step>". A process that follows many plants
-(`plant_versions`) remembers the steps it has seen and asks only for the members whose step is
-past the last one it saw: under a fleet of 10,000 plants a request reads the few hundred
-written since, not 10,000 versions.
+and a plant's version is "<epoch>:<every>/<its step>/<its rollups' step>": a reader that
+does not read the rollups may keep what it made across a change of the last part
+(`without_rollups`). A process that follows many plants (`plant_versions`) remembers the steps
+it has seen and asks only for the members whose step is past the last one it saw: under a
+fleet of 10,000 plants a request reads the few hundred written since, not 10,000 versions.
 
 A version is None when there is no Redis shared between processes (REDIS_URL unset): then
 nothing may be kept (a change made in another process would go unseen).
@@ -92,11 +94,16 @@ def plant_version(station_id: int) -> str | None:
     if feed is None:
         return None
     try:
-        epoch, (every, own) = feed.steps([EVERY, str(station_id)])
+        epoch, (every, own, rollups) = feed.steps([EVERY, str(station_id), f"r{station_id}"])
     except redis.RedisError as error:
         log.warning("data versions unavailable, nothing kept: %s", error)
         return None
-    return f"{epoch}:{every}/{own}"
+    return f"{epoch}:{every}/{own}/{rollups}"
+
+
+def without_rollups(version: str) -> str:
+    """The part of a plant's version that the rollups do not change."""
+    return version.rpartition("/")[0]
 
 
 def plant_versions(station_ids: Iterable[int]) -> dict[int, str] | None:
@@ -112,12 +119,14 @@ def plant_versions(station_ids: Iterable[int]) -> dict[int, str] | None:
         return None
 
 
-def plants_changed(*, station_ids: Iterable[int] | None = None, using: str = "default") -> None:
-    """These plants' data changed (None: any plant's)."""
+def plants_changed(
+    *, station_ids: Iterable[int] | None = None, using: str = "default", rollups: bool = False
+) -> None:
+    """These plants' data changed (None: any plant's); rollups: only their rolled-up rows."""
     if station_ids is None:
         members = [EVERY]
     else:
-        members = [str(i) for i in set(station_ids)]
+        members = [f"r{i}" if rollups else str(i) for i in set(station_ids)]
         if not members:
             return
     transaction.on_commit(lambda: _stamp_logged(members), using=using)
@@ -175,6 +184,7 @@ class _Follower:
         self.epoch: int | None = None
         self.seen = 0
         self.steps: dict[int, int] = {}
+        self.rollup_steps: dict[int, int] = {}
 
     def versions(self, feed: _Feed, ids: list[int]) -> dict[int, str]:
         with self.lock:
@@ -187,16 +197,22 @@ class _Follower:
             if int(epoch) != self.epoch:  # item 3: what was seen is of another set
                 self.epoch, changed = int(epoch), []
                 self.steps.clear()
+                self.rollup_steps.clear()
             for member, score in changed:
-                if not member.startswith(b"#"):
+                if member.startswith(b"r"):
+                    self.rollup_steps[int(member[1:])] = int(score)
+                elif not member.startswith(b"#"):
                     self.steps[int(member)] = int(score)
             self.seen = int(step)
             unseen = [i for i in ids if i not in self.steps]
             if unseen:
-                found = feed.client.zmscore(feed.key, [str(i) for i in unseen])
-                self.steps.update(zip(unseen, (int(s or 0) for s in found), strict=True))
+                members = [m for i in unseen for m in (str(i), f"r{i}")]
+                found = iter(int(s or 0) for s in feed.client.zmscore(feed.key, members))
+                for i, own, rollups in zip(unseen, found, found, strict=False):  # in pairs
+                    self.steps[i], self.rollup_steps[i] = own, rollups
             registry = f"{self.epoch}:{int(every)}"
-            return {i: f"{registry}/{self.steps[i]}" for i in ids}
+            rollup_steps = self.rollup_steps
+            return {i: f"{registry}/{self.steps[i]}/{rollup_steps.get(i, 0)}" for i in ids}
 
 
 _follower = _Follower()

@@ -37,7 +37,7 @@ from django.utils import translation
 from events.selectors import ALARM_PLANT_STATES, open_alarm_counts
 from generation.selectors import StationNow, inverter_statuses, station_now
 from monitoring import plant_time
-from monitoring.changes import plant_versions
+from monitoring.changes import plant_versions, without_rollups
 from monitoring.models import (
     Collector,
     Inverter,
@@ -90,6 +90,7 @@ class StationRow:
     grid_outage: bool | None
     open_alarms: int = 0
     open_codes: list[int] = field(default_factory=list)
+    uses_daily_rows: bool = True  # today's kWh leans on rolled-up rows (StationNow's)
     # Worked out once, when the row is built: a kept row serves many requests, is mostly built
     # in the server's background (web/refresh.py), and the overview's order and figures read
     # these for every plant of the fleet.
@@ -194,6 +195,8 @@ def _rows_built(stations: Iterable[PowerStation], *, now: datetime, earlier=None
             grid_outage=grid.get(station.id),
             open_alarms=sum(codes.values()),
             open_codes=sorted(codes),
+            # an active inverter that never reported would be counted from its daily rows
+            uses_daily_rows=now_figures.uses_daily_rows or len(states) > len(inverters),
         )
         midnight = today[station.id][1]
         built.append((row, _good_until(station, inverters, seen, midnight=midnight, now=now)))
@@ -323,10 +326,7 @@ def _kind(stations: QuerySet[PowerStation]) -> Hashable:
 
 def _stale_rebuilt(stations, ids, versions, *, kept: dict[int, KeptRow], now: datetime):
     """The kept rows in the order of `ids`, with the stale ones rebuilt, and those rebuilt."""
-    stale = [
-        i for i in ids
-        if (k := kept.get(i)) is None or k.version != versions[i] or k.until <= now
-    ]  # fmt: skip
+    stale = [i for i in ids if _stale(kept.get(i), versions[i], now=now)]
     # A plant whose registry is unchanged (the every-plant part of its version) keeps its
     # station and inverters: only what its readings, alarms and collectors say is read again.
     earlier = [
@@ -353,6 +353,22 @@ def _shapes_made(kept_rows: list[KeptRow], *, kind: Hashable, within: float) -> 
         with translation.override(language):
             for kept_row in kept_rows:
                 kept_row.shapes[key] = shape(kept_row.row)
+
+
+def _stale(kept_row: KeptRow | None, version: str, *, now: datetime) -> bool:
+    """Rebuild the row: it is not kept, or its plant changed, or the clock may change it. A
+    change of the plant's rolled-up rows only matters to a row that reads them: any other
+    takes the new version as it stands."""
+    if kept_row is None or kept_row.until <= now:
+        return True
+    if kept_row.version == version:
+        return False
+    if kept_row.row.uses_daily_rows or without_rollups(kept_row.version) != without_rollups(
+        version
+    ):
+        return True
+    kept_row.version = version
+    return False
 
 
 def _registry(version: KeptRow | str) -> str:

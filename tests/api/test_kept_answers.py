@@ -21,6 +21,9 @@ from django.utils import timezone
 
 from events.alarms import alarms_clear, alarms_raise
 from events.models import Alarm, EventType
+from generation.models import DailyGeneration
+from monitoring import plant_time
+from monitoring.changes import plants_changed
 from monitoring.models import PowerStation
 from tests.api.conftest import client_as, token_for
 from tests.conftest import sunlit
@@ -39,12 +42,14 @@ def plant(client, code: str) -> dict:
     return row
 
 
-def ingest(fleet, *, ac_kw: float, seconds_ago: int = 30, outcome: str = "accepted") -> None:
+def ingest(
+    fleet, *, ac_kw: float, seconds_ago: int = 30, outcome: str = "accepted", inverter: int = 1
+) -> None:
     """One reading of A001's inverter 1 (the collector's token is issued once: issuing saves
     the collector, which renews the version by itself)."""
     token = fleet.get("token") or fleet.setdefault("token", fleet["collector_a"].issue_token())
     ts = timezone.now().replace(microsecond=0) - timedelta(seconds=seconds_ago)
-    item = {"station": "A001", "inverter": 1, "ts": ts.isoformat(), "ac_kw": ac_kw,
+    item = {"station": "A001", "inverter": inverter, "ts": ts.isoformat(), "ac_kw": ac_kw,
             "day_kwh": 10.0, "total_kwh": 1000.0, "ac_v": [380, 380, 380]}  # fmt: skip
     answer = client_as(None).post(
         "/api/v1/ingest", json.dumps({"readings": [item]}), content_type="application/json",
@@ -199,3 +204,24 @@ def test_the_servers_refresh_makes_the_map_dots_of_the_rows_it_rebuilds(
     assert made == []  # every dot was made already
     (data,) = re.findall(r'<script id="map-data" type="application/json">(.*?)</script>', page)
     assert {d["code"] for d in json.loads(data)} == {"A001", "B001"}
+
+
+def test_a_rollup_rebuilds_only_the_rows_whose_kwh_today_leans_on_it(shared_cache, fleet):
+    """A001's inverters report their own day counters; B001's never reported, so its kWh today
+    is its daily rows'. The hourly rollup writes B001's and stamps both plants' rollups."""
+    fleet["token"] = fleet["collector_a"].issue_token()
+    for number in (1, 2):
+        ingest(fleet, ac_kw=12.5, inverter=number)
+    stations = PowerStation.objects.order_by("code")
+    before = {r.station.code: r for r in selectors.fleet_rows(stations, now=timezone.now()).rows}
+    b001 = fleet["station_b"]
+    today = plant_time.local_date(timezone.now(), b001.tz)
+    for inverter in b001.inverters.all():
+        DailyGeneration.objects.create(
+            inverter_id=inverter.id, station_id=b001.id, date=today, kwh=7.5,
+            computed_at=timezone.now(),
+        )  # fmt: skip
+    plants_changed(station_ids=[fleet["station_a"].id, b001.id], rollups=True)
+    after = {r.station.code: r for r in selectors.fleet_rows(stations, now=timezone.now()).rows}
+    assert after["A001"] is before["A001"]  # its counters, not the rollups, say its kWh today
+    assert before["B001"].today_kwh == 0 and after["B001"].today_kwh == 15.0

@@ -91,3 +91,13 @@ def test_without_a_shared_cache_there_is_no_version(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     changes.plants_changed(station_ids=[1])
     assert changes.plant_versions(PLANTS) is None
+
+
+def test_a_rollup_changes_the_version_but_not_its_part_without_rollups(shared_cache):
+    before = changes.plant_versions(PLANTS)
+    changes.plants_changed(station_ids=[2], rollups=True)
+    after = changes.plant_versions(PLANTS)
+    assert [after[i] == before[i] for i in PLANTS] == [True, False, True]
+    assert changes.without_rollups(after[2]) == changes.without_rollups(before[2])
+    assert changes.plant_version(2) == after[2]
+    assert versions_in(another_process()) == after
