@@ -10,14 +10,16 @@ number of stations (the overview lists 1,000).
 them costs far more than serving them (bench/api.py, bench/soak.py):
 1. a row is kept under its plant's data version (monitoring/changes.py: every write that
    changes a plant's row renews it, in every process through the shared cache), so under a
-   live fleet a request rebuilds only the plants written since the last one;
+   live fleet a request rebuilds only the plants written since the last one; a change of the
+   plant's rolled-up rows alone (the rollup jobs) is taken without a rebuild by a row whose
+   kWh today comes from its inverters' own counters (`_stale`);
 2. a row is also kept only until the clock alone could change it (`_good_until`): an inverter
    or collector that may fall silent, the sun crossing the daylight line, the plant's local
    midnight; never less than ROW_SECONDS_MIN (detection marks silence once a minute) and
    never more than ROW_SECONDS_MAX;
 3. without a shared cache there is no version, and nothing is kept;
-4. what a caller makes of a row (the API's JSON shape) is kept beside it, per language and
-   time zone, so it too is made once per version.
+4. what a caller makes of a row (the API's JSON shape, the overview's map dot and table line)
+   is kept beside it, per language and time zone, so it too is made once per version.
 """
 
 from __future__ import annotations
