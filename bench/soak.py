@@ -226,7 +226,7 @@ def soak(deployment: Deployment, *, plants: int, minutes: float, args) -> list[s
         rejected=window.answer["rejected"],
         jobs=jobs_figures(deployment, start, end),
         pages_p95_ms={page: percentile(page_ms(pages, page), 95) for page in PAGES},
-        page_errors=Counter(f"{p} {o}" for _, p, _, o in pages if o != "200"),
+        page_errors=Counter(f"{p} {o}" for _, p, _, o in pages if o not in PAGE_ANSWERS),
         sender_lag_max_s=window.lag_max,
         requests=len(window.ms["ingest"]),
         readings_missing=window.sent_readings - stored,
@@ -339,16 +339,17 @@ def jobs_figures(deployment: Deployment, start: float, end: float):
 
 # --- printing -------------------------------------------------------------------------------
 
-PAGES = ("overview", "plant")
+PAGES = ("overview", "map", "plant")
+PAGE_ANSWERS = ("200", "304")  # the map answers 304 while no dot changed
 # Each minute's line: (heading, width) of each column, then the values in the same order.
 COLUMNS = [
     ("minute", 6), ("ingest", 7), ("p50 ms", 7), ("p99 ms", 7), ("errors", 7), ("beats", 7),
-    ("lag s", 6), ("overview", 9), ("plant", 6), ("web", 6), ("jobs", 5), ("db", 5),
+    ("lag s", 6), ("overview", 9), ("map", 5), ("plant", 6), ("web", 6), ("jobs", 5), ("db", 5),
     ("send", 5), ("web MB", 7), ("jobs MB", 8), ("queue", 6), ("load", 6),
 ]  # fmt: skip
 MINUTE_HEADER = (
     " " * 43
-    + "| pages p95 ms    | CPU cores              | peak RSS        |\n"
+    + "| pages p95 ms          | CPU cores              | peak RSS        |\n"
     + " ".join(f"{heading:>{width}}" for heading, width in COLUMNS)
 )
 
@@ -364,7 +365,7 @@ def minute_print(
     values = [
         clock(start), f"{len(ingest):,}", ms(percentile(ingest, 50)), ms(percentile(ingest, 99)),
         sum(errors.values()), f"{len(minute.ms['heartbeat']):,}", f"{minute.lag_max:.1f}",
-        ms(percentile(page_ms(pages, "overview"), 95)), ms(percentile(page_ms(pages, "plant"), 95)),
+        *(ms(percentile(page_ms(pages, page), 95)) for page in PAGES),
         *(f"{used.get(group, 0.0) / 60:.2f}" for group in GROUPS),
         f"{usage.rss_max('gunicorn workers'):.0f}", f"{usage.rss_max('qcluster'):.0f}",
         redis_queue_length(deployment.redis_db), load_average().split()[0],
@@ -413,9 +414,11 @@ def summary_print(
     )
     for page in PAGES:
         times = page_ms(pages, page)
+        unchanged = sum(1 for _, p, _, o in pages if p == page and o == "304")
         print(
             f"page        {page:<8} {len(times)} requests, p50 {ms(percentile(times, 50))} ms, "
             f"p95 {ms(outcome.pages_p95_ms[page])} ms (target < {PAGE_P95_TARGET_MS:.0f} ms)"
+            + (f", {unchanged} answered 304" if unchanged else "")
         )
         # When the slowest began, to set beside the job runs printed each minute.
         slowest = sorted((e for e in pages if e[1] == page), key=lambda e: -e[2])[:5]

@@ -1,9 +1,11 @@
 /* The overview's map: each plant a dot at its coordinates, coloured by its state (the class
    state-<state>, the same colours as the badges), over Korea's outline from Natural Earth
    (world-atlas, drawn with d3-geo and topojson-client, all served by the site itself).
-   The plants come from the JSON the fleet section carries (#map-data); htmx swaps that
-   section every minute, and the map is drawn again from the new data. A dot is a link to
-   its plant and says its name and state on hover and to a screen reader. */
+   The plants come apart from the page, as JSON from the figure's data-src (the overview's
+   filters applied): htmx swaps the fleet section every minute, and the map asks again and is
+   drawn anew. The answer has an ETag and says no-cache, so the browser asks with
+   If-None-Match and gets a 304 while no dot changed. A dot is a link to its plant and says
+   its name and state on hover and to a screen reader. */
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
@@ -17,6 +19,14 @@
     return atlas;
   }
 
+  function loadPlants(url) {
+    return fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (r) {
+        if (!r.ok) { throw new Error("the map's plants: " + r.status); }
+        return r.json();
+      });
+  }
+
   function element(name, attributes, parent) {
     var node = document.createElementNS(SVG, name);
     Object.keys(attributes).forEach(function (key) { node.setAttribute(key, attributes[key]); });
@@ -25,10 +35,13 @@
   }
 
   function draw(figure) {
-    var source = document.getElementById("map-data");
-    if (!source || !window.d3 || !window.topojson) { return; }
-    var plants = JSON.parse(source.textContent);
-    loadAtlas(figure.dataset.atlas).then(function (world) {
+    // htmx fires htmx:load on the whole page once it is ready too: ask once per figure
+    if (!window.d3 || !window.topojson || figure.dataset.asked) { return; }
+    figure.dataset.asked = "yes";
+    Promise.all([loadAtlas(figure.dataset.atlas), loadPlants(figure.dataset.src)]).then(function (loaded) {
+      // htmx swapped the section while this was asked: its new figure draws itself
+      if (!figure.isConnected) { return; }
+      var world = loaded[0], plants = loaded[1];
       var countries = topojson.feature(world, world.objects.countries).features;
       var south = countries.filter(function (f) { return f.id === SOUTH_KOREA; });
       var near = countries.filter(function (f) {
@@ -55,7 +68,7 @@
                                      "class": "dot state-" + p.state}, link);
         element("title", {}, dot).textContent = p.code + " " + p.name + " · " + p.label;
       });
-    });
+    }).catch(function (error) { console.warn(error); });
   }
 
   function drawAll(root) {

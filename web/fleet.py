@@ -3,8 +3,9 @@ parameters, one selection, one order.
 
     fleet_query(params)              -> FleetQuery and the parameters that were wrong
     fleet_select(rows, query=...)    -> the rows that match, in the order asked for
+    fleet_filter(rows, query)        -> the rows that match, in the order given (the map's)
     fleet_figures(rows, alarms=...)  -> the figures over the top of the overview
-    map_plant(row, plants_url=...)   -> one plant on the overview's map (map_plant_json)
+    map_plant(row, plants_url=...)   -> one plant on the overview's map (as JSON: map_plant_json)
 
 The overview's default order is "problems" (`problem_key`): plants with open alarms first,
 by their worst severity and then the age of its oldest alarm; then plants in a state that
@@ -137,7 +138,7 @@ def fleet_select(
 ) -> list[StationRow]:
     """The rows that match every filter of the query, in its order (`-key` reverses). The
     problems order reads the open alarms unless the caller has them already."""
-    shown = [row for row in rows if _matches(row, query)]
+    shown = fleet_filter(rows, query)
     key = SORT_KEYS[query.sort.lstrip("-")]
     if key is None:
         if alarms is None:
@@ -145,6 +146,11 @@ def fleet_select(
         key = problem_key(shown, alarms=alarms)
     shown.sort(key=key, reverse=query.sort.startswith("-"))
     return shown
+
+
+def fleet_filter(rows: Iterable[StationRow], query: FleetQuery) -> list[StationRow]:
+    """The rows that match every filter of the query, in the order given."""
+    return [row for row in rows if _matches(row, query)]
 
 
 def problem_key(rows: list[StationRow], *, alarms: Mapping[int, OpenAlarms]):
@@ -260,14 +266,9 @@ def stations_digest(stations: Iterable[PowerStation]) -> str:
     return hashlib.sha256(ids.encode()).hexdigest()
 
 
-# What json_script escapes, so that the JSON cannot close the <script> element it sits in.
-SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def map_plant_json(row: StationRow, *, plants_url: str) -> str:
-    """map_plant as JSON, safe inside a <script> element: the page joins 10,000 of them
-    (each kept with its row), which json_script would encode anew on every refresh."""
-    return orjson.dumps(map_plant(row, plants_url=plants_url)).decode().translate(SCRIPT_ESCAPES)
+def map_plant_json(row: StationRow, *, plants_url: str) -> bytes:
+    """map_plant encoded: the map's data joins 10,000 of them, each kept with its row."""
+    return orjson.dumps(map_plant(row, plants_url=plants_url))
 
 
 def map_plant(row: StationRow, *, plants_url: str) -> dict:

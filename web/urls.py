@@ -42,6 +42,7 @@ revenue_pages = [
 ]
 plant_pages = [
     path("", plants.overview, name="home"),
+    path("map/", plants.fleet_map, name="fleet-map"),
     path("search/", plants.search, name="search"),
     path("plants/<str:code>/", plants.plant, name="plant"),
     path("plants/<str:code>/inverters/<int:number>/", plants.inverter, name="inverter"),

@@ -464,7 +464,9 @@ class PageClient(threading.Thread):
 
     Once the fleet exists it warms every gunicorn worker up (a few requests of each page at
     once, not timed), as the morning's first visitors would, then opens the two pages in turn
-    `per_minute` times a minute each, until stopped.
+    `per_minute` times a minute each, until stopped. After each overview it asks for the map's
+    dots as the page's script does, with the ETag of the last answer (a 304 while no dot
+    changed).
     """
 
     def __init__(self, url: str, *, per_minute: int, codes: list[str], workers: int):
@@ -472,6 +474,7 @@ class PageClient(threading.Thread):
         self.url, self.per_minute, self.codes, self.workers = url, per_minute, codes, workers
         self.stop = threading.Event()
         self.times: list[tuple[float, str, float, str]] = []  # (finished, page, ms, outcome)
+        self.map_etag = ""
 
     def run(self) -> None:
         import httpx
@@ -500,18 +503,26 @@ class PageClient(threading.Thread):
             raise SystemExit(f"The operator could not log in: {answer.status_code}")
 
     def open(self, client, turn: int) -> None:
+        if turn % 2 == 0:
+            self.timed(client, "overview", "/")
+            answer = self.timed(client, "map", "/map/", {"If-None-Match": self.map_etag})
+            if answer is not None and answer.status_code == 200:
+                self.map_etag = answer.headers.get("ETag", "")
+        else:
+            self.timed(client, "plant", f"/plants/{random.choice(self.codes)}/")
+
+    def timed(self, client, page: str, path: str, headers=None):
         import httpx
 
-        if turn % 2 == 0:
-            page, path = "overview", "/"
-        else:
-            page, path = "plant", f"/plants/{random.choice(self.codes)}/"
         began = time.perf_counter()
+        answer = None
         try:
-            outcome = str(client.get(path).status_code)
+            answer = client.get(path, headers=headers)
+            outcome = str(answer.status_code)
         except httpx.HTTPError as exc:
             outcome = type(exc).__name__
         self.times.append((time.time(), page, (time.perf_counter() - began) * 1000, outcome))
+        return answer
 
     def between(self, start: float, end: float) -> list[tuple[float, str, float, str]]:
         return [entry for entry in list(self.times) if start <= entry[0] < end]

@@ -10,7 +10,6 @@ is renewed when a write commits.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from datetime import timedelta
 
@@ -193,17 +192,16 @@ def test_the_servers_refresh_makes_the_map_dots_of_the_rows_it_rebuilds(
     rebuilds, so the next request makes none (web/refresh.py, item 2)."""
     fleet["token"] = fleet["collector_a"].issue_token()
     client.force_login(fleet["operator"])
-    assert client.get("/").status_code == 200  # asked for: now watched
+    assert client.get("/map/").status_code == 200  # asked for: now watched
     ingest(fleet, ac_kw=12.5)
     thread = threading.Thread(target=refresh.refresh_round)
     thread.start()
     thread.join()
     made: list = []
-    monkeypatch.setattr(plants, "map_plant_json", lambda row, **_: made.append(row) or "{}")
-    page = client.get("/").content.decode()
+    monkeypatch.setattr(plants, "map_plant_json", lambda row, **_: made.append(row) or b"{}")
+    dots = client.get("/map/").json()
     assert made == []  # every dot was made already
-    (data,) = re.findall(r'<script id="map-data" type="application/json">(.*?)</script>', page)
-    assert {d["code"] for d in json.loads(data)} == {"A001", "B001"}
+    assert {d["code"] for d in dots} == {"A001", "B001"}
 
 
 def test_a_rollup_rebuilds_only_the_rows_whose_kwh_today_leans_on_it(shared_cache, fleet):

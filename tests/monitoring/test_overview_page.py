@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 
@@ -279,13 +278,45 @@ def test_the_api_lists_problems_first_too(client_as, states):
     assert codes[0] == "C004" and codes[-1] == "C007"  # its alarm first; being built last
 
 
-def test_the_maps_data_cannot_close_its_script_element(client_as, fleet):
+def map_of(client, query: str = "", **headers):
+    return client.get(f"{reverse('fleet-map')}?{query}", **headers)
+
+
+def test_the_map_shows_a_dot_per_plant_the_filters_show(client_as, states):
     PowerStation.objects.filter(code="A001").update(name="</script><script>alert(1)</script>")
-    page = client_as(fleet["operator"]).get(reverse("home")).content.decode()
-    (data,) = re.findall(r'<script id="map-data" type="application/json">(.*?)</script>', page)
-    assert "<" not in data
-    names = {p["code"]: p["name"] for p in json.loads(data)}
-    assert names["A001"] == "</script><script>alert(1)</script>"
+    client = client_as(states["operator"])
+    page = client.get("/").content.decode()
+    assert "<script>alert(1)" not in page  # the dots come apart, as JSON
+    answer = map_of(client, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer["Content-Type"] == "application/json"
+    dots = {dot["code"]: dot for dot in answer.json()}
+    assert len(dots) == 9
+    assert dots["A001"]["name"] == "</script><script>alert(1)</script>"
+    assert dots["C001"]["state"] == "grid_outage" and dots["C001"]["label"] == "Grid outage"
+    assert dots["C001"]["url"] == "/plants/C001/"
+    outages = map_of(client, "state=grid_outage&sort=-kw&page=2").json()
+    assert [dot["code"] for dot in outages] == ["C001"]
+    assert {dot["code"] for dot in map_of(client_as(states["owner_a"])).json()} == {"A001"}
+
+
+def test_the_map_answers_not_modified_until_a_dot_changes(client_as, states):
+    client = client_as(states["operator"])
+    first = map_of(client)
+    etag = first["ETag"]
+    assert first["Cache-Control"] == "private, no-cache"
+    assert map_of(client, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    now = timezone.now()
+    for inverter in states["station_b"].inverters.all():
+        status_set(inverter, at=now, ac_kw=0.0)
+    grid_set(states["station_b"], at=now, outage=True)
+    changed = map_of(client, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert {d["code"]: d["state"] for d in changed.json()}["B001"] == "grid_outage"
+
+
+def test_the_map_asks_a_visitor_to_log_in(client):
+    answer = map_of(client)
+    assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
 
 
 def test_a_kept_row_tells_the_age_of_its_reading_as_of_each_request(

@@ -230,9 +230,13 @@ def test_an_english_page_has_no_hangul(page, world):
 
 def test_the_map_has_a_dot_per_plant_coloured_by_state(page, world):
     PowerStation.objects.filter(code="B001").update(latitude=37.5, longitude=127.0)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/map/" in r.url else None)
     log_in(page, "operator")
     dots = page.locator("figure.map circle.dot")
     expect(dots).to_have_count(2)
+    page.wait_for_load_state("networkidle")
+    assert len(asked) == 1, asked  # the dots come apart from the page, asked once
     expect(page.locator("figure.map path.land").first).to_be_attached()  # Korea's outline
     a = page.locator("figure.map a[data-code=A001] circle")
     b = page.locator("figure.map a[data-code=B001] circle")

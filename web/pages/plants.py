@@ -10,15 +10,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import conditional_page, require_POST
 
 from events.selectors import (
     alarms_for,
@@ -37,6 +38,7 @@ from telemetry import store
 from web import charts
 from web.fleet import (
     fleet_figures,
+    fleet_filter,
     fleet_query,
     fleet_select,
     map_plant_json,
@@ -54,23 +56,21 @@ SEARCH_LIMIT = 10
 def overview(request):
     """Every plant the user may see, problems first, with the fleet's figures and the state
     counts on top and the plants not operating apart; htmx asks for the figures and the
-    table every minute (and on each filter change), so the page never reloads."""
+    table every minute (and on each filter change), so the page never reloads. The map's
+    dots come apart (`fleet_map`)."""
     now = timezone.now()
-    stations = stations_visible_to(request.user).select_related("customer")
-    fleet = fleet_rows(stations, now=now)
+    fleet = fleet_rows(_visible(request), now=now)
     rows = fleet.rows
     counts = state_counts(rows)
     alarms = open_alarms_by_severity([row.station.id for row in rows])
     # a wrong parameter keeps its default here
     query, _wrong = fleet_query(request.GET, default_sort="problems")
     shown = fleet_select(rows, query=query, alarms=alarms)
-    plants_url = reverse("plant", args=["-"])[:-2]
-    # Kept with each plant's row (web/selectors.py), per language: 10,000 dots every minute.
-    language = translation.get_language()
-    on_map = fleet.shaped(
-        ("map", language), partial(map_plant_json, plants_url=plants_url), ahead=True
+    plants_url = _plants_url()
+    # Kept with each plant's row (web/selectors.py), per language.
+    as_html = fleet.shaped(
+        ("html", translation.get_language()), partial(_row_html, plants_url=plants_url)
     )
-    as_html = fleet.shaped(("html", language), partial(_row_html, plants_url=plants_url))
     page = Paginator(
         [row for row in shown if row.is_watched], PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -93,11 +93,41 @@ def overview(request):
         "now": now,
         "plants_url": plants_url,
         "stations": [r.station for r in rows],  # the revenue card (economics)
-        "map_json": f"[{','.join(on_map(row) for row in shown)}]",  # escaped: json_element
     }
     if request.headers.get("HX-Request") and request.GET.get("part") == "fleet":
         return render(request, "monitoring/_fleet.html", context)
     return render(request, "monitoring/overview.html", context)
+
+
+@login_required
+@conditional_page
+def fleet_map(request):
+    """The overview's map as JSON (static/map.js): a dot per plant the overview's filters
+    show, in the fleet's order. 10,000 of them make a megabyte, so the overview leaves them
+    out and the browser asks apart, and each minute after: the answer has the ETag of its
+    body, and a dot changes only with its plant's state, so it is mostly a 304."""
+    fleet = fleet_rows(_visible(request), now=timezone.now())
+    query, _wrong = fleet_query(request.GET, default_sort="problems")
+    # Kept with each plant's row, per language, and made by the server's refresh ahead of
+    # the next ask (web/refresh.py): every ask wants every plant's dot.
+    on_map = fleet.shaped(
+        ("map", translation.get_language()),
+        partial(map_plant_json, plants_url=_plants_url()),
+        ahead=True,
+    )
+    dots = b",".join(on_map(row) for row in fleet_filter(fleet.rows, query))
+    response = HttpResponse(b"[" + dots + b"]", content_type="application/json")
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
+def _visible(request):
+    return stations_visible_to(request.user).select_related("customer")
+
+
+def _plants_url() -> str:
+    return reverse("plant", args=["-"])[:-2]
 
 
 # Where a kept row's HTML takes the age of its last reading, which changes with every request.

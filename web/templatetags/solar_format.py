@@ -7,8 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -36,14 +34,6 @@ def percent(value, digits: int = 1) -> str:
     if value is None:
         return "–"
     return f"{_number(value * 100, int(digits))} %"
-
-
-@register.filter
-def json_element(encoded: str, element_id: str) -> str:
-    """JSON already encoded and escaped as json_script escapes it (web.fleet.SCRIPT_ESCAPES)
-    in the element json_script writes: for data kept encoded between requests."""
-    safe = mark_safe(encoded)  # noqa: S308 - escaped when it was encoded
-    return format_html('<script id="{}" type="application/json">{}</script>', element_id, safe)
 
 
 @register.filter
