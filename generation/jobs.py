@@ -42,7 +42,7 @@ def job_rollup_hourly(*, now: datetime | None = None) -> str:
 
 
 def job_rollup_late(*, now: datetime | None = None) -> str:
-    """Recompute the days of inverters that received late readings, with their plant KPIs."""
+    """Recompute the hours that received late readings, their days, and their plant KPIs."""
     now = now or timezone.now()
     with job_step("recomputing dirty hours"):
         result = rollups.dirty_recompute(now=now)

@@ -502,7 +502,9 @@ def _changed_rows(computed: list, model, **bounds) -> list:
     def key(r):
         return r.inverter_id, getattr(r, key_field)
 
-    existing = {key(r): r for r in stored.only(*fields, "inverter_id", key_field)}
+    existing = {
+        key(r): r for r in stored.values_list(*fields, "inverter_id", key_field, named=True)
+    }
     return [
         row
         for row in computed
@@ -554,10 +556,12 @@ def inverter_days_recompute(
             by_date[day].add(inverter_id)
     written = 0
     for day, inverter_ids in by_date.items():
-        hours: dict[int, list[HourlyGeneration]] = defaultdict(list)
-        for hour in HourlyGeneration.objects.filter(
-            inverter_id__in=inverter_ids, local_date=day
-        ).order_by("inverter_id", "hour_start"):
+        hours: dict[int, list] = defaultdict(list)
+        for hour in (
+            HourlyGeneration.objects.filter(inverter_id__in=inverter_ids, local_date=day)
+            .order_by("inverter_id", "hour_start")
+            .values_list("inverter_id", *_DAY_INPUTS, named=True)  # a fleet's: not models
+        ):
             hours[hour.inverter_id].append(hour)
         previous_totals = dict(
             DailyGeneration.objects.filter(
@@ -577,6 +581,14 @@ def inverter_days_recompute(
 def hours_in_day(day: date, tz: ZoneInfo) -> int:
     start, end = plant_time.day_bounds(day, tz)
     return round((end - start).total_seconds() / 3600)
+
+
+# What a day's row is made of, of each of its hourly rows.
+_DAY_INPUTS = (
+    "kwh", "total_kwh_end", "day_kwh_end", "peak_kw", "peak_at", "readings", "interval_seconds",
+    "daylight_minutes", "covered_minutes", "run_minutes", "daylight_run_minutes", "estimated",
+    "counter_reset", "excluded_kwh",
+)  # fmt: skip
 
 
 def _day_row(meter: Meter, day: date, hours: list, previous_total, now) -> DailyGeneration:
@@ -696,16 +708,23 @@ def zero_fill(*, stations: Iterable[PowerStation], day_of: dict[int, date], now=
 
 
 def dirty_recompute(*, now: datetime | None = None, limit: int = 20000) -> dict[str, int]:
-    """Recompute the local days of inverters that received late readings, then clear marks.
+    """Recompute the hours that received late readings, and their days' rows; clear the marks.
 
-    A mark is cleared only if its `marked_at` is still the one read here (a guarded delete):
-    a reading marked again while we computed keeps its mark for the next run.
+    1. Marks whose hour a later rollup already read are only cleared (`_rolled_up_since`).
+    2. Each inverter's marked hours of a local day are recomputed as one window, from its first
+       marked hour to its last, not the whole day: a fleet whose collectors all sent the last
+       hour again (a restart, a catch-up) costs one hourly rollup, not 24. An hour outside the
+       window keeps its share of a gap (`_Window.spread` marks an earlier one that changes).
+    3. The daily rows of the days touched are summed again from their hourly rows.
+    4. A mark is cleared only if its `marked_at` is still the one read here (a guarded delete):
+       a reading marked again while we computed keeps its mark for the next run.
+
     Returns counts, and the (station, date) pairs touched under "station_days".
     """
     now = now or timezone.now()
     marks = store.dirty_hours(limit=limit)
     done = _rolled_up_since(marks)
-    if done:  # a later rollup already read these hours: nothing left to recompute
+    if done:
         store.dirty_hours_clear(done)
         cleared = set(done)
         marks = [m for m in marks if m not in cleared]
@@ -713,22 +732,34 @@ def dirty_recompute(*, now: datetime | None = None, limit: int = 20000) -> dict[
         return {"marks": 0, "readings": 0, "hours": 0, "days": 0, "station_days": set(),
                 "already": len(done)}  # fmt: skip
     meters = meters_for(inverter_ids={m.inverter_id for m in marks})
-    days: dict[date, set[int]] = defaultdict(set)
-    for mark in marks:
-        meter = meters.get(mark.inverter_id)
-        if meter is not None:
-            days[plant_time.local_date(mark.hour_start, meter.tz)].add(mark.inverter_id)
-    totals = {"marks": len(marks), "readings": 0, "hours": 0, "days": 0}
-    station_days: set[tuple[int, date]] = set()
-    for day, inverter_ids in sorted(days.items()):
-        result = days_recompute(meters=meters, day_of={i: day for i in inverter_ids}, now=now)
-        for key in ("readings", "hours", "days"):
-            totals[key] += result[key]
-        station_days |= {(meters[i].station_id, day) for i in inverter_ids}
+    totals = {"marks": len(marks), "readings": 0, "hours": 0}
+    touched: set[tuple[int, date]] = set()
+    for (start, end), group in sorted(_marked_windows(marks, meters).items()):
+        read, written, days = hours_recompute(meters=group, start=start, end=end, now=now)
+        totals["readings"] += read
+        totals["hours"] += written
+        touched |= days
+    totals["days"] = inverter_days_recompute(meters=meters, days=touched, now=now)
     store.dirty_hours_clear(marks)
-    totals["station_days"] = station_days
+    totals["station_days"] = {(meters[i].station_id, day) for i, day in touched}
     totals["already"] = len(done)
     return totals
+
+
+def _marked_windows(marks, meters: dict[int, Meter]) -> dict[tuple[datetime, datetime], dict]:
+    """Item 2 above: the windows to recompute, each with the inverters that share it."""
+    spans: dict[tuple[int, date], tuple[datetime, datetime]] = {}
+    for mark in marks:
+        meter = meters.get(mark.inverter_id)
+        if meter is None:
+            continue  # deactivated since
+        key = (mark.inverter_id, plant_time.local_date(mark.hour_start, meter.tz))
+        first, last = spans.get(key, (mark.hour_start, mark.hour_start))
+        spans[key] = (min(first, mark.hour_start), max(last, mark.hour_start))
+    windows: dict[tuple[datetime, datetime], dict[int, Meter]] = defaultdict(dict)
+    for (inverter_id, _day), (first, last) in spans.items():
+        windows[(first, last + plant_time.HOUR)][inverter_id] = meters[inverter_id]
+    return windows
 
 
 # A mark made this long before an hour's row was computed is surely in it: the ingest marks an

@@ -664,12 +664,20 @@ def dirty_hours(*, limit: int) -> list[DirtyMark]:
 
 def dirty_hours_clear(marks: list[DirtyMark]) -> int:
     """Delete these marks unless they were marked again since they were read (guarded)."""
+    connection = connections[DATABASE]
+    adapt = connection.ops.adapt_datetimefield_value
+    quote = connection.ops.quote_name
+    columns = [quote(c) for c in ("inverter_id", "hour_start", "marked_at")]
+    guard = "(" + " AND ".join(f"{c} = %s" for c in columns) + ")"
+    delete = f"DELETE FROM {quote(DirtyHour._meta.db_table)} WHERE "
     deleted = 0
-    for offset in range(0, len(marks), 500):
-        guard = Q()
-        for mark in marks[offset : offset + 500]:
-            guard |= Q(
-                inverter_id=mark.inverter_id, hour_start=mark.hour_start, marked_at=mark.marked_at
-            )
-        deleted += DirtyHour.objects.using(DATABASE).filter(guard).delete()[0]
+    # Written here, not as Q objects: building 20,000 of those cost more than the deletes.
+    with connection.cursor() as cursor:
+        for offset in range(0, len(marks), 500):
+            chunk = marks[offset : offset + 500]
+            params = [
+                v for m in chunk for v in (m.inverter_id, adapt(m.hour_start), adapt(m.marked_at))
+            ]
+            cursor.execute(delete + " OR ".join([guard] * len(chunk)), params)
+            deleted += cursor.rowcount
     return deleted

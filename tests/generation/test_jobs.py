@@ -70,7 +70,7 @@ def test_late_job_recomputes_marked_days_and_their_plant_rows(plant_a_readings):
     now = datetime(2026, 6, 2, 8, 0, tzinfo=SEOUL)
     store.late_readings_mark([(inverter.id, t) for t, *_ in late], now=now)
     summary = job_rollup_late(now=now)
-    assert summary.startswith("1 late hours: 180 readings")
+    assert summary.startswith("1 late hours: 60 readings")  # that hour's, not the day's
     assert summary.endswith("1 finished plant days recomputed")
     # Hour 12 gained 30 kWh (0.5 a minute for 60 minutes, from 59.5 at 11:59).
     assert StationDailyGeneration.objects.get(station_id=station_a.id).kwh == pytest.approx(149)

@@ -236,6 +236,34 @@ def test_late_reading_marks_its_hour_and_recompute_clears_only_what_it_saw(plant
     assert not DirtyHour.objects.exists()
 
 
+def test_late_readings_recompute_their_hours_as_the_whole_day_would(plant):
+    """Only the marked hours are read again (from the first to the last of a day), and the
+    rows come out as a recompute of the whole day makes them."""
+    station, inverter = plant
+    morning = minutes(seoul(2026, 6, 1, 8), 7 * 60)  # 08:00 to 14:59
+    put_readings(inverter, [(t, i * 0.5, 30.0) for i, t in enumerate(morning)])
+    redo_day(station, date(2026, 6, 1), now=seoul(2026, 6, 1, 15, 2))
+    with_every_reading = DailyGeneration.objects.get(inverter_id=inverter.id).kwh
+    # The logger had lost 10:20-10:39 and 12:00-12:29 and sends them the next morning.
+    lost = [t for t in morning if (t.hour, t.minute // 20) == (10, 1)]
+    lost += [t for t in morning if (t.hour, t.minute // 30) == (12, 0)]
+    InverterReading.objects.filter(inverter_id=inverter.id, ts__in=lost).delete()
+    redo_day(station, date(2026, 6, 1), now=seoul(2026, 6, 1, 15, 2))
+    gap = hour_kwh(inverter, 10)
+    assert gap.readings == 40 and gap.estimated
+    now = seoul(2026, 6, 2, 8)
+    put_readings(inverter, [(t, morning.index(t) * 0.5, 30.0) for t in lost])
+    assert store.late_readings_mark([(inverter.id, t) for t in lost], now=now) == 2
+
+    result = rollups.dirty_recompute(now=now)
+    assert result["readings"] == 3 * 60  # hours 10 to 12, not the day's seven
+    assert [hour_kwh(inverter, h).readings for h in (10, 11, 12)] == [60, 60, 60]
+    assert not hour_kwh(inverter, 10).estimated
+    assert DailyGeneration.objects.get(inverter_id=inverter.id).kwh == with_every_reading
+    whole_day = redo_day(station, date(2026, 6, 1), now=now)
+    assert whole_day["hours"] == 0 and whole_day["days"] == 0  # nothing left to change
+
+
 def test_a_mark_renewed_during_recompute_survives_it(plant):
     station, inverter = plant
     hour = seoul(2026, 6, 1, 10, 5)
