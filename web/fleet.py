@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote
 
 import orjson
@@ -262,8 +263,12 @@ def _rollup_figures(stations: list[PowerStation], *, now: datetime) -> tuple[flo
 
 def stations_digest(stations: Iterable[PowerStation]) -> str:
     """A short name for a set of stations, for the keys of values kept per set."""
-    ids = ",".join(str(i) for i in sorted(s.id for s in stations))
-    return hashlib.sha256(ids.encode()).hexdigest()
+    return _ids_digest(tuple(sorted(s.id for s in stations)))
+
+
+@lru_cache(maxsize=32)  # an overview of 10,000 plants names its set twice a request
+def _ids_digest(ids: tuple[int, ...]) -> str:
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
 
 
 def map_plant_json(row: StationRow, *, plants_url: str) -> bytes:
