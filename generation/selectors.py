@@ -336,11 +336,15 @@ class InverterStatusRow(NamedTuple):
 
 def inverter_statuses(station_ids: list[int]) -> list[InverterStatusRow]:
     """The latest status of each active inverter of these stations, as tuples (one query)."""
+    # By the inverters' station: MariaDB then reads the inverters of these stations by their
+    # index, where by the statuses' own station column it scanned every inverter (a few
+    # hundred plants of 10,000: 10 ms against 43).
+    fields = ["inverter__station_id" if f == "station_id" else f for f in InverterStatusRow._fields]
     return [
         InverterStatusRow(*values)
         for values in InverterStatus.objects.filter(
-            station_id__in=station_ids, inverter__is_active=True
-        ).values_list(*InverterStatusRow._fields)
+            inverter__station_id__in=station_ids, inverter__is_active=True
+        ).values_list(*fields)
     ]
 
 
