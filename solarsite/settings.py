@@ -175,7 +175,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # How often each server process rebuilds, in the background, the fleet's rows written since
 # (web/refresh.py); 0 turns it off. Only with REDIS_URL: without a shared cache nothing is kept.
-FLEET_ROWS_REFRESH_SECONDS = env.float("FLEET_ROWS_REFRESH_SECONDS", default=2.0)
+FLEET_ROWS_REFRESH_SECONDS = env.float("FLEET_ROWS_REFRESH_SECONDS", default=0.5)
 
 # --- Accounts and sessions --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
