@@ -62,6 +62,25 @@ def test_grid_outage_outranks_running():
     ]  # fmt: skip
 
 
+def test_an_inverter_moved_to_another_plant_counts_there_before_its_next_reading():
+    first = make_station("M001", inverters=1)
+    second = make_station("M002", inverters=0)
+    inverter = first.inverters.get()
+    status(inverter, ago=1, ac_kw=4.0, day_kwh=9.0)  # its status still names the first plant
+
+    inverter.station = second
+    inverter.save()
+    rows = {r.station.code: r for r in selectors.station_rows([first, second], now=NOW)}
+
+    assert (rows["M002"].current_kw, rows["M002"].today_kwh, rows["M002"].inverters) == (
+        4.0, 9.0, 1,
+    )  # fmt: skip
+    assert rows["M002"].state == PlantState.NORMAL
+    assert (rows["M001"].current_kw, rows["M001"].today_kwh, rows["M001"].inverters) == (
+        0.0, 0.0, 0,
+    )  # fmt: skip
+
+
 def test_detail_lists_every_inverter_with_its_state_now():
     station = make_station("D001", inverters=2)
     status(station.inverters.get(number=1), ago=1, ac_kw=7.0)
