@@ -52,6 +52,7 @@ from soaklib.deployment import (  # noqa: E402
     job_runs,
     load_average,
     machine_busy,
+    prefix_claim,
     readings_stored,
     redis_queue_length,
     schedules,
@@ -71,6 +72,7 @@ from soaklib.senders import INVERTERS_PER_PLANT, SenderSpec, sender_run  # noqa:
 
 def main() -> None:
     args = arguments()
+    claim = prefix_claim(args.prefix)  # noqa: F841 - held until the process ends
     deployment = Deployment(args)
     try:
         deployment.up()

@@ -12,6 +12,7 @@ environment variables, the job-run and schedule tables and /proc.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import random
 import re
@@ -43,6 +44,21 @@ READINGS_TABLE = "generation_inverterreading"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # --- the deployment -------------------------------------------------------------------------
+
+
+def prefix_claim(prefix: str):
+    """Hold the databases of this prefix for as long as the process lives: a second soak on the
+    same names would drop them under the first one's feet when it ends (or the first would)."""
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    handle = (BASE_DIR / "var" / f"soak-{prefix}.lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(
+            f"Another soak is using the databases {prefix} and {prefix}_tel: wait for it to end "
+            "(it drops them), or give this one its own --prefix."
+        ) from None
+    return handle
 
 
 class Deployment:
