@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from events.alarms import alarms_clear, alarms_raise
 from events.models import Alarm, EventType
@@ -27,7 +29,9 @@ from monitoring.models import PowerStation
 from tests.api.conftest import client_as, token_for
 from tests.conftest import sunlit
 from web import refresh, selectors
+from web.fleet import fleet_figures
 from web.pages import plants
+from web.templatetags.economics import card_figures
 
 pytestmark = pytest.mark.django_db(databases=["default", "telemetry"], transaction=True)
 
@@ -202,6 +206,40 @@ def test_the_servers_refresh_makes_the_map_dots_of_the_rows_it_rebuilds(
     dots = client.get("/map/").json()
     assert made == []  # every dot was made already
     assert {d["code"] for d in dots} == {"A001", "B001"}
+
+
+def test_the_servers_refresh_makes_the_next_steps_figures_before_a_request_asks(
+    shared_cache, fleet
+):
+    """web/refresh.py, item 3: the fleet's kWh of the month and the revenue card are kept per
+    5-minute step; made by the step's first request, they cost it a month of daily rows."""
+    station = fleet["station_a"]
+    DailyGeneration.objects.create(
+        inverter_id=station.inverters.first().id, station_id=station.id,
+        date=date(2026, 6, 3), kwh=40.0, computed_at=timezone.now(),
+    )  # fmt: skip
+    step_starts = datetime(2026, 6, 15, 12, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+    stations = PowerStation.objects.order_by("code")
+    rows = selectors.station_rows(stations, now=step_starts - timedelta(minutes=1))
+    later = step_starts + timedelta(seconds=5)
+
+    def figures_and_card():
+        with translation.override("en"):
+            return (
+                fleet_figures(rows, alarms={}, now=later).month_kwh,
+                card_figures(list(stations), today=later.date(), now=later),
+            )
+
+    with CaptureQueriesContext(connections["default"]) as early:
+        refresh.figures_ahead(rows, now=step_starts - timedelta(seconds=40))
+    assert len(early) == 0  # not yet in the step's last seconds
+    refresh.figures_ahead(rows, now=step_starts - timedelta(seconds=10))
+    with CaptureQueriesContext(connections["default"]) as asked:
+        kept = figures_and_card()
+    assert len(asked) == 0
+    cache.clear()
+    assert kept == figures_and_card()  # what the step's first request would have made
+    assert kept[0] == 40.0
 
 
 def test_a_rollup_rebuilds_only_the_rows_whose_kwh_today_leans_on_it(shared_cache, fleet):
